@@ -1,0 +1,8 @@
+//! Adapters: the ports implemented on AWS services and provider HTTP APIs.
+
+pub mod aws;
+pub mod bus;
+pub mod dynamo;
+pub mod outbox;
+pub mod queue;
+pub mod slack;

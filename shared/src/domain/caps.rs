@@ -1,0 +1,158 @@
+//! Daily caps: every counter a send must take, with its limit. The store
+//! reserves them all in one transaction, or none.
+
+use super::tenant::TenantConfig;
+use super::touch::Channel;
+use super::warmup::domain_daily_cap;
+use chrono::NaiveDate;
+
+/// One counter to increment, allowed only while its value is below `limit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapReservation {
+    /// Counter scope inside the tenant's day, e.g. `email#domain#x.com`.
+    pub scope: String,
+    pub limit: u32,
+}
+
+/// The sending identity chosen for a touch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SenderChoice {
+    /// Mailbox address, phone number or LinkedIn seat.
+    pub identity: String,
+    /// The sending domain, for email.
+    pub domain: Option<String>,
+}
+
+/// Every cap that must hold for one send on `channel` from `sender` to lead
+/// `lead_id` on `day` (the tenant's local date).
+pub fn caps_for_send(
+    config: &TenantConfig,
+    channel: Channel,
+    sender: &SenderChoice,
+    lead_id: &str,
+    day: NaiveDate,
+) -> Vec<CapReservation> {
+    let c = &config.caps;
+    let cap = |scope: String, limit: u32| CapReservation { scope, limit };
+    let mut caps = match channel {
+        Channel::Email => {
+            let domain = sender.domain.clone().unwrap_or_default();
+            let rows = config
+                .domain(&domain)
+                .map(|d| d.warmup.as_slice())
+                .unwrap_or(&[]);
+            vec![
+                cap(
+                    format!("email#domain#{domain}"),
+                    domain_daily_cap(rows, day, c.email_per_domain_after_warmup),
+                ),
+                cap(format!("email#mailbox#{}", sender.identity), c.email_per_mailbox),
+                cap("email#tenant".into(), c.email_per_tenant),
+            ]
+        }
+        Channel::Voice => vec![
+            cap(format!("voice#number#{}", sender.identity), c.voice_per_number),
+            cap(format!("voice#lead#{lead_id}"), c.calls_per_lead_per_day),
+        ],
+        Channel::Sms => vec![
+            cap(format!("sms#number#{}", sender.identity), c.sms_per_number),
+            cap("sms#tenant".into(), c.sms_per_tenant),
+        ],
+        Channel::Linkedin => vec![cap(
+            format!("linkedin#connect#{}", sender.identity),
+            c.linkedin_connects_per_seat,
+        )],
+    };
+    caps.sort_by(|a, b| a.scope.cmp(&b.scope));
+    caps
+}
+
+/// Sending identities for a channel, rotated round-robin: the order starts
+/// at `rotation % n`, so consecutive sends spread over mailboxes/numbers.
+pub fn sender_candidates(config: &TenantConfig, channel: Channel, rotation: u64) -> Vec<SenderChoice> {
+    let all: Vec<SenderChoice> = match channel {
+        Channel::Email => config
+            .mailboxes
+            .iter()
+            .map(|m| SenderChoice {
+                identity: m.address.clone(),
+                domain: Some(m.domain.clone()),
+            })
+            .collect(),
+        Channel::Voice | Channel::Sms => config
+            .phone_numbers
+            .iter()
+            .map(|n| SenderChoice {
+                identity: n.clone(),
+                domain: None,
+            })
+            .collect(),
+        Channel::Linkedin => config
+            .linkedin_seats
+            .iter()
+            .map(|s| SenderChoice {
+                identity: s.clone(),
+                domain: None,
+            })
+            .collect(),
+    };
+    if all.is_empty() {
+        return all;
+    }
+    let start = (rotation % all.len() as u64) as usize;
+    all[start..].iter().chain(all[..start].iter()).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::TenantId;
+    use crate::domain::tenant::Mailbox;
+
+    fn config() -> TenantConfig {
+        TenantConfig::default_for(
+            TenantId::parse("acme").unwrap(),
+            "Acme",
+            "2026-11-02".parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn email_send_takes_domain_warmup_mailbox_and_tenant_caps() {
+        let c = config();
+        let sender = sender_candidates(&c, Channel::Email, 0).remove(0);
+        let caps = caps_for_send(&c, Channel::Email, &sender, "l1", "2026-11-03".parse().unwrap());
+        let limits: Vec<(String, u32)> = caps.into_iter().map(|c| (c.scope, c.limit)).collect();
+        assert_eq!(
+            limits,
+            vec![
+                ("email#domain#acme-mail.example.com".to_string(), 20),
+                ("email#mailbox#sam@acme-mail.example.com".to_string(), 100),
+                ("email#tenant".to_string(), 200),
+            ]
+        );
+    }
+
+    #[test]
+    fn voice_counts_calls_per_lead() {
+        let c = config();
+        let sender = sender_candidates(&c, Channel::Voice, 0).remove(0);
+        let caps = caps_for_send(&c, Channel::Voice, &sender, "l1", "2026-11-03".parse().unwrap());
+        assert!(caps.iter().any(|c| c.scope == "voice#lead#l1" && c.limit == 3));
+    }
+
+    #[test]
+    fn rotation_spreads_over_mailboxes() {
+        let mut c = config();
+        let domain = c.domains[0].domain.clone();
+        c.mailboxes.push(Mailbox {
+            address: format!("alex@{domain}"),
+            domain,
+        });
+        let first: Vec<String> = (0..4)
+            .map(|r| sender_candidates(&c, Channel::Email, r)[0].identity.clone())
+            .collect();
+        assert_eq!(first[0], first[2]);
+        assert_ne!(first[0], first[1]);
+    }
+}

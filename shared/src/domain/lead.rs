@@ -1,0 +1,313 @@
+//! Leads and the forward-only state machine of their status.
+
+use super::scoring::ScoreReason;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    #[default]
+    New,
+    Enriched,
+    Scored,
+    /// Tier 3: held until stronger signals appear.
+    Held,
+    Queued,
+    Contacted,
+    Ghosted,
+    Stalled,
+    Hesitant,
+    Engaged,
+    Replied,
+    Booked,
+    Bounced,
+    Unsubscribed,
+    Dnc,
+    Closed,
+    Invalid,
+}
+
+impl LeadStatus {
+    pub const ALL: [LeadStatus; 17] = [
+        LeadStatus::New,
+        LeadStatus::Enriched,
+        LeadStatus::Scored,
+        LeadStatus::Held,
+        LeadStatus::Queued,
+        LeadStatus::Contacted,
+        LeadStatus::Ghosted,
+        LeadStatus::Stalled,
+        LeadStatus::Hesitant,
+        LeadStatus::Engaged,
+        LeadStatus::Replied,
+        LeadStatus::Booked,
+        LeadStatus::Bounced,
+        LeadStatus::Unsubscribed,
+        LeadStatus::Dnc,
+        LeadStatus::Closed,
+        LeadStatus::Invalid,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadStatus::New => "new",
+            LeadStatus::Enriched => "enriched",
+            LeadStatus::Scored => "scored",
+            LeadStatus::Held => "held",
+            LeadStatus::Queued => "queued",
+            LeadStatus::Contacted => "contacted",
+            LeadStatus::Ghosted => "ghosted",
+            LeadStatus::Stalled => "stalled",
+            LeadStatus::Hesitant => "hesitant",
+            LeadStatus::Engaged => "engaged",
+            LeadStatus::Replied => "replied",
+            LeadStatus::Booked => "booked",
+            LeadStatus::Bounced => "bounced",
+            LeadStatus::Unsubscribed => "unsubscribed",
+            LeadStatus::Dnc => "dnc",
+            LeadStatus::Closed => "closed",
+            LeadStatus::Invalid => "invalid",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Terminal states never move again.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            LeadStatus::Bounced
+                | LeadStatus::Unsubscribed
+                | LeadStatus::Dnc
+                | LeadStatus::Closed
+                | LeadStatus::Invalid
+                | LeadStatus::Booked
+        )
+    }
+
+    /// Position on the forward path; decay states share a rank between
+    /// contacted and engaged so engagement can still lift them.
+    fn rank(self) -> u8 {
+        match self {
+            LeadStatus::New => 0,
+            LeadStatus::Enriched => 1,
+            LeadStatus::Scored | LeadStatus::Held => 2,
+            LeadStatus::Queued => 3,
+            LeadStatus::Contacted => 4,
+            LeadStatus::Ghosted | LeadStatus::Stalled | LeadStatus::Hesitant => 5,
+            LeadStatus::Engaged => 6,
+            LeadStatus::Replied => 7,
+            LeadStatus::Booked => 8,
+            _ => 9,
+        }
+    }
+
+    /// The state machine: status only moves forward; terminal states are
+    /// final; any non-terminal state may end in a terminal one; decay states
+    /// may move among themselves; a held lead may be re-scored.
+    pub fn can_move_to(self, to: LeadStatus) -> bool {
+        if self == to || self.is_terminal() {
+            return false;
+        }
+        if to.is_terminal() {
+            return true;
+        }
+        let decay = |s: LeadStatus| {
+            matches!(
+                s,
+                LeadStatus::Ghosted | LeadStatus::Stalled | LeadStatus::Hesitant
+            )
+        };
+        if decay(self) && decay(to) {
+            return true;
+        }
+        if self == LeadStatus::Held && matches!(to, LeadStatus::Scored) {
+            return true;
+        }
+        if self == LeadStatus::Scored && to == LeadStatus::Held {
+            return true;
+        }
+        to.rank() > self.rank()
+    }
+
+    /// Every status from which `to` can be reached: used as the condition of
+    /// the conditional write that changes a lead's status.
+    pub fn predecessors(to: LeadStatus) -> Vec<LeadStatus> {
+        Self::ALL
+            .into_iter()
+            .filter(|from| from.can_move_to(to))
+            .collect()
+    }
+}
+
+impl fmt::Display for LeadStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Tier1,
+    Tier2,
+    Tier3,
+}
+
+impl Tier {
+    pub fn label(self) -> &'static str {
+        match self {
+            Tier::Tier1 => "Tier 1 (Dream)",
+            Tier::Tier2 => "Tier 2",
+            Tier::Tier3 => "Tier 3 (Avoid)",
+        }
+    }
+}
+
+/// A lead as stored. Contact fields are optional: imports are messy.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Lead {
+    pub tenant: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linkedin_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employees: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_gbp: Option<bool>,
+    /// Share of reviews the business answers (0..1), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_response_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hq_timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+
+    pub status: LeadStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrichment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<Tier>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<ScoreReason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recommended_channels: Vec<super::touch::Channel>,
+    /// Why the lead was suppressed at intake, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+    #[serde(default)]
+    pub email_bounced: bool,
+    #[serde(default)]
+    pub opens: u32,
+    #[serde(default)]
+    pub clicks: u32,
+    #[serde(default)]
+    pub replies: u32,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_sent_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sent_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_open_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_activity_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+    #[serde(default)]
+    pub source: String,
+    /// Optimistic-lock version, bumped by every write.
+    #[serde(default)]
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Lead {
+    pub fn has_phone(&self) -> bool {
+        self.phone.as_deref().is_some_and(|p| !p.is_empty())
+    }
+    pub fn has_linkedin(&self) -> bool {
+        self.linkedin_url.as_deref().is_some_and(|p| !p.is_empty())
+    }
+    pub fn has_email(&self) -> bool {
+        self.email.as_deref().is_some_and(|p| !p.is_empty()) && !self.email_bounced
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use LeadStatus::*;
+
+    #[test]
+    fn status_only_moves_forward() {
+        assert!(New.can_move_to(Enriched));
+        assert!(Contacted.can_move_to(Replied));
+        assert!(!Replied.can_move_to(Contacted));
+        assert!(!Contacted.can_move_to(Queued));
+        assert!(Ghosted.can_move_to(Stalled));
+        assert!(Ghosted.can_move_to(Replied));
+    }
+
+    #[test]
+    fn terminal_states_are_final_and_reachable_from_anywhere_else() {
+        for s in LeadStatus::ALL {
+            if s.is_terminal() {
+                assert!(LeadStatus::ALL.iter().all(|t| !s.can_move_to(*t)));
+            } else {
+                assert!(s.can_move_to(Unsubscribed));
+            }
+        }
+    }
+
+    #[test]
+    fn predecessors_agree_with_can_move_to() {
+        for to in LeadStatus::ALL {
+            for from in LeadStatus::predecessors(to) {
+                assert!(from.can_move_to(to));
+            }
+        }
+    }
+}

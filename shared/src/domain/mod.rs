@@ -1,0 +1,19 @@
+//! Pure business rules: no I/O, no clock reads (time is always a parameter).
+
+pub mod breaker;
+pub mod caps;
+pub mod decay;
+pub mod ids;
+pub mod intake;
+pub mod lead;
+pub mod scoring;
+pub mod sequence;
+pub mod signals;
+pub mod signature;
+pub mod suppression;
+pub mod template;
+pub mod tenant;
+pub mod timezone;
+pub mod touch;
+pub mod warmup;
+pub mod window;

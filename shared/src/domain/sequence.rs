@@ -1,0 +1,166 @@
+//! Sequences: the steps of a campaign, which channel each step really uses
+//! for a given lead (with fallbacks), and when it falls due.
+
+use super::lead::Lead;
+use super::tenant::TenantConfig;
+use super::touch::Channel;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepCondition {
+    NotReplied,
+    HasLinkedinUrl,
+    LinkedinConnected,
+    HasPhone,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SequenceStep {
+    pub step: u8,
+    /// Days after the first send.
+    pub day: u32,
+    pub channel: Channel,
+    pub purpose: String,
+    #[serde(default)]
+    pub conditions: Vec<StepCondition>,
+}
+
+/// SPEC §6: email d0, voice d3, LinkedIn d5, email d8, SMS d12.
+pub fn default_sequence() -> Vec<SequenceStep> {
+    let step = |step, day, channel, purpose: &str| SequenceStep {
+        step,
+        day,
+        channel,
+        purpose: purpose.to_string(),
+        conditions: vec![StepCondition::NotReplied],
+    };
+    vec![
+        step(1, 0, Channel::Email, "initial outreach"),
+        step(2, 3, Channel::Voice, "follow-up call if no reply"),
+        step(3, 5, Channel::Linkedin, "connection request if no reply"),
+        step(4, 8, Channel::Email, "value-add touchpoint if no reply"),
+        step(5, 12, Channel::Sms, "final nudge if no reply"),
+    ]
+}
+
+/// What a step becomes for one lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepPlan {
+    Send { channel: Channel, fallback_from: Option<Channel> },
+    Skip { reason: String },
+}
+
+fn lead_can_receive(lead: &Lead, channel: Channel) -> bool {
+    match channel {
+        Channel::Email => lead.has_email(),
+        Channel::Voice | Channel::Sms => lead.has_phone(),
+        Channel::Linkedin => lead.has_linkedin(),
+    }
+}
+
+/// The channel a step really uses: its own if the tenant has it and the lead
+/// can be reached on it; else email (SPEC §6 fallback); else skipped.
+pub fn plan_step(step: &SequenceStep, lead: &Lead, config: &TenantConfig) -> StepPlan {
+    for cond in &step.conditions {
+        let ok = match cond {
+            StepCondition::NotReplied => lead.replies == 0,
+            StepCondition::HasLinkedinUrl => lead.has_linkedin(),
+            StepCondition::HasPhone => lead.has_phone(),
+            // Connection state arrives with LinkedIn signals (a later issue);
+            // until then the condition is not met.
+            StepCondition::LinkedinConnected => false,
+        };
+        if !ok {
+            return StepPlan::Skip {
+                reason: format!("condition {cond:?} not met"),
+            };
+        }
+    }
+    if config.channel_available(step.channel) && lead_can_receive(lead, step.channel) {
+        return StepPlan::Send {
+            channel: step.channel,
+            fallback_from: None,
+        };
+    }
+    if step.channel != Channel::Email
+        && config.channel_available(Channel::Email)
+        && lead_can_receive(lead, Channel::Email)
+    {
+        return StepPlan::Send {
+            channel: Channel::Email,
+            fallback_from: Some(step.channel),
+        };
+    }
+    StepPlan::Skip {
+        reason: format!("no {} for this lead or tenant, and no email fallback", step.channel),
+    }
+}
+
+/// A step's due time: `day` days after the first send.
+pub fn due_at(first_sent_at: DateTime<Utc>, day: u32) -> DateTime<Utc> {
+    first_sent_at + Duration::days(i64::from(day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::TenantId;
+    use crate::domain::lead::LeadStatus;
+
+    fn config() -> TenantConfig {
+        TenantConfig::default_for(
+            TenantId::parse("acme").unwrap(),
+            "Acme",
+            "2026-11-02".parse().unwrap(),
+        )
+    }
+
+    fn lead(email: bool, phone: bool, linkedin: bool) -> Lead {
+        Lead {
+            email: email.then(|| "jo@dealer.example".to_string()),
+            phone: phone.then(|| "+16025550100".to_string()),
+            linkedin_url: linkedin.then(|| "https://linkedin.example/in/jo".to_string()),
+            status: LeadStatus::Queued,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn missing_phone_falls_back_to_email() {
+        let c = config();
+        let voice = &c.sequence[1];
+        assert_eq!(
+            plan_step(voice, &lead(true, false, false), &c),
+            StepPlan::Send {
+                channel: Channel::Email,
+                fallback_from: Some(Channel::Voice)
+            }
+        );
+        assert_eq!(
+            plan_step(voice, &lead(true, true, false), &c),
+            StepPlan::Send {
+                channel: Channel::Voice,
+                fallback_from: None
+            }
+        );
+    }
+
+    #[test]
+    fn nothing_reachable_is_skipped() {
+        let c = config();
+        assert!(matches!(
+            plan_step(&c.sequence[2], &lead(false, true, false), &c),
+            StepPlan::Skip { .. }
+        ));
+    }
+
+    #[test]
+    fn replied_lead_skips() {
+        let c = config();
+        let mut l = lead(true, true, true);
+        l.replies = 1;
+        assert!(matches!(plan_step(&c.sequence[3], &l, &c), StepPlan::Skip { .. }));
+    }
+}

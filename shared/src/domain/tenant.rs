@@ -1,0 +1,428 @@
+//! A tenant's configuration: ICP, offers, tiers, sequence, windows, caps,
+//! sending identities and safety thresholds, with SPEC defaults.
+
+use super::ids::TenantId;
+use super::scoring::ScoringWeights;
+use super::sequence::SequenceStep;
+use super::template::TemplateSet;
+use super::touch::Channel;
+use super::warmup::WarmupRow;
+use super::window::SendWindow;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantConfig {
+    pub tenant: TenantId,
+    pub name: String,
+    /// IANA zone of the tenant; the fallback recipient zone and the zone of
+    /// the "day" that daily counters count.
+    pub timezone: String,
+    /// Shadow mode: sends go to the outbox instead of providers.
+    pub shadow_mode: bool,
+    pub sender: SenderIdentity,
+    pub icp: Icp,
+    pub offers: Vec<Offer>,
+    pub tiers: Tiers,
+    pub weights: ScoringWeights,
+    pub sequence: Vec<SequenceStep>,
+    pub windows: Windows,
+    pub caps: Caps,
+    pub domains: Vec<SendingDomain>,
+    pub mailboxes: Vec<Mailbox>,
+    pub phone_numbers: Vec<String>,
+    pub linkedin_seats: Vec<String>,
+    pub channels: Vec<ChannelSetting>,
+    /// Lead statuses in which nothing is sent.
+    pub stop_states: Vec<String>,
+    /// Customer domains never contacted (subdomains included).
+    pub excluded_domains: Vec<String>,
+    pub breaker: BreakerConfig,
+    pub decay: DecayConfig,
+    pub templates: TemplateSet,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SenderIdentity {
+    pub name: String,
+    pub company: String,
+    pub physical_address: String,
+    pub signature: String,
+    pub booking_link: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Icp {
+    pub name: String,
+    pub primary: bool,
+    pub industries: Vec<String>,
+    pub sub_industries: Vec<String>,
+    pub titles: Vec<String>,
+    pub company_sizes: Vec<String>,
+    pub countries: Vec<String>,
+    pub us_states: Vec<String>,
+    pub fit_signals: Vec<String>,
+    pub avoid: AvoidRules,
+    pub pains: Vec<String>,
+    pub proof_angles: Vec<String>,
+    pub preferred_channels: Vec<Channel>,
+    pub recommended_offer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AvoidRules {
+    pub require_website: bool,
+    pub require_gbp: bool,
+    /// Below this many reviews the business is taken to be under the sales floor.
+    pub min_reviews: Option<u32>,
+    /// Competitor tools whose presence (in the lead's notes/tech) disqualifies.
+    pub competitor_tools: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offer {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub problem: String,
+    pub fit_signals: Vec<String>,
+    pub cta: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Tiers {
+    pub tier1_min: u8,
+    pub tier2_min: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Windows {
+    pub email: SendWindow,
+    pub call: SendWindow,
+    pub sms: SendWindow,
+    pub linkedin: SendWindow,
+    /// Upper bound of the humanising delay added inside a window, seconds.
+    pub jitter_max_secs: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Caps {
+    pub email_per_domain_after_warmup: u32,
+    pub email_per_mailbox: u32,
+    pub email_per_tenant: u32,
+    pub voice_per_number: u32,
+    pub sms_per_number: u32,
+    pub sms_per_tenant: u32,
+    pub linkedin_connects_per_seat: u32,
+    pub linkedin_messages_per_seat: u32,
+    pub calls_per_lead_per_day: u32,
+    pub max_attempts_per_lead: u32,
+    pub attempts_warning: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendingDomain {
+    pub domain: String,
+    pub warmup: Vec<WarmupRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mailbox {
+    pub address: String,
+    pub domain: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelMode {
+    Configured,
+    OperatorAssisted,
+    Planned,
+    Unavailable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChannelSetting {
+    pub channel: Channel,
+    pub mode: ChannelMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BreakerConfig {
+    /// Bounce rate above which all sending pauses (0.05 = 5%).
+    pub bounce_rate_threshold: f64,
+    pub min_sends: u32,
+    pub window_hours: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DecayConfig {
+    pub ghosted_after_hours: i64,
+    pub stalled_after_days: i64,
+    pub hesitant_min_opens: u32,
+    pub revival_min_idle_days: i64,
+    pub revival_max_idle_days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid config field `{field}`: {reason}")]
+pub struct ConfigError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl TenantConfig {
+    /// The SPEC §1 default: the US used-car dealer ICP with the
+    /// Reviews/Reputation offer, a default 5-step sequence, and a sample
+    /// sending domain + mailbox with a 5-week warmup ramp from `warmup_start`.
+    pub fn default_for(tenant: TenantId, name: &str, warmup_start: NaiveDate) -> Self {
+        let domain = format!("{}-mail.example.com", tenant.as_str());
+        let ramp = [20u32, 40, 60, 80, 150];
+        let warmup = ramp
+            .iter()
+            .enumerate()
+            .map(|(i, cap)| WarmupRow {
+                week: i as u32 + 1,
+                starts_at: warmup_start + chrono::Duration::days(7 * i as i64),
+                daily_cap: *cap,
+            })
+            .collect();
+        Self {
+            name: name.to_string(),
+            timezone: "America/New_York".into(),
+            shadow_mode: true,
+            sender: SenderIdentity {
+                name: "Sam Rivera".into(),
+                company: "Northwind Reputation".into(),
+                physical_address: "100 Example Street, Suite 200, Austin, TX 78701, USA".into(),
+                signature: "Sam Rivera\nNorthwind Reputation".into(),
+                booking_link: "https://booking.example.com/sam".into(),
+            },
+            icp: Icp {
+                name: "US independent used-car dealers".into(),
+                primary: true,
+                industries: vec!["used car dealer".into(), "car dealer".into(), "auto dealer".into()],
+                sub_industries: vec!["independent".into(), "pre-owned".into()],
+                titles: vec!["owner".into(), "general manager".into(), "dealer principal".into()],
+                company_sizes: vec!["1-10".into(), "11-50".into()],
+                countries: vec!["US".into()],
+                us_states: vec![],
+                fit_signals: vec![
+                    "website".into(),
+                    "claimed Google Business Profile".into(),
+                    "rating 3.2-4.0".into(),
+                    "15-150 reviews".into(),
+                    "low review-response rate".into(),
+                ],
+                avoid: AvoidRules {
+                    require_website: true,
+                    require_gbp: true,
+                    min_reviews: Some(5),
+                    competitor_tools: vec!["podium".into(), "birdeye".into()],
+                },
+                pains: vec![
+                    "buyers pick the lot with better reviews down the street".into(),
+                    "unanswered reviews make the dealership look absent".into(),
+                ],
+                proof_angles: vec![
+                    "dealers like yours added 30+ reviews in 60 days".into(),
+                    "answering every review lifts click-to-call from Maps".into(),
+                ],
+                preferred_channels: vec![Channel::Email, Channel::Voice],
+                recommended_offer: "reviews".into(),
+            },
+            offers: vec![Offer {
+                id: "reviews".into(),
+                name: "Reviews & Reputation".into(),
+                role: "front-door wedge".into(),
+                problem: "a visible trust gap against nearby competitors on Google".into(),
+                fit_signals: vec![
+                    "rating 3.2-4.0".into(),
+                    "15-150 reviews".into(),
+                    "low review-response rate".into(),
+                ],
+                cta: "worth a 15-minute look at how you compare with the lots around you?".into(),
+            }],
+            tiers: Tiers {
+                tier1_min: 80,
+                tier2_min: 60,
+            },
+            weights: ScoringWeights::default(),
+            sequence: super::sequence::default_sequence(),
+            windows: Windows {
+                email: SendWindow::business_days(9, 0, 11, 0),
+                call: SendWindow::business_days(8, 0, 18, 0),
+                sms: SendWindow::business_days(8, 0, 18, 0),
+                linkedin: SendWindow::business_days(8, 0, 18, 0),
+                jitter_max_secs: 300,
+            },
+            caps: Caps {
+                email_per_domain_after_warmup: 50,
+                email_per_mailbox: 100,
+                email_per_tenant: 200,
+                voice_per_number: 50,
+                sms_per_number: 100,
+                sms_per_tenant: 200,
+                linkedin_connects_per_seat: 20,
+                linkedin_messages_per_seat: 50,
+                calls_per_lead_per_day: 3,
+                max_attempts_per_lead: 500,
+                attempts_warning: 200,
+            },
+            domains: vec![SendingDomain {
+                domain: domain.clone(),
+                warmup,
+            }],
+            mailboxes: vec![Mailbox {
+                address: format!("sam@{domain}"),
+                domain,
+            }],
+            phone_numbers: vec!["+15125550100".into()],
+            linkedin_seats: vec!["seat-1".into()],
+            channels: vec![
+                ChannelSetting {
+                    channel: Channel::Email,
+                    mode: ChannelMode::Configured,
+                },
+                ChannelSetting {
+                    channel: Channel::Voice,
+                    mode: ChannelMode::Configured,
+                },
+                ChannelSetting {
+                    channel: Channel::Linkedin,
+                    mode: ChannelMode::Configured,
+                },
+                ChannelSetting {
+                    channel: Channel::Sms,
+                    mode: ChannelMode::Configured,
+                },
+            ],
+            stop_states: ["dnc", "closed", "invalid", "contacted", "booked"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            excluded_domains: vec![],
+            breaker: BreakerConfig {
+                bounce_rate_threshold: 0.05,
+                min_sends: 10,
+                window_hours: 24,
+            },
+            decay: DecayConfig {
+                ghosted_after_hours: 72,
+                stalled_after_days: 7,
+                hesitant_min_opens: 2,
+                revival_min_idle_days: 30,
+                revival_max_idle_days: 120,
+            },
+            templates: TemplateSet::default(),
+            tenant,
+        }
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::America::New_York)
+    }
+
+    /// Is `channel` usable for automatic sends (configured, with an identity)?
+    pub fn channel_available(&self, channel: Channel) -> bool {
+        let configured = self
+            .channels
+            .iter()
+            .any(|c| c.channel == channel && c.mode == ChannelMode::Configured);
+        configured
+            && match channel {
+                Channel::Email => !self.mailboxes.is_empty(),
+                Channel::Voice | Channel::Sms => !self.phone_numbers.is_empty(),
+                Channel::Linkedin => !self.linkedin_seats.is_empty(),
+            }
+    }
+
+    pub fn domain(&self, domain: &str) -> Option<&SendingDomain> {
+        self.domains.iter().find(|d| d.domain == domain)
+    }
+
+    /// Validates the config, naming the first bad field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |field: &str, reason: &str| {
+            Err(ConfigError {
+                field: field.to_string(),
+                reason: reason.to_string(),
+            })
+        };
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return bad("timezone", "not an IANA time zone name");
+        }
+        if self.tiers.tier1_min > 100 || self.tiers.tier2_min >= self.tiers.tier1_min {
+            return bad("tiers", "need 100 >= tier1_min > tier2_min");
+        }
+        if self.sender.physical_address.trim().is_empty() {
+            return bad(
+                "sender.physical_address",
+                "required: every email carries the sender's physical address",
+            );
+        }
+        if self.sequence.is_empty() {
+            return bad("sequence", "at least one step is required");
+        }
+        for (i, w) in self.sequence.windows(2).enumerate() {
+            if w[1].day < w[0].day {
+                return bad(&format!("sequence[{}].day", i + 1), "days must not decrease");
+            }
+        }
+        for (i, m) in self.mailboxes.iter().enumerate() {
+            if self.domain(&m.domain).is_none() {
+                return bad(
+                    &format!("mailboxes[{i}].domain"),
+                    "no sending domain with that name",
+                );
+            }
+        }
+        if !(0.0..=1.0).contains(&self.breaker.bounce_rate_threshold) {
+            return bad("breaker.bounce_rate_threshold", "must be within 0..1");
+        }
+        for (name, w) in [
+            ("windows.email", &self.windows.email),
+            ("windows.call", &self.windows.call),
+            ("windows.sms", &self.windows.sms),
+            ("windows.linkedin", &self.windows.linkedin),
+        ] {
+            if let Err(reason) = w.validate() {
+                return bad(name, &reason);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid_and_matches_spec_numbers() {
+        let c = TenantConfig::default_for(
+            TenantId::parse("acme").unwrap(),
+            "Acme",
+            NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        );
+        c.validate().unwrap();
+        assert_eq!(c.tiers.tier1_min, 80);
+        assert_eq!(c.tiers.tier2_min, 60);
+        assert_eq!(c.caps.email_per_tenant, 200);
+        assert_eq!(c.sequence.len(), 5);
+        assert!(c.shadow_mode, "new tenants start in shadow mode");
+        let caps: Vec<u32> = c.domains[0].warmup.iter().map(|r| r.daily_cap).collect();
+        assert_eq!(caps, vec![20, 40, 60, 80, 150]);
+    }
+
+    #[test]
+    fn validation_names_the_bad_field() {
+        let mut c = TenantConfig::default_for(
+            TenantId::parse("acme").unwrap(),
+            "Acme",
+            NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        );
+        c.timezone = "Mars/Olympus".into();
+        assert_eq!(c.validate().unwrap_err().field, "timezone");
+    }
+}

@@ -1,0 +1,126 @@
+//! A touch: one step of a lead's sequence on one channel, and the states it
+//! moves through on the way to being sent exactly once.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Voice,
+    Linkedin,
+    Sms,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Email, Channel::Voice, Channel::Linkedin, Channel::Sms];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Voice => "voice",
+            Channel::Linkedin => "linkedin",
+            Channel::Sms => "sms",
+        }
+    }
+}
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Draft -> (approved) Planned -> Due -> Sending -> Sent, with exits to
+/// Skipped / Cancelled, and InDoubt when a send's lease expired unconfirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchState {
+    /// Written by craft, waiting for an operator's approval.
+    Draft,
+    /// Approved, waiting for the previous step to be sent.
+    Planned,
+    /// In the sparse due index.
+    Due,
+    /// Reserved by a dispatch attempt (caps taken), not yet confirmed.
+    Sending,
+    Sent,
+    /// A crashed send whose lease expired: never resent blindly.
+    InDoubt,
+    Skipped,
+    Cancelled,
+}
+
+impl TouchState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TouchState::Draft => "draft",
+            TouchState::Planned => "planned",
+            TouchState::Due => "due",
+            TouchState::Sending => "sending",
+            TouchState::Sent => "sent",
+            TouchState::InDoubt => "in_doubt",
+            TouchState::Skipped => "skipped",
+            TouchState::Cancelled => "cancelled",
+        }
+    }
+    /// States from which a stop (reply, unsubscribe, bounce) cancels the touch.
+    pub fn is_pending(self) -> bool {
+        matches!(self, TouchState::Draft | TouchState::Planned | TouchState::Due)
+    }
+}
+
+/// The message of a touch, as crafted (and possibly edited by an operator).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Message {
+    pub subject: Option<String>,
+    pub body: String,
+    /// Extra headers (List-Unsubscribe and friends) for email.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub template_id: String,
+}
+
+impl Message {
+    pub fn fingerprint(&self) -> String {
+        super::ids::fingerprint(&[self.subject.as_deref().unwrap_or(""), &self.body])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Touch {
+    pub tenant: String,
+    pub lead_id: String,
+    pub step: u8,
+    /// Day offset from the first send (SPEC §6: 0/3/5/8/12).
+    pub day: u32,
+    pub channel: Channel,
+    /// Set when this step fell back from another channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_from: Option<Channel>,
+    pub state: TouchState,
+    pub message: Message,
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_message_id: Option<String>,
+    /// Sending identity used (mailbox address, phone number, seat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
+    /// The next step of this lead's sequence that will be sent, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<u8>,
+    pub created_at: DateTime<Utc>,
+}

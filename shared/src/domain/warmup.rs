@@ -1,0 +1,114 @@
+//! Warmup ramps: which row of a sending domain's schedule is active today,
+//! and ramps generated from a domain's age.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarmupRow {
+    pub week: u32,
+    pub starts_at: NaiveDate,
+    pub daily_cap: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowPhase {
+    Past,
+    Active,
+    Upcoming,
+}
+
+/// The active row: the one with the latest `starts_at <= today`.
+pub fn active_row(rows: &[WarmupRow], today: NaiveDate) -> Option<&WarmupRow> {
+    rows.iter()
+        .filter(|r| r.starts_at <= today)
+        .max_by_key(|r| r.starts_at)
+}
+
+/// The email cap of a domain today: the active warmup row, else (no ramp at
+/// all) the post-warmup cap. A domain whose ramp starts in the future has
+/// cap 0: it is not warmed yet.
+pub fn domain_daily_cap(rows: &[WarmupRow], today: NaiveDate, after_warmup: u32) -> u32 {
+    match active_row(rows, today) {
+        Some(row) => row.daily_cap,
+        None if rows.is_empty() => after_warmup,
+        None => 0,
+    }
+}
+
+pub fn phase(rows: &[WarmupRow], row: &WarmupRow, today: NaiveDate) -> RowPhase {
+    match active_row(rows, today) {
+        Some(active) if active == row => RowPhase::Active,
+        _ if row.starts_at > today => RowPhase::Upcoming,
+        _ => RowPhase::Past,
+    }
+}
+
+/// SPEC §8 age-based ramp: days 1-3: 5, 4-7: 10, 8-14: 20, 15-21: 35, 22+: 50.
+pub fn cap_for_domain_age(age_days: u32) -> u32 {
+    match age_days {
+        0..=3 => 5,
+        4..=7 => 10,
+        8..=14 => 20,
+        15..=21 => 35,
+        _ => 50,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn ramp() -> Vec<WarmupRow> {
+        [20, 40, 60, 80, 150]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| WarmupRow {
+                week: i as u32 + 1,
+                starts_at: d("2026-11-02") + chrono::Duration::days(7 * i as i64),
+                daily_cap: *c,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn active_row_is_latest_started() {
+        let rows = ramp();
+        assert_eq!(active_row(&rows, d("2026-11-02")).unwrap().daily_cap, 20);
+        assert_eq!(active_row(&rows, d("2026-11-10")).unwrap().daily_cap, 40);
+        assert_eq!(active_row(&rows, d("2027-03-01")).unwrap().daily_cap, 150);
+        assert!(active_row(&rows, d("2026-11-01")).is_none());
+    }
+
+    #[test]
+    fn caps_before_during_and_without_a_ramp() {
+        let rows = ramp();
+        assert_eq!(domain_daily_cap(&rows, d("2026-10-01"), 50), 0);
+        assert_eq!(domain_daily_cap(&rows, d("2026-11-17"), 50), 60);
+        assert_eq!(domain_daily_cap(&[], d("2026-11-17"), 50), 50);
+    }
+
+    #[test]
+    fn phases() {
+        let rows = ramp();
+        let today = d("2026-11-10");
+        let phases: Vec<_> = rows.iter().map(|r| phase(&rows, r, today)).collect();
+        assert_eq!(
+            phases,
+            vec![RowPhase::Past, RowPhase::Active, RowPhase::Upcoming, RowPhase::Upcoming, RowPhase::Upcoming]
+        );
+    }
+
+    #[test]
+    fn age_ramp() {
+        assert_eq!(
+            [1, 3, 4, 7, 8, 14, 15, 21, 22, 400].map(cap_for_domain_age),
+            [5, 5, 10, 10, 20, 20, 35, 35, 50, 50]
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! The edge between Lambda events and the library: tracing setup, API
+//! Gateway HTTP responses, and SQS batches with partial failures.
+
+use crate::error::Error;
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::http::{HeaderMap, HeaderValue};
+use serde::Serialize;
+use std::future::Future;
+
+/// JSON logs (CloudWatch-friendly) with the level from RUST_LOG.
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_current_span(false)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+pub fn json_response<T: Serialize>(status: u16, body: &T) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    let mut r = ApiGatewayV2httpResponse::default();
+    r.status_code = i64::from(status);
+    r.headers = headers;
+    r.body = Some(Body::Text(serde_json::to_string(body).unwrap_or_else(|_| "{}".into())));
+    r
+}
+
+pub fn html_response(status: u16, html: String) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("text/html; charset=utf-8"));
+    let mut r = ApiGatewayV2httpResponse::default();
+    r.status_code = i64::from(status);
+    r.headers = headers;
+    r.body = Some(Body::Text(html));
+    r
+}
+
+pub fn error_response(e: &Error) -> ApiGatewayV2httpResponse {
+    let status = e.http_status();
+    if status >= 500 {
+        tracing::error!(error = %e, status, "request failed");
+    } else {
+        tracing::info!(error = %e, status, "request rejected");
+    }
+    let (field, reason) = match e {
+        Error::Invalid { field, reason } => (Some(field.clone()), reason.clone()),
+        other => (None, other.to_string()),
+    };
+    json_response(status, &serde_json::json!({ "error": reason, "field": field }))
+}
+
+/// The request body as text (API Gateway may base64-encode it).
+pub fn body_text(req: &ApiGatewayV2httpRequest) -> Result<String, Error> {
+    let raw = req.body.clone().unwrap_or_default();
+    if req.is_base64_encoded {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(raw.trim())
+            .map_err(|e| Error::invalid("body", format!("not valid base64: {e}")))?;
+        String::from_utf8(bytes).map_err(|_| Error::invalid("body", "not UTF-8"))
+    } else {
+        Ok(raw)
+    }
+}
+
+pub fn header<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
+    req.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Runs `handle` on every record of the batch; the ones that fail with a
+/// retryable error are reported back so only they are redelivered. A
+/// non-retryable failure is logged and dropped (it would fail the same way
+/// again), after being counted.
+pub async fn process_sqs<F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
+    let mut failures = Vec::new();
+    for message in event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        let span = tracing::info_span!("message", message_id = %id);
+        let _guard = span.enter();
+        match handle(message).await {
+            Ok(()) => {}
+            Err(e) if e.is_retryable() => {
+                tracing::warn!(error = %e, "message failed, will be redelivered");
+                let mut f = BatchItemFailure::default();
+                f.item_identifier = id;
+                failures.push(f);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "message rejected permanently");
+                println!(
+                    "{}",
+                    serde_json::json!({"_aws": {"CloudWatchMetrics": [{"Namespace": "Outbound", "Dimensions": [[]], "Metrics": [{"Name": "RejectedMessages", "Unit": "Count"}]}]}, "RejectedMessages": 1})
+                );
+            }
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures;
+    response
+}
+
+/// Parses an SQS message body as JSON of type `T`.
+pub fn parse_body<T: serde::de::DeserializeOwned>(m: &SqsMessage) -> Result<T, Error> {
+    let body = m.body.as_deref().unwrap_or("");
+    serde_json::from_str(body).map_err(|e| Error::invalid("body", format!("{e}: {body:.200}")))
+}

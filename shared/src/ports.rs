@@ -1,0 +1,80 @@
+//! Ports: what the domain needs from outside, as traits. Adapters implement
+//! them on AWS and provider APIs; the local runner swaps in a simulated clock.
+
+use crate::domain::lead::Lead;
+use crate::domain::touch::Touch;
+use crate::error::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// The only way any function learns the time.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that only moves when told to: the local runner uses it to play
+/// days of schedules in seconds.
+#[derive(Clone)]
+pub struct SimClock {
+    millis: Arc<AtomicI64>,
+}
+
+impl SimClock {
+    pub fn starting_at(t: DateTime<Utc>) -> Self {
+        Self {
+            millis: Arc::new(AtomicI64::new(t.timestamp_millis())),
+        }
+    }
+    pub fn set(&self, t: DateTime<Utc>) {
+        self.millis.store(t.timestamp_millis(), Ordering::SeqCst);
+    }
+    pub fn advance(&self, d: chrono::Duration) {
+        self.millis.fetch_add(d.num_milliseconds(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for SimClock {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.millis.load(Ordering::SeqCst)).expect("valid sim time")
+    }
+}
+
+/// A message to a work queue (enrich / score / craft).
+#[async_trait]
+pub trait WorkQueue: Send + Sync {
+    /// MUST deliver every body at least once; bodies are JSON.
+    async fn send_all(&self, bodies: &[Value]) -> Result<()>;
+}
+
+/// The event bus.
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    /// Publishes one event with `detail_type` and JSON `detail`.
+    async fn publish(&self, detail_type: &str, detail: &Value) -> Result<()>;
+}
+
+/// Operator alerts (Slack incoming webhook).
+#[async_trait]
+pub trait Alerter: Send + Sync {
+    async fn alert(&self, tenant: &str, text: &str) -> Result<()>;
+}
+
+/// A channel sender: the shadow outbox or a real provider.
+#[async_trait]
+pub trait ChannelSender: Send + Sync {
+    /// Sends `touch` to `lead` from `sender` and returns the provider's
+    /// message id. `attempt_id` MUST be passed to the provider as the
+    /// idempotency key (or custom variable) so a retried call cannot send twice.
+    async fn send(&self, touch: &Touch, lead: &Lead, sender: &str, attempt_id: &str) -> Result<String>;
+}
