@@ -3,6 +3,7 @@
 //! AWS (DynamoDB, SQS, EventBridge) and on provider HTTP APIs.
 
 pub mod adapters;
+pub mod apply;
 pub mod config;
 pub mod domain;
 pub mod edge;

@@ -1,1 +1,322 @@
-//! placeholder
+//! Dispatch tick: reads only the due touches (sparse, sharded index), and for
+//! each one checks the switches, the lead, suppression, the recipient-local
+//! window and every daily cap, then sends it exactly once: reserve (touch +
+//! caps in one transaction) -> send -> confirm -> wake the next step.
+
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use serde::Serialize;
+use shared::adapters::dynamo::{short_id, Reservation, Store};
+use shared::domain::caps::{caps_for_send, sender_candidates};
+use shared::domain::lead::LeadStatus;
+use shared::domain::suppression::suppression_keys;
+use shared::domain::tenant::TenantConfig;
+use shared::domain::touch::{Channel, Touch, TouchState};
+use shared::domain::window::SendWindow;
+use shared::error::{Error, Result};
+use shared::ports::{ChannelSender, Clock};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+pub struct App {
+    pub store: Store,
+    pub sender: Arc<dyn ChannelSender>,
+    pub clock: Arc<dyn Clock>,
+    /// How long a reservation may stay unconfirmed before it is in doubt.
+    pub lease: Duration,
+    /// Due touches read per shard per tick.
+    pub per_shard_limit: i32,
+}
+
+/// What one tick did, for logs, metrics, tests and the demo.
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct TickReport {
+    pub due: u32,
+    pub sent: u32,
+    pub waiting_for_window: u32,
+    pub waiting_for_cap: u32,
+    pub cancelled: u32,
+    pub skipped: u32,
+    pub blocked: u32,
+    pub in_doubt: u32,
+    pub lost_race: u32,
+    pub errors: u32,
+    pub dynamodb_requests: u64,
+    /// (tenant, lead, step, channel, sender) of every send, in order.
+    #[serde(skip)]
+    pub sends: Vec<(String, String, u8, Channel, String)>,
+}
+
+enum Outcome {
+    Sent(String),
+    Window,
+    Cap,
+    Cancelled,
+    Skipped,
+    Blocked,
+    InDoubt,
+    LostRace,
+}
+
+fn window_for(config: &TenantConfig, channel: Channel) -> &SendWindow {
+    match channel {
+        Channel::Email => &config.windows.email,
+        Channel::Voice => &config.windows.call,
+        Channel::Sms => &config.windows.sms,
+        Channel::Linkedin => &config.windows.linkedin,
+    }
+}
+
+/// Is a full cap specific to one sender (so another mailbox/number may
+/// still send), rather than tenant- or lead-wide?
+fn sender_specific(scope: &str) -> bool {
+    ["#domain#", "#mailbox#", "#number#", "#connect#"]
+        .iter()
+        .any(|p| scope.contains(p))
+}
+
+impl App {
+    pub async fn tick(&self) -> Result<TickReport> {
+        let now = self.clock.now();
+        let before = self.store.requests();
+        let mut report = TickReport::default();
+        let mut configs: HashMap<String, Arc<TenantConfig>> = HashMap::new();
+        let mut blocked: HashSet<String> = HashSet::new();
+        for shard in 0..self.store.shards() {
+            let due = self.store.due_touches(shard, now, self.per_shard_limit).await?;
+            for (touch, due_sk) in due {
+                report.due += 1;
+                if blocked.contains(&touch.tenant) {
+                    report.blocked += 1;
+                    continue;
+                }
+                let config = match configs.get(&touch.tenant) {
+                    Some(c) => c.clone(),
+                    None => match self.store.config_with_warmup(&touch.tenant).await {
+                        Ok(Some(c)) => {
+                            let c = Arc::new(c);
+                            configs.insert(touch.tenant.clone(), c.clone());
+                            c
+                        }
+                        Ok(None) => {
+                            tracing::error!(tenant = %touch.tenant, "due touch of an unknown tenant");
+                            report.errors += 1;
+                            continue;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "config read failed");
+                            report.errors += 1;
+                            continue;
+                        }
+                    },
+                };
+                match self.process(&config, &touch, &due_sk, now).await {
+                    Ok(Outcome::Sent(sender)) => {
+                        report.sent += 1;
+                        report.sends.push((touch.tenant.clone(), touch.lead_id.clone(), touch.step, touch.channel, sender));
+                    }
+                    Ok(Outcome::Window) => report.waiting_for_window += 1,
+                    Ok(Outcome::Cap) => report.waiting_for_cap += 1,
+                    Ok(Outcome::Cancelled) => report.cancelled += 1,
+                    Ok(Outcome::Skipped) => report.skipped += 1,
+                    Ok(Outcome::Blocked) => {
+                        report.blocked += 1;
+                        blocked.insert(touch.tenant.clone());
+                    }
+                    Ok(Outcome::InDoubt) => report.in_doubt += 1,
+                    Ok(Outcome::LostRace) => report.lost_race += 1,
+                    Err(e) => {
+                        tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
+                        report.errors += 1;
+                    }
+                }
+            }
+        }
+        report.dynamodb_requests = self.store.requests() - before;
+        Ok(report)
+    }
+
+    async fn process(&self, config: &TenantConfig, touch: &Touch, due_sk: &str, now: DateTime<Utc>) -> Result<Outcome> {
+        if touch.state == TouchState::Sending {
+            // The due index holds a reservation at its lease's expiry: the
+            // sender crashed between reserve and confirm. Never resend blindly.
+            return Ok(if self.store.mark_in_doubt(touch, due_sk, now).await? {
+                tracing::warn!(tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "send in doubt");
+                Outcome::InDoubt
+            } else {
+                Outcome::LostRace
+            });
+        }
+        if touch.state != TouchState::Due {
+            return Ok(Outcome::LostRace);
+        }
+        let keys = suppression_keys(
+            (touch.channel == Channel::Email).then_some(touch.recipient.as_str()),
+            touch.company_domain.as_deref(),
+            matches!(touch.channel, Channel::Voice | Channel::Sms).then_some(touch.recipient.as_str()),
+        );
+        let (control, lead, hits) = self.store.send_context(&touch.tenant, &touch.lead_id, &keys).await?;
+        if let Some(why) = control.blocked() {
+            tracing::info!(tenant = %touch.tenant, why, "sending blocked");
+            return Ok(Outcome::Blocked);
+        }
+        let end = |to: TouchState, why: String| async move {
+            self.store.end_touch(touch, TouchState::Due, to, &why, now).await.map(|done| match (done, to) {
+                (false, _) => Outcome::LostRace,
+                (true, TouchState::Skipped) => Outcome::Skipped,
+                (true, _) => Outcome::Cancelled,
+            })
+        };
+        let Some(lead) = lead else {
+            return end(TouchState::Cancelled, "lead no longer exists".into()).await;
+        };
+        if lead.status.is_terminal() || lead.replies > 0 || matches!(lead.status, LeadStatus::Replied) {
+            return end(TouchState::Cancelled, format!("lead is {} (sequence stopped)", lead.status)).await;
+        }
+        if !hits.is_empty() {
+            return end(TouchState::Cancelled, format!("suppressed: {}", hits.join(", "))).await;
+        }
+        if let Some(domain) = touch.company_domain.as_deref() {
+            if let Some(ex) = config
+                .excluded_domains
+                .iter()
+                .find(|ex| shared::domain::suppression::domain_matches(ex, domain))
+            {
+                return end(TouchState::Cancelled, format!("excluded customer domain {ex}")).await;
+            }
+        }
+        if touch.channel == Channel::Email && lead.email_bounced {
+            return end(TouchState::Skipped, "email address bounced".into()).await;
+        }
+        let current = lead.address(touch.channel);
+        if current != touch.recipient {
+            return end(
+                TouchState::Cancelled,
+                "recipient changed after approval; needs a new draft".into(),
+            )
+            .await;
+        }
+        if lead.attempts >= config.caps.max_attempts_per_lead {
+            return end(TouchState::Cancelled, format!("max attempts ({}) reached", config.caps.max_attempts_per_lead)).await;
+        }
+
+        let tz = lead
+            .timezone
+            .as_deref()
+            .and_then(|z| z.parse().ok())
+            .unwrap_or_else(|| config.tz());
+        let window = window_for(config, touch.channel);
+        let seed = shared::domain::ids::LeadId::parse(&touch.lead_id)
+            .map(|l| l.hash64())
+            .unwrap_or(0)
+            .wrapping_add(u64::from(touch.step));
+        if !window.is_open(now, tz) {
+            let at = window.schedule(now, tz, seed, config.windows.jitter_max_secs);
+            let why = format!("outside the {} window in {}", touch.channel, tz.name());
+            return Ok(if self.store.reschedule(touch, due_sk, at, &why).await? {
+                Outcome::Window
+            } else {
+                Outcome::LostRace
+            });
+        }
+
+        let tenant_tz = config.tz();
+        let day = now.with_timezone(&tenant_tz).date_naive();
+        let rotation = seed.wrapping_add(u64::from(day.num_days_from_ce() as u32));
+        let mut reserved = None;
+        let mut full_scope = String::new();
+        for candidate in sender_candidates(config, touch.channel, rotation) {
+            let caps = caps_for_send(config, touch.channel, &candidate, &touch.lead_id, day);
+            let attempt = format!("{}-{:02}-{}", touch.lead_id, touch.step, short_id());
+            match self
+                .store
+                .reserve(touch, due_sk, &attempt, &candidate.identity, candidate.domain.as_deref(), now + self.lease, &caps, day)
+                .await?
+            {
+                Reservation::Reserved => {
+                    reserved = Some((candidate, caps, attempt));
+                    break;
+                }
+                Reservation::TouchGone => return Ok(Outcome::LostRace),
+                Reservation::Blocked => return Ok(Outcome::Blocked),
+                Reservation::CapFull(scope) => {
+                    full_scope = scope;
+                    if !sender_specific(&full_scope) {
+                        break;
+                    }
+                }
+            }
+        }
+        let Some((candidate, caps, attempt)) = reserved else {
+            // Every sender is at its cap today: try again when the tenant's
+            // next day has started and the recipient's window is open.
+            let tomorrow = tenant_tz
+                .from_local_datetime(&(day + Duration::days(1)).and_hms_opt(0, 5, 0).expect("valid time"))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(now + Duration::hours(24));
+            let at = window.schedule(tomorrow, tz, seed, config.windows.jitter_max_secs);
+            let why = if full_scope.is_empty() {
+                format!("no {} sender configured", touch.channel)
+            } else {
+                format!("daily cap full: {full_scope}")
+            };
+            return Ok(if self.store.reschedule(touch, due_sk, at, &why).await? {
+                Outcome::Cap
+            } else {
+                Outcome::LostRace
+            });
+        };
+
+        let mut sending = touch.clone();
+        sending.sender_domain = candidate.domain.clone();
+        match self.sender.send(&sending, &lead, &candidate.identity, &attempt).await {
+            Ok(provider_id) => {
+                if !self.store.confirm(touch, &attempt, &provider_id, now).await? {
+                    // Only the lease-expiry path can have moved it: it is in doubt.
+                    return Err(Error::Conflict(format!("attempt {attempt} could not be confirmed")));
+                }
+            }
+            Err(e) => {
+                let retry_at = now + Duration::minutes(5);
+                self.store.release(touch, &attempt, &caps, day, retry_at, &e.to_string()).await?;
+                if !e.is_retryable() {
+                    let mut due = touch.clone();
+                    due.state = TouchState::Due;
+                    self.store.end_touch(&due, TouchState::Due, TouchState::Skipped, &format!("send failed: {e}"), now).await?;
+                    return Ok(Outcome::Skipped);
+                }
+                return Err(e);
+            }
+        }
+
+        if lead.status == LeadStatus::Queued {
+            self.store
+                .transition(&touch.tenant, &touch.lead_id, LeadStatus::Contacted, &format!("step {} sent on {}", touch.step, touch.channel), now)
+                .await?;
+        }
+        if let Some(next) = touch.next_step {
+            if let Some(step) = config.sequence.iter().find(|s| s.step == next) {
+                let first = lead.first_sent_at.unwrap_or(now);
+                let at = shared::domain::sequence::due_at(first, step.day).max(now);
+                self.store.activate(&touch.tenant, &touch.lead_id, next, at).await?;
+            }
+        }
+        Ok(Outcome::Sent(candidate.identity))
+    }
+}
+
+/// One CloudWatch Embedded Metric Format line for a tick.
+pub fn emf_line(r: &TickReport) -> String {
+    serde_json::json!({
+        "_aws": {"Timestamp": chrono::Utc::now().timestamp_millis(), "CloudWatchMetrics": [{
+            "Namespace": "Outbound", "Dimensions": [[]],
+            "Metrics": [
+                {"Name": "Sent", "Unit": "Count"}, {"Name": "Due", "Unit": "Count"},
+                {"Name": "DynamoDBRequests", "Unit": "Count"}, {"Name": "InDoubt", "Unit": "Count"},
+                {"Name": "Errors", "Unit": "Count"}
+            ]}]},
+        "Sent": r.sent, "Due": r.due, "DynamoDBRequests": r.dynamodb_requests,
+        "InDoubt": r.in_doubt, "Errors": r.errors
+    })
+    .to_string()
+}

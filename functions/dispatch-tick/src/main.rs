@@ -1,1 +1,32 @@
-fn main() {}
+#![recursion_limit = "256"]
+use lambda_runtime::{service_fn, LambdaEvent};
+use shared::adapters::{aws, dynamo::Store, outbox::ShadowOutbox};
+use shared::config::{Env, StoreSettings};
+use shared::ports::{Clock, SystemClock};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::edge::init_tracing();
+    let env = Env::from_process();
+    let sdk = aws::sdk_config().await;
+    let settings = StoreSettings::from_env(&env)?;
+    let store = Store::new(aws::dynamodb(&sdk), settings.table_name, settings.due_shards);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let app = dispatch_tick::App {
+        // Real provider adapters plug in here; until a tenant leaves shadow
+        // mode with one configured, every send goes to the outbox.
+        sender: Arc::new(ShadowOutbox::new(store.clone(), clock.clone())),
+        store,
+        clock,
+        lease: chrono::Duration::seconds(env.parse_or("SEND_LEASE_SECS", 300i64)?),
+        per_shard_limit: env.parse_or("DUE_PER_SHARD_LIMIT", 200i32)?,
+    };
+    let app = &app;
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
+        let report = app.tick().await?;
+        println!("{}", dispatch_tick::emf_line(&report));
+        Ok::<_, lambda_runtime::Error>(serde_json::to_value(&report)?)
+    }))
+    .await
+}

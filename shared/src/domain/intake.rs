@@ -98,9 +98,65 @@ pub fn dedup_key(lead: &Lead) -> Option<String> {
     }
 }
 
+/// Turns CRLF into LF while streaming. The csv crate's line numbers drift on
+/// CRLF files, and a row error must name the line a person sees.
+pub struct CrlfToLf<R> {
+    inner: R,
+    pending_cr: bool,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            pending_cr: false,
+            raw: vec![0; 64 * 1024],
+            out: Vec::with_capacity(64 * 1024),
+            pos: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos >= self.out.len() {
+            self.out.clear();
+            self.pos = 0;
+            let got = self.inner.read(&mut self.raw)?;
+            if got == 0 {
+                if std::mem::take(&mut self.pending_cr) {
+                    self.out.push(b'\r');
+                    continue;
+                }
+                return Ok(0);
+            }
+            for &b in &self.raw[..got] {
+                if std::mem::take(&mut self.pending_cr) && b != b'\n' {
+                    self.out.push(b'\r');
+                }
+                if b == b'\r' {
+                    self.pending_cr = true;
+                } else {
+                    self.out.push(b);
+                }
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Parses a CSV of leads. Bad rows are reported and skipped; the rest import.
 pub fn parse_csv(tenant: &TenantId, input: impl Read, source: &str, now: DateTime<Utc>) -> Result<ParsedCsv, csv::Error> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(CrlfToLf::new(input));
     let headers = reader.headers()?.clone();
     let mut out = ParsedCsv::default();
     let mapping: Vec<Option<Field>> = headers

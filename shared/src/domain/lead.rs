@@ -271,6 +271,16 @@ impl Lead {
     pub fn has_linkedin(&self) -> bool {
         self.linkedin_url.as_deref().is_some_and(|p| !p.is_empty())
     }
+    /// The lead's address on a channel (email, phone or LinkedIn URL).
+    pub fn address(&self, channel: super::touch::Channel) -> String {
+        use super::touch::Channel;
+        match channel {
+            Channel::Email => self.email.clone(),
+            Channel::Voice | Channel::Sms => self.phone.clone(),
+            Channel::Linkedin => self.linkedin_url.clone(),
+        }
+        .unwrap_or_default()
+    }
     pub fn has_email(&self) -> bool {
         self.email.as_deref().is_some_and(|p| !p.is_empty()) && !self.email_bounced
     }

@@ -100,6 +100,14 @@ pub struct Touch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_from: Option<Channel>,
     pub state: TouchState,
+    /// Where this touch goes (email, phone or LinkedIn URL), frozen when the
+    /// draft is written: a lead whose address changed after approval is not
+    /// sent to the new address without a new approval.
+    #[serde(default)]
+    pub recipient: String,
+    /// The lead's company domain at draft time, for suppression checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_domain: Option<String>,
     pub message: Message,
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
