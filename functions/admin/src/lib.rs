@@ -1,1 +1,482 @@
-//! placeholder
+//! Admin: the operators' HTTP function. Per-tenant bearer tokens (stored as
+//! SHA-256, compared in constant time); bootstrap, CSV import, drafts and
+//! batch approval, pause/resume, emergency stop, leads and timelines, the
+//! control plane with today's counters, and the one-click unsubscribe page.
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use shared::adapters::dynamo::{short_id, Batch, ImportOutcome, Store};
+use shared::apply::apply_signal;
+use shared::domain::ids::TenantId;
+use shared::domain::intake::parse_csv;
+use shared::domain::lead::LeadStatus;
+use shared::domain::signals::{Signal, SignalKind};
+use shared::domain::signature::verify_link;
+use shared::domain::suppression::{canonical_domain, canonical_email, canonical_phone, domain_matches, suppression_keys, SuppressionKind};
+use shared::domain::tenant::TenantConfig;
+use shared::domain::touch::TouchState;
+use shared::domain::warmup::phase;
+use shared::edge::{body_text, error_response, header, html_response, json_response};
+use shared::error::{Error, Result};
+use shared::ports::{Clock, EventPublisher, WorkQueue};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+pub struct App {
+    pub store: Store,
+    pub enrich: Arc<dyn WorkQueue>,
+    pub bus: Arc<dyn EventPublisher>,
+    pub clock: Arc<dyn Clock>,
+    /// The deployer's credential for creating tenants.
+    pub bootstrap_token: String,
+    pub link_signing_key: String,
+    pub batch_ttl: Duration,
+}
+
+/// Hash stored for a tenant token's secret part.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn ct_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[derive(Debug, Deserialize)]
+struct Bootstrap {
+    tenant: String,
+    name: String,
+    #[serde(default)]
+    warmup_start: Option<NaiveDate>,
+    #[serde(default)]
+    config: Option<TenantConfig>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct BatchRequest {
+    #[serde(default)]
+    lead_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct Reason {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SuppressionRequest {
+    kind: SuppressionKind,
+    value: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+fn parse_json<T: for<'de> Deserialize<'de> + Default>(body: &str) -> Result<T> {
+    if body.trim().is_empty() {
+        return Ok(T::default());
+    }
+    serde_json::from_str(body).map_err(|e| Error::invalid("body", format!("bad JSON: {e}")))
+}
+
+impl App {
+    pub async fn handle(&self, req: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let method = req.request_context.http.method.as_str().to_string();
+        let path = req.raw_path.clone().unwrap_or_default();
+        if let Some(token) = path.strip_prefix("/unsubscribe/") {
+            return self.unsubscribe(&method, token).await;
+        }
+        match self.route(&method, &path, &req).await {
+            Ok((status, body)) => json_response(status, &body),
+            Err(e) => error_response(&e),
+        }
+    }
+
+    /// Which tenant the bearer token belongs to, checked in constant time.
+    async fn authenticate(&self, req: &ApiGatewayV2httpRequest) -> Result<String> {
+        let auth = header(req, "authorization").unwrap_or("");
+        let token = auth
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| Error::Unauthorized("missing bearer token".into()))?;
+        let (tenant, secret) = token
+            .split_once('.')
+            .ok_or_else(|| Error::Unauthorized("malformed token".into()))?;
+        let tenant = TenantId::parse(tenant).map_err(|_| Error::Unauthorized("malformed token".into()))?;
+        let stored = self.store.token_hash(tenant.as_str()).await?;
+        // Hash even when the tenant is unknown, so timing says nothing.
+        let presented = token_hash(secret);
+        match stored {
+            Some(h) if ct_eq(&h, &presented) => Ok(tenant.to_string()),
+            _ => Err(Error::Unauthorized("invalid token".into())),
+        }
+    }
+
+    async fn route(&self, method: &str, path: &str, req: &ApiGatewayV2httpRequest) -> Result<(u16, Value)> {
+        let body = body_text(req)?;
+        let now = self.clock.now();
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        if segments.first() != Some(&"admin") {
+            return Err(Error::NotFound(format!("no route {method} {path}")));
+        }
+        let rest = &segments[1..];
+        if (method, rest) == ("POST", &["tenants"][..]) {
+            let presented = header(req, "authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("");
+            if self.bootstrap_token.is_empty() || !ct_eq(presented, &self.bootstrap_token) {
+                return Err(Error::Unauthorized("bootstrap token required".into()));
+            }
+            return self.bootstrap(&body, now).await;
+        }
+        let tenant = self.authenticate(req).await?;
+        let t = tenant.as_str();
+        match (method, rest) {
+            ("GET", ["control-plane"]) => self.control_plane(t, now).await,
+            ("POST", ["leads", "import"]) => self.import(t, &body, header(req, "x-source-name").unwrap_or("upload.csv"), now).await,
+            ("GET", ["leads"]) => {
+                let status = req.query_string_parameters.first("status").map(str::to_string);
+                let q = req.query_string_parameters.first("q").map(str::to_lowercase);
+                let leads: Vec<Value> = self
+                    .store
+                    .leads(t)
+                    .await?
+                    .into_iter()
+                    .filter(|l| status.as_deref().is_none_or(|s| l.status.as_str() == s))
+                    .filter(|l| {
+                        q.as_deref().is_none_or(|q| {
+                            [&l.email, &l.company, &l.first_name, &l.last_name]
+                                .iter()
+                                .any(|f| f.as_deref().is_some_and(|v| v.to_lowercase().contains(q)))
+                        })
+                    })
+                    .map(|l| json!({"id": l.id, "email": l.email, "company": l.company, "status": l.status, "score": l.score, "tier": l.tier, "timezone": l.timezone}))
+                    .collect();
+                Ok((200, json!({"leads": leads})))
+            }
+            ("GET", ["leads", id]) => {
+                let (lead, touches, timeline) = self
+                    .store
+                    .lead_view(t, id)
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("lead {id}")))?;
+                Ok((200, json!({"lead": lead, "touches": touches, "timeline": timeline})))
+            }
+            ("GET", ["drafts"]) => Ok((200, json!({"drafts": self.store.drafts(t).await?}))),
+            ("POST", ["batches"]) => self.create_batch(t, &body, now).await,
+            ("GET", ["batches", id]) => Ok((
+                200,
+                serde_json::to_value(self.store.batch(t, id).await?.ok_or_else(|| Error::NotFound(format!("batch {id}")))?)
+                    .unwrap_or_default(),
+            )),
+            ("POST", ["batches", id, "approve"]) => self.approve_batch(t, id, now).await,
+            ("POST", ["control", action]) => self.control(t, action, &body, now).await,
+            ("GET", ["funnel"]) => Ok((200, self.funnel(t).await?)),
+            ("GET", ["suppressions"]) => {
+                let entries: Vec<Value> = self
+                    .store
+                    .suppressions(t)
+                    .await?
+                    .into_iter()
+                    .map(|(k, r)| json!({"entry": k, "reason": r}))
+                    .collect();
+                Ok((200, json!({"suppressions": entries})))
+            }
+            ("POST", ["suppressions"]) => {
+                let r: SuppressionRequest = serde_json::from_str(&body).map_err(|e| Error::invalid("body", e.to_string()))?;
+                let value = match r.kind {
+                    SuppressionKind::Email => canonical_email(&r.value),
+                    SuppressionKind::Domain => canonical_domain(&r.value),
+                    SuppressionKind::Phone => canonical_phone(&r.value),
+                }
+                .ok_or_else(|| Error::invalid("value", format!("{:?} is not a valid {}", r.value, r.kind.as_str())))?;
+                let reason = r.reason.unwrap_or_else(|| "added by operator".into());
+                self.store.add_suppression(t, r.kind, &value, &reason, now).await?;
+                self.store.audit(t, "operator", "suppress", &format!("{} {value}", r.kind.as_str()), now).await?;
+                Ok((201, json!({"suppressed": value})))
+            }
+            ("GET", ["outbox"]) => Ok((200, json!({"outbox": self.store.outbox(t).await?}))),
+            ("GET", ["audit"]) => {
+                let rows: Vec<Value> = self
+                    .store
+                    .audit_trail(t)
+                    .await?
+                    .into_iter()
+                    .map(|(at, actor, action, detail)| json!({"at": at, "actor": actor, "action": action, "detail": detail}))
+                    .collect();
+                Ok((200, json!({"audit": rows})))
+            }
+            _ => Err(Error::NotFound(format!("no route {method} {path}"))),
+        }
+    }
+
+    async fn bootstrap(&self, body: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+        let b: Bootstrap = serde_json::from_str(body).map_err(|e| Error::invalid("body", format!("bad JSON: {e}")))?;
+        let tenant = TenantId::parse(&b.tenant)?;
+        let start = b.warmup_start.unwrap_or_else(|| now.date_naive());
+        let mut config = b.config.unwrap_or_else(|| TenantConfig::default_for(tenant.clone(), &b.name, start));
+        config.tenant = tenant.clone();
+        config.validate().map_err(|e| Error::invalid(format!("config.{}", e.field), e.reason))?;
+        let secret = format!("{}{}", short_id(), short_id());
+        self.store.create_tenant(&config, &token_hash(&secret), now).await?;
+        self.store.audit(tenant.as_str(), "bootstrap", "tenant_created", &b.name, now).await?;
+        Ok((
+            201,
+            json!({"tenant": tenant, "token": format!("{tenant}.{secret}"), "note": "store this token: it is shown once"}),
+        ))
+    }
+
+    async fn import(&self, tenant: &str, body: &str, source: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+        let config = self.store.config(tenant).await?.ok_or_else(|| Error::NotFound(format!("tenant {tenant}")))?;
+        let tid = TenantId::parse(tenant)?;
+        let parsed = parse_csv(&tid, body.as_bytes(), source, now).map_err(|e| Error::invalid("csv", e.to_string()))?;
+        let suppressed: HashSet<String> = self.store.suppressions(tenant).await?.into_iter().map(|(k, _)| k).collect();
+        let (mut created, mut merged, mut unchanged, mut held) = (0u32, 0u32, 0u32, 0u32);
+        let mut duplicates_in_file = 0u32;
+        let mut to_enrich = Vec::new();
+        let mut seen = HashSet::new();
+        for (_line, mut lead) in parsed.leads {
+            if !seen.insert(lead.id.clone()) {
+                duplicates_in_file += 1;
+            }
+            let keys = suppression_keys(lead.email.as_deref(), lead.company_domain.as_deref(), lead.phone.as_deref());
+            let hit = keys.iter().find_map(|(k, v)| {
+                let key = format!("{}#{v}", k.as_str());
+                if suppressed.contains(&key) {
+                    return Some(format!("suppression list: {key}"));
+                }
+                (*k == SuppressionKind::Domain)
+                    .then(|| config.excluded_domains.iter().find(|ex| domain_matches(ex, v)))
+                    .flatten()
+                    .map(|ex| format!("excluded customer domain {ex}"))
+            });
+            if let Some(why) = &hit {
+                lead.suppressed = Some(why.clone());
+            }
+            match self.store.import_lead(&lead, now).await? {
+                ImportOutcome::Created => {
+                    created += 1;
+                    if hit.is_some() {
+                        held += 1;
+                    } else {
+                        to_enrich.push(json!({"tenant": tenant, "lead_id": lead.id}));
+                    }
+                }
+                ImportOutcome::Merged(_) => merged += 1,
+                ImportOutcome::Unchanged => unchanged += 1,
+            }
+        }
+        self.enrich.send_all(&to_enrich).await?;
+        self.store
+            .audit(tenant, "operator", "import", &format!("{source}: {created} created, {merged} merged, {} errors", parsed.errors.len()), now)
+            .await?;
+        Ok((
+            200,
+            json!({
+                "source": source, "created": created, "merged": merged, "unchanged": unchanged,
+                "duplicates_in_file": duplicates_in_file, "suppressed_at_intake": held,
+                "queued_for_enrichment": to_enrich.len(), "errors": parsed.errors,
+                "unmapped_columns": parsed.unmapped_columns,
+            }),
+        ))
+    }
+
+    async fn create_batch(&self, tenant: &str, body: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+        let r: BatchRequest = parse_json(body)?;
+        let wanted: Option<HashSet<String>> = r.lead_ids.map(|v| v.into_iter().collect());
+        let mut drafts: Vec<_> = self
+            .store
+            .drafts(tenant)
+            .await?
+            .into_iter()
+            .filter(|d| wanted.as_ref().is_none_or(|w| w.contains(&d.lead_id)))
+            .collect();
+        drafts.sort_by(|a, b| (&a.lead_id, a.step).cmp(&(&b.lead_id, b.step)));
+        if drafts.is_empty() {
+            return Err(Error::invalid("lead_ids", "no drafts waiting for approval"));
+        }
+        let batch = Batch {
+            id: format!("b-{}", short_id()),
+            tenant: tenant.to_string(),
+            scope: drafts.iter().map(|d| (d.lead_id.clone(), d.step, d.fingerprint.clone())).collect(),
+            preview_hash: shared::domain::touch::preview_hash(&drafts),
+            created_at: now,
+            expires_at: now + self.batch_ttl,
+            state: "open".into(),
+        };
+        self.store.put_batch(&batch).await?;
+        self.store
+            .audit(tenant, "operator", "batch_created", &format!("{} with {} drafts", batch.id, batch.scope.len()), now)
+            .await?;
+        let leads: HashSet<&str> = batch.scope.iter().map(|(l, _, _)| l.as_str()).collect();
+        Ok((
+            201,
+            json!({"batch_id": batch.id, "drafts": batch.scope.len(), "leads": leads.len(), "preview_hash": batch.preview_hash, "expires_at": batch.expires_at}),
+        ))
+    }
+
+    /// Executes a batch at most once, only within its expiry, and only if no
+    /// draft in its frozen scope changed since it was created.
+    async fn approve_batch(&self, tenant: &str, id: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+        let batch = self.store.batch(tenant, id).await?.ok_or_else(|| Error::NotFound(format!("batch {id}")))?;
+        if batch.state != "open" {
+            return Err(Error::Conflict(format!("batch {id} is {} (a batch executes at most once)", batch.state)));
+        }
+        if now >= batch.expires_at {
+            self.store.close_batch(tenant, id, "expired", now).await?;
+            return Err(Error::Conflict(format!("batch {id} expired at {}", batch.expires_at)));
+        }
+        // Drift check: every draft must still be exactly what was frozen.
+        let mut by_lead: BTreeMap<&str, Vec<(u8, &str)>> = BTreeMap::new();
+        for (lead, step, fp) in &batch.scope {
+            by_lead.entry(lead).or_default().push((*step, fp));
+        }
+        let mut current = Vec::new();
+        for (lead, steps) in &by_lead {
+            let touches = self.store.touches(tenant, lead).await?;
+            for (step, fp) in steps {
+                match touches.iter().find(|t| t.step == *step) {
+                    Some(t) if t.state == TouchState::Draft && t.fingerprint == *fp => current.push(t.clone()),
+                    _ => {
+                        self.store.close_batch(tenant, id, "void", now).await?;
+                        self.store.audit(tenant, "operator", "batch_void", &format!("{id}: lead {lead} step {step} changed after the batch was created"), now).await?;
+                        return Err(Error::Conflict(format!("batch {id} is void: lead {lead} step {step} changed after the batch was created")));
+                    }
+                }
+            }
+        }
+        if !self.store.close_batch(tenant, id, "executed", now).await? {
+            return Err(Error::Conflict(format!("batch {id} was executed or closed concurrently")));
+        }
+        let mut approved = 0;
+        let mut first_of_lead: HashSet<String> = HashSet::new();
+        for touch in &current {
+            // The first approved step of each lead becomes due now; the
+            // dispatch tick applies the window. The rest wait for their turn.
+            let due = if first_of_lead.insert(touch.lead_id.clone()) { Some(now) } else { None };
+            if self.store.approve_draft(touch, &touch.fingerprint, due).await? {
+                approved += 1;
+            }
+        }
+        self.store
+            .audit(tenant, "operator", "batch_approved", &format!("{id}: {approved} drafts for {} leads", first_of_lead.len()), now)
+            .await?;
+        Ok((200, json!({"batch_id": id, "approved": approved, "leads": first_of_lead.len()})))
+    }
+
+    async fn control(&self, tenant: &str, action: &str, body: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+        let r: Reason = parse_json(body)?;
+        let reason = r.reason.unwrap_or_else(|| "operator".into());
+        let changed = match action {
+            "pause" => self.store.set_switch(tenant, "paused", true, Some(&reason), now).await?,
+            "resume" => {
+                let a = self.store.set_switch(tenant, "paused", false, None, now).await?;
+                let b = self.store.set_switch(tenant, "breaker_open", false, None, now).await?;
+                a || b
+            }
+            "emergency-stop" => self.store.set_switch(tenant, "emergency_stop", true, None, now).await?,
+            "emergency-release" => self.store.set_switch(tenant, "emergency_stop", false, None, now).await?,
+            other => return Err(Error::NotFound(format!("no control action `{other}`"))),
+        };
+        self.store.audit(tenant, "operator", action, &reason, now).await?;
+        Ok((200, json!({"action": action, "changed": changed, "control": self.store.control(tenant).await?})))
+    }
+
+    pub async fn funnel(&self, tenant: &str) -> Result<Value> {
+        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+        let mut suppressed = 0;
+        for l in self.store.leads(tenant).await? {
+            *counts.entry(l.status.to_string()).or_default() += 1;
+            if l.suppressed.is_some() {
+                suppressed += 1;
+            }
+        }
+        let sum = |ss: &[LeadStatus]| ss.iter().map(|s| counts.get(s.as_str()).copied().unwrap_or(0)).sum::<u32>();
+        use LeadStatus::*;
+        Ok(json!({
+            "by_status": counts,
+            "suppressed_at_intake": suppressed,
+            "pipeline": sum(&[New, Enriched, Scored, Held, Queued]),
+            "outreach": sum(&[Contacted]),
+            "engaged": sum(&[Engaged, Replied]),
+            "at_risk": sum(&[Ghosted, Stalled, Hesitant]),
+            "terminal": sum(&[Booked, Bounced, Unsubscribed, Dnc, Closed, Invalid]),
+            "booked": sum(&[Booked]),
+        }))
+    }
+
+    async fn control_plane(&self, tenant: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+        let config = self
+            .store
+            .config_with_warmup(tenant)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("tenant {tenant}")))?;
+        let today = now.with_timezone(&config.tz()).date_naive();
+        let warmup: Vec<Value> = config
+            .domains
+            .iter()
+            .map(|d| {
+                let rows: Vec<Value> = d
+                    .warmup
+                    .iter()
+                    .map(|r| json!({"week": r.week, "starts_at": r.starts_at, "daily_cap": r.daily_cap, "phase": phase(&d.warmup, r, today)}))
+                    .collect();
+                json!({"domain": d.domain, "rows": rows})
+            })
+            .collect();
+        let counters: Vec<Value> = self
+            .store
+            .counters(tenant, today)
+            .await?
+            .into_iter()
+            .map(|(scope, used, cap)| json!({"scope": scope, "used": used, "cap": cap}))
+            .collect();
+        Ok((
+            200,
+            json!({
+                "tenant": tenant, "name": config.name, "shadow_mode": config.shadow_mode,
+                "icp": config.icp, "offers": config.offers, "tiers": config.tiers,
+                "channels": config.channels, "sequence": config.sequence,
+                "warmup": warmup, "counters_today": counters, "today": today,
+                "control": self.store.control(tenant).await?,
+                "integrations": {
+                    "email": if config.shadow_mode { "shadow (outbox)" } else { "live" },
+                    "enrichment": "not configured (time zone only)",
+                },
+            }),
+        ))
+    }
+
+    /// `GET /unsubscribe/{token}` shows a confirmation page; `POST` (RFC 8058
+    /// one-click, or the page's button) suppresses the lead at once.
+    async fn unsubscribe(&self, method: &str, token: &str) -> ApiGatewayV2httpResponse {
+        let parts: Vec<&str> = token.splitn(3, '.').collect();
+        let valid = parts.len() == 3 && verify_link(&self.link_signing_key, &format!("{}/{}", parts[0], parts[1]), parts[2]);
+        if !valid {
+            return html_response(404, "<h1>This unsubscribe link is not valid.</h1>".into());
+        }
+        let (tenant, lead) = (parts[0], parts[1]);
+        if method == "GET" {
+            return html_response(
+                200,
+                format!("<h1>Unsubscribe</h1><form method=\"post\" action=\"/unsubscribe/{token}\"><button type=\"submit\">Unsubscribe me</button></form>"),
+            );
+        }
+        let signal = Signal {
+            provider: "one-click".into(),
+            event_id: format!("unsubscribe:{lead}"),
+            kind: SignalKind::Unsubscribed,
+            tenant: tenant.to_string(),
+            lead_id: Some(lead.to_string()),
+            email: None,
+            occurred_at: self.clock.now(),
+            sender_domain: None,
+            detail: "one-click unsubscribe".into(),
+        };
+        match apply_signal(&self.store, self.bus.as_ref(), &signal, None, token).await {
+            Ok(_) => html_response(200, "<h1>You are unsubscribed.</h1><p>You will not hear from us again.</p>".into()),
+            Err(e) => error_response(&e),
+        }
+    }
+}

@@ -1,1 +1,108 @@
-//! placeholder
+//! Breaker evaluator: after bounce/complaint signals (bus rule -> queue) and
+//! on a schedule, computes each tenant's rolling bounce rate from hourly
+//! buckets; above the threshold with enough sends, all sending pauses, the
+//! reason is recorded and an alert goes out.
+
+use serde::Serialize;
+use serde_json::Value;
+use shared::adapters::dynamo::Store;
+use shared::domain::breaker::{evaluate, window_buckets, BreakerDecision};
+use shared::error::{Error, Result};
+use shared::ports::{Alerter, Clock};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+pub struct App {
+    pub store: Store,
+    pub alerter: Arc<dyn Alerter>,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub tenant: String,
+    pub decision: BreakerDecision,
+    /// True when this evaluation opened the breaker.
+    pub tripped_now: bool,
+}
+
+impl App {
+    /// Accepts either an SQS batch of bus events or a scheduled event.
+    pub async fn handle(&self, event: Value) -> Result<Value> {
+        if let Some(records) = event.get("Records").and_then(Value::as_array) {
+            let mut failures = Vec::new();
+            let mut tenants = BTreeSet::new();
+            for r in records {
+                let id = r.get("messageId").and_then(Value::as_str).unwrap_or("").to_string();
+                let tenant = r
+                    .get("body")
+                    .and_then(Value::as_str)
+                    .and_then(|b| serde_json::from_str::<Value>(b).ok())
+                    .and_then(|e| e.pointer("/detail/tenant").and_then(Value::as_str).map(str::to_string));
+                match tenant {
+                    Some(t) => {
+                        tenants.insert((t, id));
+                    }
+                    None => tracing::error!(message_id = %id, "breaker message without detail.tenant: dropped"),
+                }
+            }
+            let mut done = BTreeSet::new();
+            for (tenant, id) in tenants {
+                if done.contains(&tenant) {
+                    continue;
+                }
+                match self.evaluate(&tenant).await {
+                    Ok(_) => {
+                        done.insert(tenant);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, tenant, "breaker evaluation failed");
+                        failures.push(serde_json::json!({"itemIdentifier": id}));
+                    }
+                }
+            }
+            return Ok(serde_json::json!({"batchItemFailures": failures}));
+        }
+        let mut results = Vec::new();
+        let mut errors = 0;
+        for tenant in self.store.tenants().await? {
+            match self.evaluate(&tenant).await {
+                Ok(e) => results.push(e),
+                Err(e) => {
+                    errors += 1;
+                    tracing::error!(error = %e, tenant, "breaker evaluation failed");
+                }
+            }
+        }
+        Ok(serde_json::json!({"evaluated": results, "errors": errors}))
+    }
+
+    pub async fn evaluate(&self, tenant: &str) -> Result<Evaluation> {
+        let config = self
+            .store
+            .config(tenant)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("tenant {tenant}")))?;
+        let now = self.clock.now();
+        let labels = window_buckets(now, config.breaker.window_hours);
+        let buckets = self.store.rate_buckets(tenant, &labels).await?;
+        let decision = evaluate(&buckets, &config.breaker);
+        let mut tripped_now = false;
+        if decision.trip && self.store.set_switch(tenant, "breaker_open", true, Some(&decision.reason), now).await? {
+            tripped_now = true;
+            self.store.audit(tenant, "breaker-evaluator", "breaker_open", &decision.reason, now).await?;
+            let text = format!("Bounce breaker OPEN: all outbound sending paused. {}", decision.reason);
+            if let Err(e) = self.alerter.alert(tenant, &text).await {
+                // The pause is in force either way; the failed alert is logged
+                // and audited so an operator can see it was not delivered.
+                tracing::error!(error = %e, tenant, "breaker alert failed");
+                self.store.audit(tenant, "breaker-evaluator", "alert_failed", &e.to_string(), now).await?;
+            }
+        }
+        Ok(Evaluation {
+            tenant: tenant.to_string(),
+            decision,
+            tripped_now,
+        })
+    }
+}

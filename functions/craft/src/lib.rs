@@ -5,7 +5,6 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use serde::{Deserialize, Serialize};
 use shared::adapters::dynamo::Store;
-use shared::domain::ids::fingerprint;
 use shared::domain::lead::{Lead, LeadStatus};
 use shared::domain::sequence::{plan_step, StepPlan};
 use shared::domain::signature::sign_link;
@@ -188,11 +187,4 @@ impl App {
         }
         Err(Error::Conflict(format!("lead {} kept changing while crafting", msg.lead_id)))
     }
-}
-
-/// Digest of what a batch will send, shown to the approver and frozen.
-pub fn preview_hash(touches: &[Touch]) -> String {
-    let parts: Vec<String> = touches.iter().map(|t| format!("{}#{}#{}", t.lead_id, t.step, t.fingerprint)).collect();
-    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    fingerprint(&refs)
 }

@@ -132,3 +132,13 @@ pub struct Touch {
     pub next_step: Option<u8>,
     pub created_at: DateTime<Utc>,
 }
+
+/// Digest of what a batch will send, shown to the approver and frozen.
+pub fn preview_hash(touches: &[Touch]) -> String {
+    let parts: Vec<String> = touches
+        .iter()
+        .map(|t| format!("{}#{}#{}", t.lead_id, t.step, t.fingerprint))
+        .collect();
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    super::ids::fingerprint(&refs)
+}
