@@ -1,1 +1,7 @@
+//! Local tooling that is not a Lambda: the emulators, provisioning from the
+//! SAM template, the event-source runner on a simulated clock, and the demo.
 
+pub mod emulators;
+pub mod provision;
+pub mod runner;
+pub mod sink;

@@ -1,0 +1,596 @@
+//! The local runner plays Lambda's event sources on a simulated clock: it
+//! polls the emulator's queues and calls the same handlers with Lambda's
+//! batch semantics (partial failures are redelivered after the visibility
+//! timeout, and land in the DLQ after `maxReceiveCount`), fires the
+//! template's schedules, and routes HTTP API requests to the admin and
+//! webhook handlers. Bus rules deliver to their SQS targets in moto itself.
+
+use crate::emulators::Endpoints;
+use crate::provision::{provision, Provisioned, Template};
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue, Method};
+use aws_lambda_events::query_map::QueryMap;
+use chrono::{DateTime, Duration, Timelike, Utc};
+use dispatch_tick::TickReport;
+use shared::adapters::bus::EventBus;
+use shared::adapters::dynamo::Store;
+use shared::adapters::outbox::ShadowOutbox;
+use shared::adapters::queue::SqsQueue;
+use shared::adapters::slack::{LogAlerter, SlackWebhook};
+use shared::ports::{Alerter, Clock, SimClock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Secrets and settings the local stack passes as template parameters.
+pub fn local_parameters(slack_url: Option<&str>) -> HashMap<String, String> {
+    HashMap::from([
+        ("MailgunWebhookSigningKey".to_string(), LOCAL_MAILGUN_KEY.to_string()),
+        ("AdminBootstrapToken".to_string(), LOCAL_BOOTSTRAP_TOKEN.to_string()),
+        ("LinkSigningKey".to_string(), "local-link-signing-key-not-a-secret".to_string()),
+        ("SlackWebhookUrl".to_string(), slack_url.unwrap_or("").to_string()),
+        ("UnsubscribeBaseUrl".to_string(), "http://localhost:9000/unsubscribe".to_string()),
+    ])
+}
+
+/// Local-only credentials (the emulators check none).
+pub const LOCAL_MAILGUN_KEY: &str = "local-mailgun-signing-key";
+pub const LOCAL_BOOTSTRAP_TOKEN: &str = "local-bootstrap-token-not-a-secret";
+
+/// `rate(N unit)` or `cron(M H * * ? *)` (the subset the template uses).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Schedule {
+    Rate(Duration),
+    Daily { hour: u32, minute: u32 },
+}
+
+impl Schedule {
+    pub fn parse(expr: &str) -> Result<Self, String> {
+        if let Some(inner) = expr.strip_prefix("rate(").and_then(|s| s.strip_suffix(')')) {
+            let (n, unit) = inner.trim().split_once(' ').ok_or_else(|| format!("bad rate {expr}"))?;
+            let n: i64 = n.parse().map_err(|_| format!("bad rate {expr}"))?;
+            let d = match unit.trim_end_matches('s') {
+                "minute" => Duration::minutes(n),
+                "hour" => Duration::hours(n),
+                "day" => Duration::days(n),
+                _ => return Err(format!("bad rate unit in {expr}")),
+            };
+            return Ok(Schedule::Rate(d));
+        }
+        if let Some(inner) = expr.strip_prefix("cron(").and_then(|s| s.strip_suffix(')')) {
+            let f: Vec<&str> = inner.split_whitespace().collect();
+            if f.len() == 6 && f[2..].iter().all(|x| *x == "*" || *x == "?") {
+                let minute = f[0].parse().map_err(|_| format!("unsupported cron {expr}"))?;
+                let hour = f[1].parse().map_err(|_| format!("unsupported cron {expr}"))?;
+                return Ok(Schedule::Daily { hour, minute });
+            }
+            return Err(format!("unsupported cron {expr} (only daily M H * * ? *)"));
+        }
+        Err(format!("unknown schedule {expr}"))
+    }
+
+    /// The first firing strictly after `t` (rates aligned to the epoch).
+    pub fn next_after(&self, t: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Schedule::Rate(d) => {
+                let step = d.num_seconds().max(1);
+                let next = (t.timestamp().div_euclid(step) + 1) * step;
+                DateTime::from_timestamp(next, 0).expect("valid time")
+            }
+            Schedule::Daily { hour, minute } => {
+                let today = t
+                    .date_naive()
+                    .and_hms_opt(*hour, *minute, 0)
+                    .expect("valid time")
+                    .and_utc();
+                if today > t {
+                    today
+                } else {
+                    today + Duration::days(1)
+                }
+            }
+        }
+    }
+}
+
+fn local_clients(endpoints: &Endpoints) -> (aws_sdk_dynamodb::Client, aws_sdk_sqs::Client, aws_sdk_eventbridge::Client) {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let creds = Credentials::new("local", "local", None, None, "local-stack");
+    let ddb = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(creds.clone())
+        .endpoint_url(&endpoints.dynamodb)
+        .build();
+    let sqs = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .credentials_provider(creds.clone())
+        .endpoint_url(&endpoints.sqs_events)
+        .build();
+    let ev = aws_sdk_eventbridge::Config::builder()
+        .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
+        .region(aws_sdk_eventbridge::config::Region::new("us-east-1"))
+        .credentials_provider(creds)
+        .endpoint_url(&endpoints.sqs_events)
+        .build();
+    (
+        aws_sdk_dynamodb::Client::from_conf(ddb),
+        aws_sdk_sqs::Client::from_conf(sqs),
+        aws_sdk_eventbridge::Client::from_conf(ev),
+    )
+}
+
+/// A message that failed and is invisible until `at` (virtual time).
+struct Retry {
+    queue_url: String,
+    receipt: String,
+    at: DateTime<Utc>,
+}
+
+/// An HTTP answer from a handler.
+#[derive(Debug, Clone)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl HttpAnswer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Counters of what the runner delivered.
+#[derive(Debug, Default, Clone)]
+pub struct Deliveries {
+    pub sqs_messages: u64,
+    pub sqs_failures: u64,
+    pub schedule_firings: BTreeMap<String, u64>,
+}
+
+pub struct LocalStack {
+    pub provisioned: Provisioned,
+    pub clock: SimClock,
+    pub store: Store,
+    pub ddb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub enrich: enrich::App,
+    pub score: score::App,
+    pub craft: craft::App,
+    pub dispatch: dispatch_tick::App,
+    pub webhook: webhook_ingest::App,
+    pub breaker: breaker_evaluator::App,
+    pub decay: decay_cron::App,
+    pub admin: admin::App,
+    pub ticks: Vec<TickReport>,
+    pub deliveries: Deliveries,
+    retries: Vec<Retry>,
+    next_fire: BTreeMap<(String, usize), DateTime<Utc>>,
+    /// The runner elides dispatch ticks that cannot do anything: after a
+    /// tick that changed nothing, the next one runs this much later.
+    idle_tick_backoff: Duration,
+    last_tick: Option<(DateTime<Utc>, bool)>,
+}
+
+impl LocalStack {
+    /// Provisions a stack named `stack_name` from `infra/template.yaml` in
+    /// the emulators at `endpoints`, and builds every handler on it.
+    pub async fn start(endpoints: &Endpoints, stack_name: &str, start: DateTime<Utc>, slack_url: Option<&str>) -> Result<Self, String> {
+        let template = Template::load(&crate::emulators::repo_root().join("infra/template.yaml")).map_err(|e| e.to_string())?;
+        let (ddb, sqs, events) = local_clients(endpoints);
+        let params = local_parameters(slack_url);
+        let provisioned = provision(&template, stack_name, &params, &ddb, &sqs, &events)
+            .await
+            .map_err(|e| e.to_string())?;
+        let clock = SimClock::starting_at(start);
+        let clock_dyn: Arc<dyn Clock> = Arc::new(clock.clone());
+        let env = |binary: &str| shared::config::Env::from_map(provisioned.function(binary).env.clone());
+        let settings = shared::config::StoreSettings::from_env(&env("dispatch-tick")).map_err(|e| e.to_string())?;
+        let store = Store::new(ddb.clone(), settings.table_name.clone(), settings.due_shards);
+        let queue = |binary: &str, var: &str| -> Result<Arc<SqsQueue>, String> {
+            Ok(Arc::new(SqsQueue::new(sqs.clone(), env(binary).require(var).map_err(|e| e.to_string())?)))
+        };
+        let bus = Arc::new(EventBus::new(events.clone(), provisioned.bus_name.clone()));
+        let alerter: Arc<dyn Alerter> = match env("breaker-evaluator").get("SLACK_WEBHOOK_URL") {
+            Some(url) => Arc::new(SlackWebhook::new(url).map_err(|e| e.to_string())?),
+            None => Arc::new(LogAlerter),
+        };
+        let admin_env = env("admin");
+        let craft_env = env("craft");
+        let webhook_env = env("webhook-ingest");
+        let req = |e: &shared::config::Env, k: &str| e.require(k).map_err(|e| e.to_string());
+        let stack = Self {
+            enrich: enrich::App {
+                store: store.clone(),
+                next: queue("enrich", "SCORE_QUEUE_URL")?,
+                clock: clock_dyn.clone(),
+            },
+            score: score::App {
+                store: store.clone(),
+                next: queue("score", "CRAFT_QUEUE_URL")?,
+                clock: clock_dyn.clone(),
+            },
+            craft: craft::App {
+                store: store.clone(),
+                links: craft::UnsubscribeLinks {
+                    base_url: req(&craft_env, "UNSUBSCRIBE_BASE_URL")?,
+                    signing_key: req(&craft_env, "LINK_SIGNING_KEY")?,
+                },
+                clock: clock_dyn.clone(),
+            },
+            dispatch: dispatch_tick::App {
+                store: store.clone(),
+                sender: Arc::new(ShadowOutbox::new(store.clone(), clock_dyn.clone())),
+                clock: clock_dyn.clone(),
+                lease: Duration::minutes(5),
+                per_shard_limit: 200,
+            },
+            webhook: webhook_ingest::App {
+                store: store.clone(),
+                bus: bus.clone(),
+                clock: clock_dyn.clone(),
+                mailgun_signing_key: req(&webhook_env, "MAILGUN_WEBHOOK_SIGNING_KEY")?,
+                tolerance_secs: webhook_env.parse_or("WEBHOOK_TOLERANCE_SECS", 900).map_err(|e| e.to_string())?,
+            },
+            breaker: breaker_evaluator::App {
+                store: store.clone(),
+                alerter,
+                clock: clock_dyn.clone(),
+            },
+            decay: decay_cron::App {
+                store: store.clone(),
+                clock: clock_dyn.clone(),
+            },
+            admin: admin::App {
+                store: store.clone(),
+                enrich: queue("admin", "ENRICH_QUEUE_URL")?,
+                bus,
+                clock: clock_dyn,
+                bootstrap_token: req(&admin_env, "ADMIN_BOOTSTRAP_TOKEN")?,
+                link_signing_key: req(&admin_env, "LINK_SIGNING_KEY")?,
+                batch_ttl: Duration::hours(24),
+            },
+            provisioned,
+            clock,
+            store,
+            ddb,
+            sqs,
+            events,
+            ticks: Vec::new(),
+            deliveries: Deliveries::default(),
+            retries: Vec::new(),
+            next_fire: BTreeMap::new(),
+            idle_tick_backoff: Duration::minutes(60),
+            last_tick: None,
+        };
+        Ok(stack)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Sends an HTTP API request to the handler its route belongs to.
+    pub async fn http(&mut self, method: &str, path_and_query: &str, headers: &[(&str, &str)], body: &str) -> HttpAnswer {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let mut req = ApiGatewayV2httpRequest::default();
+        req.raw_path = Some(path.to_string());
+        req.raw_query_string = Some(query.to_string());
+        req.request_context.http.method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+        req.request_context.http.path = Some(path.to_string());
+        let mut hm = HeaderMap::new();
+        for (k, v) in headers {
+            if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()), HeaderValue::from_str(v)) {
+                hm.insert(k, v);
+            }
+        }
+        req.headers = hm;
+        let q: HashMap<String, Vec<String>> = form_pairs(query).into_iter().fold(HashMap::new(), |mut m, (k, v)| {
+            m.entry(k).or_default().push(v);
+            m
+        });
+        req.query_string_parameters = QueryMap::from(q);
+        req.body = (!body.is_empty()).then(|| body.to_string());
+        let resp = if let Some(provider) = path.strip_prefix("/webhooks/") {
+            req.path_parameters = HashMap::from([("provider".to_string(), provider.to_string())]);
+            self.webhook.handle(req).await
+        } else {
+            // Any operator action may unblock work: let the next tick run.
+            self.last_tick = None;
+            self.admin.handle(req).await
+        };
+        let body = match resp.body {
+            Some(aws_lambda_events::encodings::Body::Text(t)) => t,
+            Some(aws_lambda_events::encodings::Body::Binary(b)) => String::from_utf8_lossy(&b).to_string(),
+            _ => String::new(),
+        };
+        HttpAnswer {
+            status: resp.status_code as u16,
+            body,
+        }
+    }
+
+    /// Delivers every queued message to its function until all queues are
+    /// empty (messages waiting for a retry stay invisible).
+    pub async fn drain(&mut self) -> Result<(), String> {
+        for _ in 0..10_000 {
+            let mut progressed = false;
+            let functions: Vec<_> = self.provisioned.functions.values().cloned().collect();
+            for f in &functions {
+                for (queue_id, batch) in &f.sqs {
+                    let q = self.provisioned.queues[queue_id].clone();
+                    let out = self
+                        .sqs
+                        .receive_message()
+                        .queue_url(&q.url)
+                        .max_number_of_messages(*batch.min(&10))
+                        .wait_time_seconds(0)
+                        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+                        .send()
+                        .await
+                        .map_err(|e| format!("receive from {queue_id}: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+                    let messages = out.messages.unwrap_or_default();
+                    if messages.is_empty() {
+                        continue;
+                    }
+                    progressed = true;
+                    let records: Vec<SqsMessage> = messages
+                        .iter()
+                        .map(|m| {
+                            let mut r = SqsMessage::default();
+                            r.message_id = m.message_id.clone();
+                            r.receipt_handle = m.receipt_handle.clone();
+                            r.body = m.body.clone();
+                            r.event_source_arn = Some(q.arn.clone());
+                            r.event_source = Some("aws:sqs".into());
+                            r
+                        })
+                        .collect();
+                    let mut event = SqsEvent::default();
+                    event.records = records;
+                    self.deliveries.sqs_messages += messages.len() as u64;
+                    let failed = self.invoke_sqs(&f.binary, event).await?;
+                    self.deliveries.sqs_failures += failed.len() as u64;
+                    let now = self.clock.now();
+                    for m in &messages {
+                        let id = m.message_id.clone().unwrap_or_default();
+                        let receipt = m.receipt_handle.clone().unwrap_or_default();
+                        if failed.contains(&id) {
+                            self.retries.push(Retry {
+                                queue_url: q.url.clone(),
+                                receipt,
+                                at: now + Duration::seconds(i64::from(q.visibility_timeout)),
+                            });
+                        } else {
+                            self.sqs
+                                .delete_message()
+                                .queue_url(&q.url)
+                                .receipt_handle(receipt)
+                                .send()
+                                .await
+                                .map_err(|e| format!("delete: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+                        }
+                    }
+                }
+            }
+            if !progressed {
+                return Ok(());
+            }
+        }
+        Err("queues did not drain after 10000 rounds".into())
+    }
+
+    async fn invoke_sqs(&self, binary: &str, event: SqsEvent) -> Result<Vec<String>, String> {
+        let response = match binary {
+            "enrich" => self.enrich.handle(event).await,
+            "score" => self.score.handle(event).await,
+            "craft" => self.craft.handle(event).await,
+            "breaker-evaluator" => {
+                let v = serde_json::to_value(&event).map_err(|e| e.to_string())?;
+                let out = self.breaker.handle(v).await.map_err(|e| e.to_string())?;
+                return Ok(out
+                    .get("batchItemFailures")
+                    .and_then(|f| f.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.get("itemIdentifier").and_then(|i| i.as_str()).map(str::to_string))
+                    .collect());
+            }
+            other => return Err(format!("no SQS handler for {other}")),
+        };
+        Ok(response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect())
+    }
+
+    /// Makes failed messages whose (virtual) visibility timeout passed
+    /// visible again; moto counts receives and redrives to the DLQ.
+    async fn release_retries(&mut self) -> Result<(), String> {
+        let now = self.clock.now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.retries).into_iter().partition(|r| r.at <= now);
+        self.retries = later;
+        for r in due {
+            self.sqs
+                .change_message_visibility()
+                .queue_url(&r.queue_url)
+                .receipt_handle(&r.receipt)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .map_err(|e| format!("change visibility: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+        }
+        Ok(())
+    }
+
+    /// One dispatch tick now.
+    pub async fn tick(&mut self) -> Result<TickReport, String> {
+        let report = self.dispatch.tick().await.map_err(|e| e.to_string())?;
+        *self.deliveries.schedule_firings.entry("dispatch-tick".into()).or_default() += 1;
+        let progressed = report.sent + report.waiting_for_window + report.waiting_for_cap + report.cancelled + report.skipped + report.in_doubt > 0;
+        self.last_tick = Some((self.clock.now(), progressed));
+        self.ticks.push(report.clone());
+        Ok(report)
+    }
+
+    async fn fire(&mut self, binary: &str) -> Result<(), String> {
+        *self.deliveries.schedule_firings.entry(binary.to_string()).or_default() += 1;
+        match binary {
+            "dispatch-tick" => {
+                self.tick().await?;
+            }
+            "decay-cron" => {
+                self.decay.run().await.map_err(|e| e.to_string())?;
+            }
+            "breaker-evaluator" => {
+                let event = serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
+                self.breaker.handle(event).await.map_err(|e| e.to_string())?;
+            }
+            other => return Err(format!("no scheduled handler for {other}")),
+        }
+        Ok(())
+    }
+
+    /// Earliest time the dispatch schedule has work to do.
+    async fn next_dispatch(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, String> {
+        let Some(due) = self.store.next_due().await.map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        // The schedule fires on whole minutes.
+        let mut at = Schedule::Rate(Duration::minutes(1)).next_after(due - Duration::seconds(1));
+        if due.second() == 0 && due.nanosecond() == 0 {
+            at = due;
+        }
+        if let Some((last, progressed)) = self.last_tick {
+            let min_gap = if progressed { Duration::minutes(1) } else { self.idle_tick_backoff };
+            at = at.max(last + min_gap);
+        }
+        Ok(Some(at.max(now)))
+    }
+
+    /// Runs the whole system on the simulated clock until `end`: delivers
+    /// queues, fires schedules, releases retries, jumping straight to the
+    /// next moment at which something can happen.
+    pub async fn run_until(&mut self, end: DateTime<Utc>) -> Result<(), String> {
+        let functions: Vec<_> = self.provisioned.functions.values().cloned().collect();
+        loop {
+            self.drain().await?;
+            let now = self.clock.now();
+            if now >= end {
+                return Ok(());
+            }
+            let mut next = end;
+            for f in &functions {
+                if f.binary == "dispatch-tick" {
+                    continue;
+                }
+                for (i, s) in f.schedules.iter().enumerate() {
+                    let sched = Schedule::parse(s)?;
+                    let at = *self.next_fire.entry((f.binary.clone(), i)).or_insert_with(|| sched.next_after(now));
+                    next = next.min(at);
+                }
+            }
+            if let Some(at) = self.next_dispatch(now).await? {
+                next = next.min(at);
+            }
+            if let Some(r) = self.retries.iter().map(|r| r.at).min() {
+                next = next.min(r);
+            }
+            let next = next.max(now);
+            self.clock.set(next);
+            self.release_retries().await?;
+            for f in &functions {
+                if f.binary == "dispatch-tick" {
+                    continue;
+                }
+                for (i, s) in f.schedules.iter().enumerate() {
+                    let key = (f.binary.clone(), i);
+                    if self.next_fire.get(&key).is_some_and(|at| *at <= next) {
+                        self.fire(&f.binary).await?;
+                        self.next_fire.insert(key, Schedule::parse(s)?.next_after(next));
+                    }
+                }
+            }
+            if self.next_dispatch(next).await?.is_some_and(|at| at <= next) {
+                self.fire("dispatch-tick").await?;
+            }
+            if next == now && self.retries.iter().all(|r| r.at > now) && self.next_dispatch(now).await?.is_none_or(|at| at > now) {
+                // Nothing can happen at this instant any more: move on.
+                self.clock.set(now + Duration::seconds(1));
+            }
+        }
+    }
+
+    /// Number of messages in a queue's dead-letter queue.
+    pub async fn dlq_depth(&self, queue_logical_id: &str) -> Result<usize, String> {
+        let q = &self.provisioned.queues[queue_logical_id];
+        let dlq = q.dlq.as_ref().ok_or_else(|| format!("{queue_logical_id} has no DLQ"))?;
+        let url = &self.provisioned.queues[dlq].url;
+        let out = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+        Ok(out
+            .attributes
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages).cloned())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Deletes this stack's table (queues are cheap and left to the emulator).
+    pub async fn cleanup(&self) {
+        crate::provision::delete_table(&self.ddb, &self.provisioned.table_name).await;
+    }
+}
+
+fn form_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// A signed Mailgun event webhook body, as Mailgun would post it.
+pub fn mailgun_event(key: &str, timestamp: i64, token: &str, event: &str, severity: Option<&str>, event_id: &str, tenant: &str, lead_id: &str, recipient: &str) -> String {
+    let ts = timestamp.to_string();
+    let signature = shared::domain::signature::sign_mailgun(key, &ts, token);
+    let mut data = serde_json::json!({
+        "event": event, "id": event_id, "timestamp": timestamp as f64, "recipient": recipient,
+        "user-variables": {"tenant": tenant, "lead_id": lead_id},
+    });
+    if let Some(s) = severity {
+        data["severity"] = serde_json::json!(s);
+        data["reason"] = serde_json::json!("bounce");
+        data["delivery-status"] = serde_json::json!({"code": 550, "message": "5.1.1 mailbox does not exist"});
+    }
+    serde_json::json!({"signature": {"timestamp": ts, "token": token, "signature": signature}, "event-data": data}).to_string()
+}
+
+/// A signed Mailgun inbound-route (reply) body, form-encoded.
+pub fn mailgun_reply(key: &str, timestamp: i64, token: &str, sender: &str, subject: &str, message_id: &str) -> String {
+    let ts = timestamp.to_string();
+    let signature = shared::domain::signature::sign_mailgun(key, &ts, token);
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    format!(
+        "sender={}&subject={}&Message-Id={}&timestamp={ts}&token={}&signature={signature}&stripped-text={}",
+        enc(sender),
+        enc(subject),
+        enc(message_id),
+        enc(token),
+        enc("Sounds interesting, can we talk Thursday?")
+    )
+}
