@@ -372,7 +372,7 @@ impl App {
             "pause" => self.store.set_switch(tenant, "paused", true, Some(&reason), now).await?,
             "resume" => {
                 let a = self.store.set_switch(tenant, "paused", false, None, now).await?;
-                let b = self.store.set_switch(tenant, "breaker_open", false, None, now).await?;
+                let b = self.store.reset_breaker(tenant, now).await?;
                 a || b
             }
             "emergency-stop" => self.store.set_switch(tenant, "emergency_stop", true, None, now).await?,

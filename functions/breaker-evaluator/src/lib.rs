@@ -84,7 +84,13 @@ impl App {
             .await?
             .ok_or_else(|| Error::NotFound(format!("tenant {tenant}")))?;
         let now = self.clock.now();
-        let labels = window_buckets(now, config.breaker.window_hours);
+        let control = self.store.control(tenant).await?;
+        // Hours an operator already reviewed (at a manual resume) don't count.
+        let reviewed = control.breaker_reset_at.map(shared::domain::breaker::hour_bucket);
+        let labels: Vec<String> = window_buckets(now, config.breaker.window_hours)
+            .into_iter()
+            .filter(|l| reviewed.as_ref().is_none_or(|r| l > r))
+            .collect();
         let buckets = self.store.rate_buckets(tenant, &labels).await?;
         let decision = evaluate(&buckets, &config.breaker);
         let mut tripped_now = false;

@@ -100,6 +100,7 @@ pub fn draft_sequence(config: &TenantConfig, lead: &Lead, links: &UnsubscribeLin
                 state: TouchState::Skipped,
                 recipient: String::new(),
                 company_domain: lead.company_domain.clone(),
+                timezone: lead.timezone.clone(),
                 message: Message::default(),
                 fingerprint: String::new(),
                 due_at: None,

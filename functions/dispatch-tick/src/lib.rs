@@ -149,6 +149,27 @@ impl App {
         if touch.state != TouchState::Due {
             return Ok(Outcome::LostRace);
         }
+        // The window is checked first, from what the touch carries: a touch
+        // outside its window costs one write, no reads.
+        let tz: chrono_tz::Tz = touch
+            .timezone
+            .as_deref()
+            .and_then(|z| z.parse().ok())
+            .unwrap_or_else(|| config.tz());
+        let window = window_for(config, touch.channel);
+        let seed = shared::domain::ids::LeadId::parse(&touch.lead_id)
+            .map(|l| l.hash64())
+            .unwrap_or(0)
+            .wrapping_add(u64::from(touch.step));
+        if !window.is_open(now, tz) {
+            let at = window.schedule(now, tz, seed, config.windows.jitter_max_secs);
+            let why = format!("outside the {} window in {}", touch.channel, tz.name());
+            return Ok(if self.store.reschedule(touch, due_sk, at, &why).await? {
+                Outcome::Window
+            } else {
+                Outcome::LostRace
+            });
+        }
         let keys = suppression_keys(
             (touch.channel == Channel::Email).then_some(touch.recipient.as_str()),
             touch.company_domain.as_deref(),
@@ -197,26 +218,6 @@ impl App {
         }
         if lead.attempts >= config.caps.max_attempts_per_lead {
             return end(TouchState::Cancelled, format!("max attempts ({}) reached", config.caps.max_attempts_per_lead)).await;
-        }
-
-        let tz = lead
-            .timezone
-            .as_deref()
-            .and_then(|z| z.parse().ok())
-            .unwrap_or_else(|| config.tz());
-        let window = window_for(config, touch.channel);
-        let seed = shared::domain::ids::LeadId::parse(&touch.lead_id)
-            .map(|l| l.hash64())
-            .unwrap_or(0)
-            .wrapping_add(u64::from(touch.step));
-        if !window.is_open(now, tz) {
-            let at = window.schedule(now, tz, seed, config.windows.jitter_max_secs);
-            let why = format!("outside the {} window in {}", touch.channel, tz.name());
-            return Ok(if self.store.reschedule(touch, due_sk, at, &why).await? {
-                Outcome::Window
-            } else {
-                Outcome::LostRace
-            });
         }
 
         let tenant_tz = config.tz();
@@ -291,7 +292,7 @@ impl App {
 
         if lead.status == LeadStatus::Queued {
             self.store
-                .transition(&touch.tenant, &touch.lead_id, LeadStatus::Contacted, &format!("step {} sent on {}", touch.step, touch.channel), now)
+                .mark_contacted(&touch.tenant, &touch.lead_id, &format!("step {} sent on {}", touch.step, touch.channel), now)
                 .await?;
         }
         if let Some(next) = touch.next_step {

@@ -110,6 +110,10 @@ pub struct Control {
     pub breaker_open: bool,
     #[serde(default)]
     pub breaker_reason: Option<String>,
+    /// When an operator last closed the breaker: bounces before it were
+    /// reviewed and no longer count.
+    #[serde(default)]
+    pub breaker_reset_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub updated_at: Option<DateTime<Utc>>,
 }
@@ -575,6 +579,29 @@ impl Store {
         }
     }
 
+    /// Closes the breaker by hand; the rolling window restarts after `now`.
+    pub async fn reset_breaker(&self, tenant: &str, now: DateTime<Utc>) -> Result<bool> {
+        self.requests.bump();
+        match self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant(tenant), "CONTROL")))
+            .update_expression("SET breaker_open = :f, breaker_reason = :null, breaker_reset_at = :now, updated_at = :now")
+            .condition_expression("breaker_open = :t")
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .expression_attribute_values(":null", AttributeValue::Null(true))
+            .expression_attribute_values(":now", s(ts(now)))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|x| x.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(Error::store("reset_breaker", DisplayErrorContext(e))),
+        }
+    }
+
     pub async fn audit(&self, tenant: &str, actor: &str, action: &str, detail: &str, now: DateTime<Utc>) -> Result<()> {
         let mut i = Self::key(keys::audit(tenant), format!("{}#{}", ts(now), short_id()));
         i.insert("actor".into(), s(actor));
@@ -685,6 +712,27 @@ impl Store {
             }
         }
         Err(Error::Conflict(format!("lead {lead_id} kept changing")))
+    }
+
+    /// `queued -> contacted` after a lead's first send, in one request; a
+    /// lead that moved on meanwhile (a reply, say) is left as it is.
+    pub async fn mark_contacted(&self, tenant: &str, lead_id: &str, cause: &str, now: DateTime<Utc>) -> Result<bool> {
+        let items = vec![
+            self.update_tx(
+                Self::key(keys::lead(tenant, lead_id), "LEAD"),
+                "SET #status = :to, updated_at = :now ADD version :one",
+                Some("#status = :from"),
+                &[("#status", "status")],
+                vec![
+                    (":to".into(), s(LeadStatus::Contacted.as_str())),
+                    (":from".into(), s(LeadStatus::Queued.as_str())),
+                    (":now".into(), s(ts(now))),
+                    (":one".into(), n(1)),
+                ],
+            )?,
+            self.event_put(tenant, lead_id, now, "status", &format!("queued -> contacted: {cause}"))?,
+        ];
+        Ok(self.transact("mark_contacted", items).await?.is_none())
     }
 
     pub async fn leads(&self, tenant: &str) -> Result<Vec<Lead>> {
@@ -1066,7 +1114,7 @@ impl Store {
     pub async fn confirm(&self, touch: &Touch, attempt_id: &str, provider_id: &str, now: DateTime<Utc>) -> Result<bool> {
         let t = &touch.tenant;
         let hour = crate::domain::breaker::hour_bucket(now);
-        let items = vec![
+        let mut items = vec![
             self.update_tx(
                 Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
                 "SET #state = :sent, sent_at = :now, provider_message_id = :pid REMOVE DuePK, DueSK, lease_until",
@@ -1087,15 +1135,18 @@ impl Store {
                 &[],
                 vec![(":one".into(), n(1)), (":now".into(), s(ts(now)))],
             )?,
-            self.update_tx(
+            self.event_put(t, &touch.lead_id, now, "sent", &format!("step {} on {} ({})", touch.step, touch.channel, provider_id))?,
+        ];
+        // The bounce rate is a rate of emails: only they count as sends.
+        if touch.channel == crate::domain::touch::Channel::Email {
+            items.push(self.update_tx(
                 Self::key(keys::rates(t), hour),
                 "ADD sends :one SET #ttl = :ttl",
                 None,
                 &[("#ttl", "ttl")],
                 vec![(":one".into(), n(1)), (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS))],
-            )?,
-            self.event_put(t, &touch.lead_id, now, "sent", &format!("step {} on {} ({})", touch.step, touch.channel, provider_id))?,
-        ];
+            )?);
+        }
         Ok(self.transact("confirm", items).await?.is_none())
     }
 

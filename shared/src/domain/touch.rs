@@ -105,6 +105,9 @@ pub struct Touch {
     /// sent to the new address without a new approval.
     #[serde(default)]
     pub recipient: String,
+    /// The recipient's IANA time zone at draft time (windows are local).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
     /// The lead's company domain at draft time, for suppression checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_domain: Option<String>,

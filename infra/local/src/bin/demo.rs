@@ -81,8 +81,9 @@ async fn run(started: Instant) -> Res<()> {
     let stack = OwnedStack::start().map_err(|e| e.to_string())?;
     println!("emulators up in {:.1}s: DynamoDB Local {}, moto {}", started.elapsed().as_secs_f64(), stack.endpoints.dynamodb, stack.endpoints.sqs_events);
     let sink = AlertSink::start().map_err(|e| e.to_string())?;
-    // Monday 2026-11-23 07:00 New York.
-    let start: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().map_err(|e: chrono::ParseError| e.to_string())?;
+    // Thursday 2026-11-26 07:00 New York: 14 days reach every step of the
+    // default sequence (day 12 lands on a business day).
+    let start: DateTime<Utc> = "2026-11-26T12:00:00Z".parse().map_err(|e: chrono::ParseError| e.to_string())?;
     let mut ls = LocalStack::start(&stack.endpoints, "outbound-demo", start, Some(&sink.url)).await?;
     println!(
         "provisioned from infra/template.yaml: table {}, {} queues, bus {}, {} functions\n",
@@ -126,8 +127,9 @@ async fn run(started: Instant) -> Res<()> {
         );
     }
 
-    // Day 0-1: first emails go out inside each recipient's 09:00-11:00 window.
-    ls.run_until(start + Duration::hours(30)).await?;
+    // Day 0: the first emails go out inside each recipient's 09:00-11:00
+    // window (14:00 UTC for New York ... 19:00 UTC for Honolulu).
+    ls.run_until(start + Duration::hours(5)).await?;
 
     // Provider signals, signed with the local Mailgun key.
     let now = ls.now();
@@ -174,6 +176,21 @@ async fn run(started: Instant) -> Res<()> {
         println!("   {l}");
     }
 
+    // Day 1-2, then an operator reviews any breaker alert and resumes.
+    ls.run_until(start + Duration::days(2)).await?;
+    for (t, token) in [(acme, &token_a), (agency, &token_b)] {
+        let c = ls.store.control(t).await.map_err(|e| e.to_string())?;
+        if c.breaker_open && t == acme {
+            let auth = format!("Bearer {token}");
+            let r = ls
+                .http("POST", "/admin/control/resume", &[("authorization", &auth)], &json!({"reason": "reviewed: one bounce at low volume, list is clean"}).to_string())
+                .await;
+            check("resume", r.status, &r.body, 200)?;
+            println!("-- {t}: operator reviewed the breaker alert ({}) and resumed sending", c.breaker_reason.unwrap_or_default());
+        } else if c.breaker_open {
+            println!("-- {t}: breaker stays open ({}): the list needs cleaning first", c.breaker_reason.unwrap_or_default());
+        }
+    }
     // The rest of the 14 days.
     ls.run_until(start + Duration::days(14)).await?;
     report(&ls, &[acme, agency], &sink, started).await
@@ -296,10 +313,19 @@ async fn report(ls: &LocalStack, tenants: &[&str], sink: &AlertSink, started: In
     for m in sink.messages() {
         println!("   {m}");
     }
+    let sending: Vec<_> = ls.ticks.iter().filter(|t| t.sent > 0 && t.sent == t.due).collect();
+    let (s_req, s_sent) = sending.iter().fold((0u64, 0u32), |(r, s), t| (r + t.dynamodb_requests, s + t.sent));
     println!(
-        "dispatch ticks run: {} ({} sends); DynamoDB requests per dispatched touch: {:.2} (all tick requests / sends)",
+        "dispatch ticks run: {} ({} sends, {} window waits, {} cap waits)",
         ls.ticks.len(),
         sent,
+        ls.ticks.iter().map(|t| t.waiting_for_window).sum::<u32>(),
+        ls.ticks.iter().map(|t| t.waiting_for_cap).sum::<u32>()
+    );
+    println!(
+        "DynamoDB requests per dispatched touch: {:.2} in ticks that only sent ({} ticks); {:.2} over all ticks (incl. window/cap rescheduling, idle and blocked ticks)",
+        if s_sent > 0 { s_req as f64 / f64::from(s_sent) } else { 0.0 },
+        sending.len(),
         if sent > 0 { requests as f64 / f64::from(sent) } else { 0.0 }
     );
     println!("SQS messages delivered: {}, failures redelivered: {}", ls.deliveries.sqs_messages, ls.deliveries.sqs_failures);
