@@ -1,1 +1,103 @@
+//! Test support: every test gets its own stack (table, queues, bus) in the
+//! emulators shared by the test process, and helpers to bootstrap tenants,
+//! import leads and get touches due.
 
+use chrono::{DateTime, Utc};
+use local_stack::emulators::shared_endpoints;
+use local_stack::runner::{LocalStack, LOCAL_BOOTSTRAP_TOKEN};
+use serde_json::{json, Value};
+use shared::domain::ids::TenantId;
+use shared::domain::tenant::TenantConfig;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Tuesday 2026-12-01 10:00 in New York: the email window is open there.
+pub const IN_WINDOW: &str = "2026-12-01T15:00:00Z";
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    s.parse().expect("valid RFC 3339 time")
+}
+
+/// A fresh, isolated stack (its own table, queues and bus) on the shared
+/// emulators, with the clock at `start`.
+pub async fn stack(name: &str, start: DateTime<Utc>, slack: Option<&str>) -> LocalStack {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let endpoints = shared_endpoints().expect("local emulators (run infra/local/setup.sh)");
+    let stack_name = format!("t{}-{}-{}", std::process::id() % 10_000, N.fetch_add(1, Ordering::SeqCst), name);
+    LocalStack::start(&endpoints, &stack_name, start, slack).await.expect("stack provisioned")
+}
+
+/// Creates a tenant with the default config, changed by `tweak`; returns
+/// the bearer header value.
+pub async fn tenant(ls: &mut LocalStack, id: &str, tweak: impl FnOnce(&mut TenantConfig)) -> String {
+    let warmup_start = ls.now().date_naive() - chrono::Duration::days(60);
+    let mut config = TenantConfig::default_for(TenantId::parse(id).unwrap(), id, warmup_start);
+    tweak(&mut config);
+    let auth = format!("Bearer {LOCAL_BOOTSTRAP_TOKEN}");
+    let r = ls
+        .http("POST", "/admin/tenants", &[("authorization", &auth)], &json!({"tenant": id, "name": id, "config": config}).to_string())
+        .await;
+    assert_eq!(r.status, 201, "bootstrap: {}", r.body);
+    format!("Bearer {}", r.json()["token"].as_str().unwrap())
+}
+
+/// One CSV row of a dream (tier 1) dealer.
+pub struct Row<'a> {
+    pub email: &'a str,
+    pub state: &'a str,
+    pub phone: Option<&'a str>,
+    pub linkedin: bool,
+}
+
+pub fn dealer(email: &str, state: &str) -> Row<'static> {
+    Row {
+        email: Box::leak(email.to_string().into_boxed_str()),
+        state: Box::leak(state.to_string().into_boxed_str()),
+        phone: None,
+        linkedin: false,
+    }
+}
+
+pub fn csv(rows: &[Row<'_>]) -> String {
+    let mut out = String::from("first_name,email,title,company,website,phone,linkedin_url,city,state,country,industry,employees,rating,reviews,gbp,review_response_rate,notes\n");
+    for (i, r) in rows.iter().enumerate() {
+        let domain = r.email.split('@').nth(1).unwrap_or("x.example");
+        out.push_str(&format!(
+            "Jo{i},{},Owner,Dealer {i},https://{domain},{},{},Springfield,{},US,Used car dealer,12,3.6,48,yes,10%,independent lot\n",
+            r.email,
+            r.phone.unwrap_or(""),
+            if r.linkedin { format!("https://linkedin.example/in/jo{i}") } else { String::new() },
+            r.state
+        ));
+    }
+    out
+}
+
+pub async fn import(ls: &mut LocalStack, auth: &str, csv: &str) -> Value {
+    let r = ls.http("POST", "/admin/leads/import", &[("authorization", auth)], csv).await;
+    assert_eq!(r.status, 200, "import: {}", r.body);
+    r.json()
+}
+
+/// Runs the pipeline (enrich, score, craft) and approves every draft.
+pub async fn approve_all(ls: &mut LocalStack, auth: &str) -> String {
+    ls.drain().await.expect("pipeline drains");
+    let r = ls.http("POST", "/admin/batches", &[("authorization", auth)], "{}").await;
+    assert_eq!(r.status, 201, "batch: {}", r.body);
+    let id = r.json()["batch_id"].as_str().unwrap().to_string();
+    let r = ls.http("POST", &format!("/admin/batches/{id}/approve"), &[("authorization", auth)], "").await;
+    assert_eq!(r.status, 200, "approve: {}", r.body);
+    id
+}
+
+/// Imports `rows` for a new tenant and approves them: step 1 of every lead
+/// is due now.
+pub async fn due_tenant(ls: &mut LocalStack, id: &str, rows: &[Row<'_>], tweak: impl FnOnce(&mut TenantConfig)) -> String {
+    let auth = tenant(ls, id, tweak).await;
+    import(ls, &auth, &csv(rows)).await;
+    approve_all(ls, &auth).await;
+    auth
+}
+
+pub fn emails(prefix: &str, n: usize, state: &str) -> Vec<Row<'static>> {
+    (0..n).map(|i| dealer(&format!("{prefix}{i}@{prefix}{i}.example"), state)).collect()
+}
