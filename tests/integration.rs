@@ -20,6 +20,8 @@ async fn a_campaign_runs_end_to_end_inside_windows_caps_and_stops() {
     let start = at("2026-11-26T12:00:00Z");
     let mut ls = stack("e2e", start, None).await;
     let auth = tenant(&mut ls, "e2e", |c| {
+        // One bounce at this volume would trip the breaker (tested on its own).
+        c.breaker.bounce_rate_threshold = 0.5;
         c.excluded_domains = vec!["customer.example".into()];
         for d in &mut c.domains {
             for r in &mut d.warmup {
@@ -29,11 +31,16 @@ async fn a_campaign_runs_end_to_end_inside_windows_caps_and_stops() {
     })
     .await;
     let mut rows = Vec::new();
-    for (i, st) in ["NY", "IL", "CO", "AZ", "CA", "HI", "FL", "TX"].iter().enumerate() {
+    for (i, st) in ["NY", "IL", "CO", "AZ", "CA", "HI", "FL", "TX"]
+        .iter()
+        .enumerate()
+    {
         for j in 0..4 {
             let mut r = dealer(&format!("d{i}x{j}@dealer{i}x{j}.example"), st);
             if j % 2 == 0 {
-                r.phone = Some(Box::leak(format!("+1602555{:04}", i * 10 + j).into_boxed_str()));
+                r.phone = Some(Box::leak(
+                    format!("+1602555{:04}", i * 10 + j).into_boxed_str(),
+                ));
             }
             r.linkedin = j == 1;
             rows.push(r);
@@ -42,7 +49,12 @@ async fn a_campaign_runs_end_to_end_inside_windows_caps_and_stops() {
     rows.push(dealer("gm@east.customer.example", "NY"));
     rows.push(dealer("blocked@dealerblocked.example", "NY"));
     let r = ls
-        .http("POST", "/admin/suppressions", &[("authorization", &auth)], r#"{"kind":"email","value":"blocked@dealerblocked.example"}"#)
+        .http(
+            "POST",
+            "/admin/suppressions",
+            &[("authorization", &auth)],
+            r#"{"kind":"email","value":"blocked@dealerblocked.example"}"#,
+        )
         .await;
     assert_eq!(r.status, 201);
     import(&mut ls, &auth, &csv(&rows)).await;
@@ -54,9 +66,39 @@ async fn a_campaign_runs_end_to_end_inside_windows_caps_and_stops() {
     let bouncer = "d1x1@dealer1x1.example";
     let ts = ls.now().timestamp();
     let body = mailgun_reply(LOCAL_MAILGUN_KEY, ts, "tok-r", replier, "Re: hi", "<r1@x>");
-    assert_eq!(ls.http("POST", "/webhooks/mailgun?tenant=e2e", &[("content-type", "application/x-www-form-urlencoded")], &body).await.status, 200);
-    let body = mailgun_event(LOCAL_MAILGUN_KEY, ts, "tok-b", "failed", Some("permanent"), "ev-b", "e2e", &lead_id("e2e", bouncer), bouncer);
-    assert_eq!(ls.http("POST", "/webhooks/mailgun", &[("content-type", "application/json")], &body).await.status, 200);
+    assert_eq!(
+        ls.http(
+            "POST",
+            "/webhooks/mailgun?tenant=e2e",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            &body
+        )
+        .await
+        .status,
+        200
+    );
+    let body = mailgun_event(
+        LOCAL_MAILGUN_KEY,
+        ts,
+        "tok-b",
+        "failed",
+        Some("permanent"),
+        "ev-b",
+        "e2e",
+        &lead_id("e2e", bouncer),
+        bouncer,
+    );
+    assert_eq!(
+        ls.http(
+            "POST",
+            "/webhooks/mailgun",
+            &[("content-type", "application/json")],
+            &body
+        )
+        .await
+        .status,
+        200
+    );
     let signals_at = ls.now();
     ls.run_until(start + Duration::days(14)).await.unwrap();
 
@@ -66,11 +108,20 @@ async fn a_campaign_runs_end_to_end_inside_windows_caps_and_stops() {
     let store = &ls.store;
     let config = store.config_with_warmup("e2e").await.unwrap().unwrap();
     let outbox = store.outbox("e2e").await.unwrap();
-    assert!(outbox.len() > 60, "the sequence progressed: {} sends", outbox.len());
+    assert!(
+        outbox.len() > 60,
+        "the sequence progressed: {} sends",
+        outbox.len()
+    );
     let mut per_day: HashMap<(String, chrono::NaiveDate), u32> = HashMap::new();
     let mut seen = HashSet::new();
     for e in &outbox {
-        assert!(seen.insert((e.lead_id.clone(), e.step)), "sent twice: {} step {}", e.lead_id, e.step);
+        assert!(
+            seen.insert((e.lead_id.clone(), e.step)),
+            "sent twice: {} step {}",
+            e.lead_id,
+            e.step
+        );
         let lead = store.lead("e2e", &e.lead_id).await.unwrap().unwrap();
         let tz: chrono_tz::Tz = lead.timezone.as_deref().unwrap().parse().unwrap();
         let w = match e.channel.as_str() {
@@ -79,9 +130,21 @@ async fn a_campaign_runs_end_to_end_inside_windows_caps_and_stops() {
             "sms" => &config.windows.sms,
             _ => &config.windows.linkedin,
         };
-        assert!(w.is_open(e.sent_at, tz), "{} {} sent at {} outside its window in {tz}", e.lead_id, e.channel, e.sent_at);
-        assert!(!e.to.contains("customer.example"), "sent to an excluded domain");
-        assert_ne!(e.to, "blocked@dealerblocked.example", "sent to a suppressed address");
+        assert!(
+            w.is_open(e.sent_at, tz),
+            "{} {} sent at {} outside its window in {tz}",
+            e.lead_id,
+            e.channel,
+            e.sent_at
+        );
+        assert!(
+            !e.to.contains("customer.example"),
+            "sent to an excluded domain"
+        );
+        assert_ne!(
+            e.to, "blocked@dealerblocked.example",
+            "sent to a suppressed address"
+        );
         if e.to == replier || e.lead_id == lead_id("e2e", replier) {
             assert!(e.sent_at <= signals_at, "sent after the reply");
         }
@@ -89,15 +152,32 @@ async fn a_campaign_runs_end_to_end_inside_windows_caps_and_stops() {
             assert!(e.sent_at <= signals_at, "email after a hard bounce");
         }
         if e.channel == "email" {
-            *per_day.entry((e.sender_domain.clone().unwrap(), e.sent_at.with_timezone(&config.tz()).date_naive())).or_default() += 1;
+            *per_day
+                .entry((
+                    e.sender_domain.clone().unwrap(),
+                    e.sent_at.with_timezone(&config.tz()).date_naive(),
+                ))
+                .or_default() += 1;
         }
     }
     for ((domain, day), n) in per_day {
         assert!(n <= 20, "{domain} sent {n} on {day}, cap 20");
     }
-    let zones: HashSet<String> = store.leads("e2e").await.unwrap().into_iter().filter_map(|l| l.timezone).collect();
-    assert!(zones.contains("America/Phoenix") && zones.contains("Pacific/Honolulu"), "{zones:?}");
-    assert!(outbox.iter().any(|e| e.channel == "sms"), "day-12 SMS step reached");
+    let zones: HashSet<String> = store
+        .leads("e2e")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|l| l.timezone)
+        .collect();
+    assert!(
+        zones.contains("America/Phoenix") && zones.contains("Pacific/Honolulu"),
+        "{zones:?}"
+    );
+    assert!(
+        outbox.iter().any(|e| e.channel == "sms"),
+        "day-12 SMS step reached"
+    );
     ls.cleanup().await;
 }
 
@@ -106,7 +186,10 @@ async fn concurrent_ticks_never_send_twice_nor_pass_a_cap() {
     for round in 0..3 {
         // GIVEN 40 due touches and a tenant cap of 25 emails a day
         let mut ls = stack(&format!("race{round}"), at(IN_WINDOW), None).await;
-        due_tenant(&mut ls, "race", &emails("r", 40, "NY"), |c| c.caps.email_per_tenant = 25).await;
+        due_tenant(&mut ls, "race", &emails("r", 40, "NY"), |c| {
+            c.caps.email_per_tenant = 25
+        })
+        .await;
         // WHEN 8 dispatchers tick at the same moment, three times over
         let mut handles = Vec::new();
         let store = ls.store.clone();
@@ -114,7 +197,10 @@ async fn concurrent_ticks_never_send_twice_nor_pass_a_cap() {
         for _ in 0..8 {
             let app = Arc::new(dispatch_tick::App {
                 store: store.clone(),
-                sender: Arc::new(shared::adapters::outbox::ShadowOutbox::new(store.clone(), clock.clone())),
+                sender: Arc::new(shared::adapters::outbox::ShadowOutbox::new(
+                    store.clone(),
+                    clock.clone(),
+                )),
                 clock: clock.clone(),
                 lease: Duration::minutes(5),
                 per_shard_limit: 200,
@@ -127,16 +213,26 @@ async fn concurrent_ticks_never_send_twice_nor_pass_a_cap() {
                 sent
             }));
         }
-        let sent: u32 = futures::future::join_all(handles).await.into_iter().map(|r| r.unwrap()).sum();
+        let sent: u32 = futures::future::join_all(handles)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .sum();
         // THEN exactly the cap went out, each touch once, and the counter agrees
         let outbox = store.outbox("race").await.unwrap();
         let unique: HashSet<_> = outbox.iter().map(|e| (e.lead_id.clone(), e.step)).collect();
         assert_eq!(unique.len(), outbox.len(), "a touch was sent twice");
         assert_eq!(outbox.len(), 25, "round {round}: tenant cap 25");
         assert_eq!(sent, 25);
-        let today = ls.now().with_timezone(&chrono_tz::America::New_York).date_naive();
+        let today = ls
+            .now()
+            .with_timezone(&chrono_tz::America::New_York)
+            .date_naive();
         let counters = store.counters("race", today).await.unwrap();
-        let tenant_ctr = counters.iter().find(|(s, _, _)| s == "email#tenant").unwrap();
+        let tenant_ctr = counters
+            .iter()
+            .find(|(s, _, _)| s == "email#tenant")
+            .unwrap();
         assert_eq!((tenant_ctr.1, tenant_ctr.2), (25, 25));
         ls.cleanup().await;
     }
@@ -148,13 +244,37 @@ async fn a_crash_between_reserve_and_confirm_is_in_doubt_never_resent() {
     let mut ls = stack("crash", at(IN_WINDOW), None).await;
     due_tenant(&mut ls, "crash", &emails("c", 1, "NY"), |_| {}).await;
     let now = ls.now();
-    let (touch, due_sk) = ls.store.due_touches(ls.store.shard_of(&lead_id("crash", "c0@c0.example")), now, 10).await.unwrap().remove(0);
+    let (touch, due_sk) = ls
+        .store
+        .due_touches(
+            ls.store.shard_of(&lead_id("crash", "c0@c0.example")),
+            now,
+            10,
+        )
+        .await
+        .unwrap()
+        .remove(0);
     let config = ls.store.config_with_warmup("crash").await.unwrap().unwrap();
     let sender = shared::domain::caps::sender_candidates(&config, Channel::Email, 0).remove(0);
-    let caps = shared::domain::caps::caps_for_send(&config, Channel::Email, &sender, &touch.lead_id, now.date_naive());
+    let caps = shared::domain::caps::caps_for_send(
+        &config,
+        Channel::Email,
+        &sender,
+        &touch.lead_id,
+        now.date_naive(),
+    );
     let r = ls
         .store
-        .reserve(&touch, &due_sk, "attempt-1", &sender.identity, sender.domain.as_deref(), now + Duration::minutes(5), &caps, now.date_naive())
+        .reserve(
+            &touch,
+            &due_sk,
+            "attempt-1",
+            &sender.identity,
+            sender.domain.as_deref(),
+            now + Duration::minutes(5),
+            &caps,
+            now.date_naive(),
+        )
         .await
         .unwrap();
     assert_eq!(r, shared::adapters::dynamo::Reservation::Reserved);
@@ -166,7 +286,12 @@ async fn a_crash_between_reserve_and_confirm_is_in_doubt_never_resent() {
     // THEN nothing is sent: the touch is in doubt, for an operator to reconcile
     assert_eq!((before.sent, after.sent, later.sent), (0, 0, 0));
     assert_eq!(after.in_doubt, 1);
-    let t = ls.store.touch("crash", &touch.lead_id, 1).await.unwrap().unwrap();
+    let t = ls
+        .store
+        .touch("crash", &touch.lead_id, 1)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(t.state, TouchState::InDoubt);
     assert!(ls.store.outbox("crash").await.unwrap().is_empty());
     ls.cleanup().await;
@@ -180,11 +305,31 @@ async fn a_webhook_delivered_three_times_changes_state_once_and_forged_or_stale_
     let id = lead_id("hooks", "h0@h0.example");
     let ts = ls.now().timestamp();
     // GIVEN an "opened" event delivered three times
-    let body = mailgun_event(LOCAL_MAILGUN_KEY, ts, "tok-1", "opened", None, "ev-1", "hooks", &id, "h0@h0.example");
+    let body = mailgun_event(
+        LOCAL_MAILGUN_KEY,
+        ts,
+        "tok-1",
+        "opened",
+        None,
+        "ev-1",
+        "hooks",
+        &id,
+        "h0@h0.example",
+    );
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        let r = ls.http("POST", "/webhooks/mailgun", &[("content-type", "application/json")], &body).await;
-        statuses.push((r.status, r.json()["status"].as_str().unwrap_or("").to_string()));
+        let r = ls
+            .http(
+                "POST",
+                "/webhooks/mailgun",
+                &[("content-type", "application/json")],
+                &body,
+            )
+            .await;
+        statuses.push((
+            r.status,
+            r.json()["status"].as_str().unwrap_or("").to_string(),
+        ));
     }
     // THEN it is applied once
     assert_eq!(statuses[0], (200, "applied".into()));
@@ -195,14 +340,58 @@ async fn a_webhook_delivered_three_times_changes_state_once_and_forged_or_stale_
     let version = lead.version;
 
     // AND a forged, a stale and a replayed one get 401 and change nothing
-    let forged = mailgun_event("wrong-key", ts, "tok-2", "unsubscribed", None, "ev-2", "hooks", &id, "h0@h0.example");
-    let stale = mailgun_event(LOCAL_MAILGUN_KEY, ts - 3600, "tok-3", "unsubscribed", None, "ev-3", "hooks", &id, "h0@h0.example");
-    let replay = mailgun_event(LOCAL_MAILGUN_KEY, ts, "tok-1", "unsubscribed", None, "ev-4", "hooks", &id, "h0@h0.example");
+    let forged = mailgun_event(
+        "wrong-key",
+        ts,
+        "tok-2",
+        "unsubscribed",
+        None,
+        "ev-2",
+        "hooks",
+        &id,
+        "h0@h0.example",
+    );
+    let stale = mailgun_event(
+        LOCAL_MAILGUN_KEY,
+        ts - 3600,
+        "tok-3",
+        "unsubscribed",
+        None,
+        "ev-3",
+        "hooks",
+        &id,
+        "h0@h0.example",
+    );
+    let replay = mailgun_event(
+        LOCAL_MAILGUN_KEY,
+        ts,
+        "tok-1",
+        "unsubscribed",
+        None,
+        "ev-4",
+        "hooks",
+        &id,
+        "h0@h0.example",
+    );
     for body in [forged, stale, replay] {
-        let r = ls.http("POST", "/webhooks/mailgun", &[("content-type", "application/json")], &body).await;
+        let r = ls
+            .http(
+                "POST",
+                "/webhooks/mailgun",
+                &[("content-type", "application/json")],
+                &body,
+            )
+            .await;
         assert_eq!(r.status, 401, "{}", r.body);
     }
-    let garbage = ls.http("POST", "/webhooks/mailgun", &[("content-type", "application/json")], "{not json").await;
+    let garbage = ls
+        .http(
+            "POST",
+            "/webhooks/mailgun",
+            &[("content-type", "application/json")],
+            "{not json",
+        )
+        .await;
     assert_eq!(garbage.status, 400);
     let lead = ls.store.lead("hooks", &id).await.unwrap().unwrap();
     assert_eq!(lead.version, version);
@@ -223,19 +412,72 @@ async fn reply_unsubscribe_and_suppression_stop_sends_on_every_channel() {
     assert_eq!(ls.tick().await.unwrap().sent, 4);
     let ts = ls.now().timestamp();
     // GIVEN a reply (lead 0), a one-click unsubscribe (lead 1), a DNC on lead 3's phone
-    let reply = mailgun_reply(LOCAL_MAILGUN_KEY, ts, "tok-r", "s0@s0.example", "Re", "<m@x>");
-    assert_eq!(ls.http("POST", "/webhooks/mailgun?tenant=stops", &[("content-type", "application/x-www-form-urlencoded")], &reply).await.status, 200);
-    let link = ls.craft.links.token("stops", &lead_id("stops", "s1@s1.example"));
-    let page = ls.http("GET", &format!("/unsubscribe/{link}"), &[], "").await;
+    let reply = mailgun_reply(
+        LOCAL_MAILGUN_KEY,
+        ts,
+        "tok-r",
+        "s0@s0.example",
+        "Re",
+        "<m@x>",
+    );
+    assert_eq!(
+        ls.http(
+            "POST",
+            "/webhooks/mailgun?tenant=stops",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            &reply
+        )
+        .await
+        .status,
+        200
+    );
+    let link = ls
+        .craft
+        .links
+        .token("stops", &lead_id("stops", "s1@s1.example"));
+    let page = ls
+        .http("GET", &format!("/unsubscribe/{link}"), &[], "")
+        .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<form"));
-    let r = ls.http("POST", &format!("/unsubscribe/{link}"), &[], "List-Unsubscribe=One-Click").await;
+    let r = ls
+        .http(
+            "POST",
+            &format!("/unsubscribe/{link}"),
+            &[],
+            "List-Unsubscribe=One-Click",
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = ls.http("POST", &format!("/unsubscribe/{link}"), &[], "List-Unsubscribe=One-Click").await;
+    let r = ls
+        .http(
+            "POST",
+            &format!("/unsubscribe/{link}"),
+            &[],
+            "List-Unsubscribe=One-Click",
+        )
+        .await;
     assert_eq!(r.status, 200, "idempotent");
-    let forged = ls.http("POST", &format!("/unsubscribe/stops.{}.00ff", lead_id("stops", "s2@s2.example")), &[], "").await;
+    let forged = ls
+        .http(
+            "POST",
+            &format!(
+                "/unsubscribe/stops.{}.00ff",
+                lead_id("stops", "s2@s2.example")
+            ),
+            &[],
+            "",
+        )
+        .await;
     assert_eq!(forged.status, 404);
-    let r = ls.http("POST", "/admin/suppressions", &[("authorization", &auth)], r#"{"kind":"phone","value":"(212) 555-0199"}"#).await;
+    let r = ls
+        .http(
+            "POST",
+            "/admin/suppressions",
+            &[("authorization", &auth)],
+            r#"{"kind":"phone","value":"(212) 555-0199"}"#,
+        )
+        .await;
     assert_eq!(r.status, 201);
     // WHEN the rest of the sequence plays out
     let start = ls.now();
@@ -243,18 +485,36 @@ async fn reply_unsubscribe_and_suppression_stop_sends_on_every_channel() {
     // THEN lead 0 and 1 get nothing more on any channel, lead 3 no call/SMS
     let outbox = ls.store.outbox("stops").await.unwrap();
     for e in &outbox {
-        if e.lead_id == lead_id("stops", "s0@s0.example") || e.lead_id == lead_id("stops", "s1@s1.example") {
+        if e.lead_id == lead_id("stops", "s0@s0.example")
+            || e.lead_id == lead_id("stops", "s1@s1.example")
+        {
             assert_eq!(e.step, 1, "sent after a reply/unsubscribe: {e:?}");
         }
         if e.lead_id == lead_id("stops", "s3@s3.example") {
-            assert!(e.channel != "voice" && e.channel != "sms", "called/texted a DNC number");
+            assert!(
+                e.channel != "voice" && e.channel != "sms",
+                "called/texted a DNC number"
+            );
         }
     }
-    assert!(outbox.iter().any(|e| e.lead_id == lead_id("stops", "s2@s2.example") && e.channel == "voice"), "others go on");
-    let l1 = ls.store.lead("stops", &lead_id("stops", "s1@s1.example")).await.unwrap().unwrap();
+    assert!(
+        outbox
+            .iter()
+            .any(|e| e.lead_id == lead_id("stops", "s2@s2.example") && e.channel == "voice"),
+        "others go on"
+    );
+    let l1 = ls
+        .store
+        .lead("stops", &lead_id("stops", "s1@s1.example"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(l1.status.as_str(), "unsubscribed");
     let touches = ls.store.touches("stops", &l1.id).await.unwrap();
-    assert!(touches.iter().filter(|t| t.step > 1).all(|t| t.state == TouchState::Cancelled));
+    assert!(touches
+        .iter()
+        .filter(|t| t.step > 1)
+        .all(|t| t.state == TouchState::Cancelled));
     ls.cleanup().await;
 }
 
@@ -262,31 +522,74 @@ async fn reply_unsubscribe_and_suppression_stop_sends_on_every_channel() {
 async fn caps_windows_and_emergency_stop_are_checked_before_each_send() {
     // GIVEN 12 due leads in New York, a tenant cap of 5
     let mut ls = stack("caps", at("2026-12-01T12:00:00Z"), None).await;
-    let auth = due_tenant(&mut ls, "caps", &emails("k", 12, "NY"), |c| c.caps.email_per_tenant = 5).await;
+    let auth = due_tenant(&mut ls, "caps", &emails("k", 12, "NY"), |c| {
+        c.caps.email_per_tenant = 5
+    })
+    .await;
     // WHEN a tick runs at 07:00 New York: nothing goes out, all wait for 09:00
     let early = ls.tick().await.unwrap();
     assert_eq!((early.sent, early.waiting_for_window), (0, 12));
     // AND at 10:00 the cap lets 5 through, the rest wait for tomorrow
     ls.clock.set(at(IN_WINDOW));
-    let r = ls.http("POST", "/admin/control/emergency-stop", &[("authorization", &auth)], "").await;
+    let r = ls
+        .http(
+            "POST",
+            "/admin/control/emergency-stop",
+            &[("authorization", &auth)],
+            "",
+        )
+        .await;
     assert_eq!(r.status, 200);
     let stopped = ls.tick().await.unwrap();
     assert_eq!(stopped.sent, 0, "emergency stop blocks every send");
     assert!(stopped.blocked > 0);
-    ls.http("POST", "/admin/control/emergency-release", &[("authorization", &auth)], "").await;
-    let r = ls.http("POST", "/admin/control/pause", &[("authorization", &auth)], r#"{"reason":"domain audit"}"#).await;
+    ls.http(
+        "POST",
+        "/admin/control/emergency-release",
+        &[("authorization", &auth)],
+        "",
+    )
+    .await;
+    let r = ls
+        .http(
+            "POST",
+            "/admin/control/pause",
+            &[("authorization", &auth)],
+            r#"{"reason":"domain audit"}"#,
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(ls.tick().await.unwrap().sent, 0, "paused");
-    ls.http("POST", "/admin/control/resume", &[("authorization", &auth)], "").await;
+    ls.http(
+        "POST",
+        "/admin/control/resume",
+        &[("authorization", &auth)],
+        "",
+    )
+    .await;
     let open = ls.tick().await.unwrap();
     assert_eq!((open.sent, open.waiting_for_cap), (5, 7));
     // THEN the next business day continues
     ls.run_until(at("2026-12-02T17:00:00Z")).await.unwrap();
     let outbox = ls.store.outbox("caps").await.unwrap();
     assert_eq!(outbox.iter().filter(|e| e.step == 1).count(), 10);
-    let audit = ls.http("GET", "/admin/audit", &[("authorization", &auth)], "").await.json();
-    let actions: Vec<&str> = audit["audit"].as_array().unwrap().iter().filter_map(|a| a["action"].as_str()).collect();
-    for a in ["emergency-stop", "emergency-release", "pause", "resume", "batch_approved"] {
+    let audit = ls
+        .http("GET", "/admin/audit", &[("authorization", &auth)], "")
+        .await
+        .json();
+    let actions: Vec<&str> = audit["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    for a in [
+        "emergency-stop",
+        "emergency-release",
+        "pause",
+        "resume",
+        "batch_approved",
+    ] {
         assert!(actions.contains(&a), "audit lacks {a}: {actions:?}");
     }
     ls.cleanup().await;
@@ -296,7 +599,9 @@ async fn caps_windows_and_emergency_stop_are_checked_before_each_send() {
 async fn the_breaker_trips_on_bounces_pauses_sending_and_alerts_slack() {
     let slack = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
-        .and(wiremock::matchers::body_string_contains("Bounce breaker OPEN"))
+        .and(wiremock::matchers::body_string_contains(
+            "Bounce breaker OPEN",
+        ))
         .respond_with(wiremock::ResponseTemplate::new(200))
         .expect(1)
         .mount(&slack)
@@ -308,8 +613,28 @@ async fn the_breaker_trips_on_bounces_pauses_sending_and_alerts_slack() {
     assert_eq!(ls.tick().await.unwrap().sent, 12);
     // WHEN one permanent bounce arrives (1/12 = 8.3% > 5%)
     let id = lead_id("breaker", "b0@b0.example");
-    let body = mailgun_event(LOCAL_MAILGUN_KEY, ls.now().timestamp(), "tok", "failed", Some("permanent"), "ev", "breaker", &id, "b0@b0.example");
-    assert_eq!(ls.http("POST", "/webhooks/mailgun", &[("content-type", "application/json")], &body).await.status, 200);
+    let body = mailgun_event(
+        LOCAL_MAILGUN_KEY,
+        ls.now().timestamp(),
+        "tok",
+        "failed",
+        Some("permanent"),
+        "ev",
+        "breaker",
+        &id,
+        "b0@b0.example",
+    );
+    assert_eq!(
+        ls.http(
+            "POST",
+            "/webhooks/mailgun",
+            &[("content-type", "application/json")],
+            &body
+        )
+        .await
+        .status,
+        200
+    );
     // the bus rule routes the signal to the breaker queue; the runner delivers it
     ls.drain().await.unwrap();
     // THEN sending pauses with the reason recorded, and Slack got one alert
@@ -321,7 +646,15 @@ async fn the_breaker_trips_on_bounces_pauses_sending_and_alerts_slack() {
     assert_eq!(t.sent, 0);
     assert!(t.blocked > 0);
     slack.verify().await;
-    let cp = ls.http("GET", "/admin/control-plane", &[("authorization", &auth)], "").await.json();
+    let cp = ls
+        .http(
+            "GET",
+            "/admin/control-plane",
+            &[("authorization", &auth)],
+            "",
+        )
+        .await
+        .json();
     assert_eq!(cp["control"]["breaker_open"], true);
     ls.cleanup().await;
 }
@@ -333,29 +666,82 @@ async fn tenants_are_isolated_by_key_and_by_token() {
     let b = tenant(&mut ls, "tenant-b", |_| {}).await;
     import(&mut ls, &b, &csv(&emails("b", 3, "NY"))).await;
     ls.drain().await.unwrap();
-    let r = ls.http("POST", "/admin/batches", &[("authorization", &b)], "{}").await;
+    let r = ls
+        .http("POST", "/admin/batches", &[("authorization", &b)], "{}")
+        .await;
     let b_batch = r.json()["batch_id"].as_str().unwrap().to_string();
     ls.tick().await.unwrap();
     let b_lead = lead_id("tenant-b", "b0@b0.example");
     // A's token cannot read or change B's data
-    assert_eq!(ls.http("GET", &format!("/admin/leads/{b_lead}"), &[("authorization", &a)], "").await.status, 404);
-    assert_eq!(ls.http("POST", &format!("/admin/batches/{b_batch}/approve"), &[("authorization", &a)], "").await.status, 404);
-    let listed = ls.http("GET", "/admin/leads", &[("authorization", &a)], "").await.json();
-    assert!(listed["leads"].as_array().unwrap().iter().all(|l| l["email"].as_str().unwrap().starts_with('a')));
+    assert_eq!(
+        ls.http(
+            "GET",
+            &format!("/admin/leads/{b_lead}"),
+            &[("authorization", &a)],
+            ""
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        ls.http(
+            "POST",
+            &format!("/admin/batches/{b_batch}/approve"),
+            &[("authorization", &a)],
+            ""
+        )
+        .await
+        .status,
+        404
+    );
+    let listed = ls
+        .http("GET", "/admin/leads", &[("authorization", &a)], "")
+        .await
+        .json();
+    assert!(listed["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["email"].as_str().unwrap().starts_with('a')));
     // a forged token for B fails
-    assert_eq!(ls.http("GET", "/admin/leads", &[("authorization", "Bearer tenant-b.0000")], "").await.status, 401);
+    assert_eq!(
+        ls.http(
+            "GET",
+            "/admin/leads",
+            &[("authorization", "Bearer tenant-b.0000")],
+            ""
+        )
+        .await
+        .status,
+        401
+    );
     assert_eq!(ls.http("GET", "/admin/leads", &[], "").await.status, 401);
     // every item carries its tenant in the key
     let mut start = None;
     let mut count = 0;
     loop {
-        let out = ls.ddb.scan().table_name(ls.store.table()).set_exclusive_start_key(start.take()).send().await.unwrap();
+        let out = ls
+            .ddb
+            .scan()
+            .table_name(ls.store.table())
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .unwrap();
         for item in out.items() {
             count += 1;
             let pk = item["PK"].as_s().unwrap();
             let sk = item["SK"].as_s().unwrap();
-            let scoped = |t: &str| pk == &format!("T#{t}") || pk.starts_with(&format!("T#{t}#")) || (pk == "TENANTS" && sk == &format!("T#{t}"));
-            assert!(scoped("tenant-a") || scoped("tenant-b"), "unscoped key {pk} / {sk}");
+            let scoped = |t: &str| {
+                pk == &format!("T#{t}")
+                    || pk.starts_with(&format!("T#{t}#"))
+                    || (pk == "TENANTS" && sk == &format!("T#{t}"))
+            };
+            assert!(
+                scoped("tenant-a") || scoped("tenant-b"),
+                "unscoped key {pk} / {sk}"
+            );
         }
         match out.last_evaluated_key {
             Some(k) if !k.is_empty() => start = Some(k),
@@ -374,7 +760,13 @@ async fn tick_cost_depends_on_due_work_not_on_table_size() {
         due_tenant(&mut ls, "cost", &emails("c", 20, "NY"), |_| {}).await;
         // idle leads: in the table, nothing due
         let t = shared::domain::ids::TenantId::parse("cost").unwrap();
-        let parsed = shared::domain::intake::parse_csv(&t, csv(&emails("idle", extra, "NY")).as_bytes(), "idle", ls.now()).unwrap();
+        let parsed = shared::domain::intake::parse_csv(
+            &t,
+            csv(&emails("idle", extra, "NY")).as_bytes(),
+            "idle",
+            ls.now(),
+        )
+        .unwrap();
         for (_, lead) in parsed.leads {
             ls.store.import_lead(&lead, ls.now()).await.unwrap();
         }
@@ -392,7 +784,10 @@ async fn tick_cost_depends_on_due_work_not_on_table_size() {
         figures.push((report.dynamodb_requests, idle.dynamodb_requests));
         ls.cleanup().await;
     }
-    assert_eq!(figures[0], figures[1], "tick cost must not grow with idle leads");
+    assert_eq!(
+        figures[0], figures[1],
+        "tick cost must not grow with idle leads"
+    );
     assert_eq!(figures[0].1, 4, "an idle tick is one query per shard");
 }
 
@@ -401,10 +796,24 @@ async fn a_failing_message_is_redelivered_then_dead_lettered() {
     let mut ls = stack("dlq", at(IN_WINDOW), None).await;
     let url = ls.provisioned.queues["EnrichQueue"].url.clone();
     // a message whose processing fails with a retryable (store) error
-    ls.sqs.send_message().queue_url(&url).message_body(r#"{"tenant":"nobody","lead_id":"00000000000000000000"}"#).send().await.unwrap();
-    ls.store.client().delete_table().table_name(ls.store.table()).send().await.unwrap();
+    ls.sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body(r#"{"tenant":"nobody","lead_id":"00000000000000000000"}"#)
+        .send()
+        .await
+        .unwrap();
+    ls.store
+        .client()
+        .delete_table()
+        .table_name(ls.store.table())
+        .send()
+        .await
+        .unwrap();
     let start = ls.now();
-    ls.run_until(start + Duration::hours(1)).await.unwrap();
+    ls.run_queues_until(start + Duration::hours(1))
+        .await
+        .unwrap();
     assert_eq!(ls.deliveries.sqs_failures, 5, "maxReceiveCount deliveries");
     assert_eq!(ls.dlq_depth("EnrichQueue").await.unwrap(), 1);
 }
@@ -417,12 +826,34 @@ async fn import_reports_bad_rows_and_is_idempotent() {
     let first = import(&mut ls, &auth, csv_text).await;
     assert_eq!(first["created"], 2);
     assert_eq!(first["merged"], 1, "{first}");
-    let errors: Vec<(u64, String)> = first["errors"].as_array().unwrap().iter().map(|e| (e["line"].as_u64().unwrap(), e["field"].as_str().unwrap().to_string())).collect();
-    assert_eq!(errors, vec![(3, "email".to_string()), (4, "email".to_string())]);
+    let errors: Vec<(u64, String)> = first["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![(3, "email".to_string()), (4, "email".to_string())]
+    );
     let again = import(&mut ls, &auth, csv_text).await;
-    assert_eq!((again["created"].as_u64(), again["merged"].as_u64()), (Some(0), Some(0)), "{again}");
+    assert_eq!(
+        (again["created"].as_u64(), again["merged"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
     ls.drain().await.unwrap();
-    let lead = ls.store.lead("imp", &lead_id("imp", "jo@a.example")).await.unwrap().unwrap();
+    let lead = ls
+        .store
+        .lead("imp", &lead_id("imp", "jo@a.example"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(lead.phone.as_deref(), Some("+12125550100"));
     assert_eq!(lead.timezone.as_deref(), Some("America/New_York"));
     ls.cleanup().await;
@@ -434,18 +865,49 @@ async fn a_batch_executes_once_never_after_expiry_or_drift() {
     let auth = tenant(&mut ls, "batch", |_| {}).await;
     import(&mut ls, &auth, &csv(&emails("q", 2, "NY"))).await;
     ls.drain().await.unwrap();
-    let r = ls.http("POST", "/admin/batches", &[("authorization", &auth)], "{}").await;
+    let r = ls
+        .http("POST", "/admin/batches", &[("authorization", &auth)], "{}")
+        .await;
     let id = r.json()["batch_id"].as_str().unwrap().to_string();
     // expired: nothing approved
     ls.clock.advance(Duration::hours(25));
-    let r = ls.http("POST", &format!("/admin/batches/{id}/approve"), &[("authorization", &auth)], "").await;
+    let r = ls
+        .http(
+            "POST",
+            &format!("/admin/batches/{id}/approve"),
+            &[("authorization", &auth)],
+            "",
+        )
+        .await;
     assert_eq!(r.status, 409, "{}", r.body);
     assert_eq!(ls.tick().await.unwrap().due, 0);
     // a fresh batch approves once; a second approval is refused
-    let r = ls.http("POST", "/admin/batches", &[("authorization", &auth)], "{}").await;
+    let r = ls
+        .http("POST", "/admin/batches", &[("authorization", &auth)], "{}")
+        .await;
     let id = r.json()["batch_id"].as_str().unwrap().to_string();
-    assert_eq!(ls.http("POST", &format!("/admin/batches/{id}/approve"), &[("authorization", &auth)], "").await.status, 200);
-    assert_eq!(ls.http("POST", &format!("/admin/batches/{id}/approve"), &[("authorization", &auth)], "").await.status, 409);
+    assert_eq!(
+        ls.http(
+            "POST",
+            &format!("/admin/batches/{id}/approve"),
+            &[("authorization", &auth)],
+            ""
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        ls.http(
+            "POST",
+            &format!("/admin/batches/{id}/approve"),
+            &[("authorization", &auth)],
+            ""
+        )
+        .await
+        .status,
+        409
+    );
     ls.clock.set(at("2026-12-03T15:00:00Z"));
     assert_eq!(ls.tick().await.unwrap().sent, 2);
     ls.cleanup().await;
@@ -455,24 +917,47 @@ async fn a_batch_executes_once_never_after_expiry_or_drift() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_handler_accepts_its_sample_events() {
     let root = local_stack::emulators::repo_root().join("events");
-    let read = |f: &str| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(root.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"))).unwrap() };
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(root.join(f)).unwrap_or_else(|e| panic!("{f}: {e}")),
+        )
+        .unwrap()
+    };
     // The webhook samples are signed with the local key at 2026-12-01T15:00:00Z.
     let mut ls = stack("events", at(IN_WINDOW), None).await;
     let auth = tenant(&mut ls, "demo-tenant", |_| {}).await;
     import(&mut ls, &auth, &csv(&[dealer("jo@dealer.example", "AZ")])).await;
     let none: Vec<String> = vec![];
-    for (file, binary) in [("enrich.sqs.json", "enrich"), ("score.sqs.json", "score"), ("craft.sqs.json", "craft")] {
-        let ev: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_value(read(file)).unwrap();
+    for (file, binary) in [
+        ("enrich.sqs.json", "enrich"),
+        ("score.sqs.json", "score"),
+        ("craft.sqs.json", "craft"),
+    ] {
+        let ev: aws_lambda_events::event::sqs::SqsEvent =
+            serde_json::from_value(read(file)).unwrap();
         let resp = match binary {
             "enrich" => ls.enrich.handle(ev).await,
             "score" => ls.score.handle(ev).await,
             _ => ls.craft.handle(ev).await,
         };
-        let failed: Vec<String> = resp.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+        let failed: Vec<String> = resp
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect();
         assert_eq!(failed, none, "{file}");
     }
-    let lead = ls.store.lead("demo-tenant", "5eb36f6ec34835afc659").await.unwrap().unwrap();
-    assert_eq!(lead.status.as_str(), "queued", "the sample events carried the lead through the pipeline");
+    let lead = ls
+        .store
+        .lead("demo-tenant", "5eb36f6ec34835afc659")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        lead.status.as_str(),
+        "queued",
+        "the sample events carried the lead through the pipeline"
+    );
     approve_all(&mut ls, &auth).await;
     ls.clock.set(at("2026-12-01T17:00:00Z"));
     let report = ls.dispatch.tick().await.unwrap();
@@ -480,17 +965,35 @@ async fn every_handler_accepts_its_sample_events() {
     let _: serde_json::Value = read("dispatch-tick.schedule.json");
     let _: serde_json::Value = read("decay-cron.schedule.json");
     ls.decay.run().await.unwrap();
-    ls.breaker.handle(read("breaker-evaluator.schedule.json")).await.unwrap();
-    let out = ls.breaker.handle(read("breaker-evaluator.sqs.json")).await.unwrap();
+    ls.breaker
+        .handle(read("breaker-evaluator.schedule.json"))
+        .await
+        .unwrap();
+    let out = ls
+        .breaker
+        .handle(read("breaker-evaluator.sqs.json"))
+        .await
+        .unwrap();
     assert_eq!(out["batchItemFailures"], serde_json::json!([]));
     ls.clock.set(at(IN_WINDOW));
-    for (file, want) in [("webhook-ingest.mailgun-opened.json", 200), ("webhook-ingest.mailgun-bounce.json", 200), ("webhook-ingest.mailgun-reply.json", 200), ("webhook-ingest.mailgun-forged.json", 401)] {
-        let req: aws_lambda_events::apigw::ApiGatewayV2httpRequest = serde_json::from_value(read(file)).unwrap();
+    for (file, want) in [
+        ("webhook-ingest.mailgun-opened.json", 200),
+        ("webhook-ingest.mailgun-bounce.json", 200),
+        ("webhook-ingest.mailgun-reply.json", 200),
+        ("webhook-ingest.mailgun-forged.json", 401),
+    ] {
+        let req: aws_lambda_events::apigw::ApiGatewayV2httpRequest =
+            serde_json::from_value(read(file)).unwrap();
         let resp = ls.webhook.handle(req).await;
         assert_eq!(resp.status_code, want, "{file}");
     }
-    let req: aws_lambda_events::apigw::ApiGatewayV2httpRequest = serde_json::from_value(read("admin.control-plane.json")).unwrap();
-    assert_eq!(ls.admin.handle(req).await.status_code, 401, "the sample carries a placeholder token");
+    let req: aws_lambda_events::apigw::ApiGatewayV2httpRequest =
+        serde_json::from_value(read("admin.control-plane.json")).unwrap();
+    assert_eq!(
+        ls.admin.handle(req).await.status_code,
+        401,
+        "the sample carries a placeholder token"
+    );
     ls.cleanup().await;
 }
 
@@ -498,8 +1001,16 @@ async fn every_handler_accepts_its_sample_events() {
 fn the_sam_template_passes_cfn_lint_and_sam_validate() {
     let root = local_stack::emulators::repo_root();
     let venv = root.join(".local-stack/venv/bin");
-    let lint = std::process::Command::new(venv.join("cfn-lint")).arg(root.join("infra/template.yaml")).output().expect("cfn-lint installed by infra/local/setup.sh");
-    assert!(lint.status.success(), "cfn-lint: {}{}", String::from_utf8_lossy(&lint.stdout), String::from_utf8_lossy(&lint.stderr));
+    let lint = std::process::Command::new(venv.join("cfn-lint"))
+        .arg(root.join("infra/template.yaml"))
+        .output()
+        .expect("cfn-lint installed by infra/local/setup.sh");
+    assert!(
+        lint.status.success(),
+        "cfn-lint: {}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
     let sam = std::process::Command::new(venv.join("sam"))
         .args(["validate", "--lint", "-t"])
         .arg(root.join("infra/template.yaml"))
@@ -508,6 +1019,10 @@ fn the_sam_template_passes_cfn_lint_and_sam_validate() {
         .current_dir(&root)
         .output()
         .expect("sam installed by infra/local/setup.sh");
-    assert!(sam.status.success(), "sam validate: {}{}", String::from_utf8_lossy(&sam.stdout), String::from_utf8_lossy(&sam.stderr));
+    assert!(
+        sam.status.success(),
+        "sam validate: {}{}",
+        String::from_utf8_lossy(&sam.stdout),
+        String::from_utf8_lossy(&sam.stderr)
+    );
 }
-

@@ -22,19 +22,35 @@ pub fn at(s: &str) -> DateTime<Utc> {
 pub async fn stack(name: &str, start: DateTime<Utc>, slack: Option<&str>) -> LocalStack {
     static N: AtomicU32 = AtomicU32::new(0);
     let endpoints = shared_endpoints().expect("local emulators (run infra/local/setup.sh)");
-    let stack_name = format!("t{}-{}-{}", std::process::id() % 10_000, N.fetch_add(1, Ordering::SeqCst), name);
-    LocalStack::start(&endpoints, &stack_name, start, slack).await.expect("stack provisioned")
+    let stack_name = format!(
+        "t{}-{}-{}",
+        std::process::id() % 10_000,
+        N.fetch_add(1, Ordering::SeqCst),
+        name
+    );
+    LocalStack::start(&endpoints, &stack_name, start, slack)
+        .await
+        .expect("stack provisioned")
 }
 
 /// Creates a tenant with the default config, changed by `tweak`; returns
 /// the bearer header value.
-pub async fn tenant(ls: &mut LocalStack, id: &str, tweak: impl FnOnce(&mut TenantConfig)) -> String {
+pub async fn tenant(
+    ls: &mut LocalStack,
+    id: &str,
+    tweak: impl FnOnce(&mut TenantConfig),
+) -> String {
     let warmup_start = ls.now().date_naive() - chrono::Duration::days(60);
     let mut config = TenantConfig::default_for(TenantId::parse(id).unwrap(), id, warmup_start);
     tweak(&mut config);
     let auth = format!("Bearer {LOCAL_BOOTSTRAP_TOKEN}");
     let r = ls
-        .http("POST", "/admin/tenants", &[("authorization", &auth)], &json!({"tenant": id, "name": id, "config": config}).to_string())
+        .http(
+            "POST",
+            "/admin/tenants",
+            &[("authorization", &auth)],
+            &json!({"tenant": id, "name": id, "config": config}).to_string(),
+        )
         .await;
     assert_eq!(r.status, 201, "bootstrap: {}", r.body);
     format!("Bearer {}", r.json()["token"].as_str().unwrap())
@@ -73,7 +89,14 @@ pub fn csv(rows: &[Row<'_>]) -> String {
 }
 
 pub async fn import(ls: &mut LocalStack, auth: &str, csv: &str) -> Value {
-    let r = ls.http("POST", "/admin/leads/import", &[("authorization", auth)], csv).await;
+    let r = ls
+        .http(
+            "POST",
+            "/admin/leads/import",
+            &[("authorization", auth)],
+            csv,
+        )
+        .await;
     assert_eq!(r.status, 200, "import: {}", r.body);
     r.json()
 }
@@ -81,17 +104,31 @@ pub async fn import(ls: &mut LocalStack, auth: &str, csv: &str) -> Value {
 /// Runs the pipeline (enrich, score, craft) and approves every draft.
 pub async fn approve_all(ls: &mut LocalStack, auth: &str) -> String {
     ls.drain().await.expect("pipeline drains");
-    let r = ls.http("POST", "/admin/batches", &[("authorization", auth)], "{}").await;
+    let r = ls
+        .http("POST", "/admin/batches", &[("authorization", auth)], "{}")
+        .await;
     assert_eq!(r.status, 201, "batch: {}", r.body);
     let id = r.json()["batch_id"].as_str().unwrap().to_string();
-    let r = ls.http("POST", &format!("/admin/batches/{id}/approve"), &[("authorization", auth)], "").await;
+    let r = ls
+        .http(
+            "POST",
+            &format!("/admin/batches/{id}/approve"),
+            &[("authorization", auth)],
+            "",
+        )
+        .await;
     assert_eq!(r.status, 200, "approve: {}", r.body);
     id
 }
 
 /// Imports `rows` for a new tenant and approves them: step 1 of every lead
 /// is due now.
-pub async fn due_tenant(ls: &mut LocalStack, id: &str, rows: &[Row<'_>], tweak: impl FnOnce(&mut TenantConfig)) -> String {
+pub async fn due_tenant(
+    ls: &mut LocalStack,
+    id: &str,
+    rows: &[Row<'_>],
+    tweak: impl FnOnce(&mut TenantConfig),
+) -> String {
     let auth = tenant(ls, id, tweak).await;
     import(ls, &auth, &csv(rows)).await;
     approve_all(ls, &auth).await;
@@ -99,5 +136,7 @@ pub async fn due_tenant(ls: &mut LocalStack, id: &str, rows: &[Row<'_>], tweak: 
 }
 
 pub fn emails(prefix: &str, n: usize, state: &str) -> Vec<Row<'static>> {
-    (0..n).map(|i| dealer(&format!("{prefix}{i}@{prefix}{i}.example"), state)).collect()
+    (0..n)
+        .map(|i| dealer(&format!("{prefix}{i}@{prefix}{i}.example"), state))
+        .collect()
 }

@@ -27,7 +27,11 @@ pub async fn apply_signal(
         signal.provider,
         signal.kind.as_str(),
         signal.event_id,
-        if signal.detail.is_empty() { String::new() } else { format!(": {}", signal.detail) }
+        if signal.detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", signal.detail)
+        }
     );
     let email = signal.email.as_deref().and_then(canonical_email);
     for _ in 0..5 {
@@ -64,14 +68,20 @@ pub async fn apply_signal(
                     Cancel::Everything => true,
                 };
                 if hit && touch.state.is_pending() {
-                    let to = if eff.cancel == Cancel::EmailSteps { TouchState::Skipped } else { TouchState::Cancelled };
+                    let to = if eff.cancel == Cancel::EmailSteps {
+                        TouchState::Skipped
+                    } else {
+                        TouchState::Cancelled
+                    };
                     cancel.push((touch.clone(), to));
                 }
             }
             let mut to = eff.status;
             if eff.mark_email_bounced {
                 // Nothing left to send on other channels: the lead is bounced.
-                let pending_left = touches.iter().any(|x| x.state.is_pending() && x.channel != Channel::Email);
+                let pending_left = touches
+                    .iter()
+                    .any(|x| x.state.is_pending() && x.channel != Channel::Email);
                 if !pending_left {
                     to = Some(LeadStatus::Bounced);
                 }
@@ -81,13 +91,19 @@ pub async fn apply_signal(
                     l.status = to;
                 }
             }
-            if eff.cancel != Cancel::Nothing && l.stop_reason.is_none() && eff.cancel == Cancel::Everything {
+            if eff.cancel != Cancel::Nothing
+                && l.stop_reason.is_none()
+                && eff.cancel == Cancel::Everything
+            {
                 l.stop_reason = Some(format!("{} via {}", signal.kind.as_str(), signal.provider));
             }
             l
         });
         let suppress = if eff.suppress_email {
-            email.clone().or_else(|| lead.as_ref().and_then(|l| l.email.clone())).map(|e| (SuppressionKind::Email, e))
+            email
+                .clone()
+                .or_else(|| lead.as_ref().and_then(|l| l.email.clone()))
+                .map(|e| (SuppressionKind::Email, e))
         } else {
             None
         };
@@ -115,7 +131,10 @@ pub async fn apply_signal(
             ApplyOutcome::Duplicate => {
                 // A retry of an event applied earlier whose publication may
                 // have failed: publish now (consumers are idempotent).
-                if store.event_unpublished(t, &signal.provider, &signal.event_id).await? {
+                if store
+                    .event_unpublished(t, &signal.provider, &signal.event_id)
+                    .await?
+                {
                     publish(store, bus, signal).await?;
                 }
                 return Ok(outcome);
@@ -123,11 +142,16 @@ pub async fn apply_signal(
             ApplyOutcome::Replay => return Ok(outcome),
         }
     }
-    Err(Error::Conflict(format!("lead kept changing while applying event {}", signal.event_id)))
+    Err(Error::Conflict(format!(
+        "lead kept changing while applying event {}",
+        signal.event_id
+    )))
 }
 
 async fn publish(store: &Store, bus: &dyn EventPublisher, signal: &Signal) -> Result<()> {
     let detail = serde_json::to_value(signal).map_err(|e| Error::messaging("serialize", e))?;
     bus.publish(&signal.kind.detail_type(), &detail).await?;
-    store.mark_published(&signal.tenant, &signal.provider, &signal.event_id).await
+    store
+        .mark_published(&signal.tenant, &signal.provider, &signal.event_id)
+        .await
 }

@@ -19,7 +19,10 @@ impl Env {
         Self { vars }
     }
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
     pub fn require(&self, name: &str) -> Result<String, Error> {
         self.get(name)
@@ -29,9 +32,9 @@ impl Env {
     pub fn parse_or<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, Error> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => v
-                .parse()
-                .map_err(|_| Error::Config(format!("environment variable {name}={v:?} is not valid"))),
+            Some(v) => v.parse().map_err(|_| {
+                Error::Config(format!("environment variable {name}={v:?} is not valid"))
+            }),
         }
     }
 }

@@ -29,13 +29,18 @@ pub fn json_response<T: Serialize>(status: u16, body: &T) -> ApiGatewayV2httpRes
     let mut r = ApiGatewayV2httpResponse::default();
     r.status_code = i64::from(status);
     r.headers = headers;
-    r.body = Some(Body::Text(serde_json::to_string(body).unwrap_or_else(|_| "{}".into())));
+    r.body = Some(Body::Text(
+        serde_json::to_string(body).unwrap_or_else(|_| "{}".into()),
+    ));
     r
 }
 
 pub fn html_response(status: u16, html: String) -> ApiGatewayV2httpResponse {
     let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     let mut r = ApiGatewayV2httpResponse::default();
     r.status_code = i64::from(status);
     r.headers = headers;
@@ -54,7 +59,10 @@ pub fn error_response(e: &Error) -> ApiGatewayV2httpResponse {
         Error::Invalid { field, reason } => (Some(field.clone()), reason.clone()),
         other => (None, other.to_string()),
     };
-    json_response(status, &serde_json::json!({ "error": reason, "field": field }))
+    json_response(
+        status,
+        &serde_json::json!({ "error": reason, "field": field }),
+    )
 }
 
 /// The request body as text (API Gateway may base64-encode it).

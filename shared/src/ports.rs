@@ -40,7 +40,8 @@ impl SimClock {
         self.millis.store(t.timestamp_millis(), Ordering::SeqCst);
     }
     pub fn advance(&self, d: chrono::Duration) {
-        self.millis.fetch_add(d.num_milliseconds(), Ordering::SeqCst);
+        self.millis
+            .fetch_add(d.num_milliseconds(), Ordering::SeqCst);
     }
 }
 
@@ -76,5 +77,11 @@ pub trait ChannelSender: Send + Sync {
     /// Sends `touch` to `lead` from `sender` and returns the provider's
     /// message id. `attempt_id` MUST be passed to the provider as the
     /// idempotency key (or custom variable) so a retried call cannot send twice.
-    async fn send(&self, touch: &Touch, lead: &Lead, sender: &str, attempt_id: &str) -> Result<String>;
+    async fn send(
+        &self,
+        touch: &Touch,
+        lead: &Lead,
+        sender: &str,
+        attempt_id: &str,
+    ) -> Result<String>;
 }

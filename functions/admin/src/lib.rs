@@ -15,7 +15,10 @@ use shared::domain::intake::parse_csv;
 use shared::domain::lead::LeadStatus;
 use shared::domain::signals::{Signal, SignalKind};
 use shared::domain::signature::verify_link;
-use shared::domain::suppression::{canonical_domain, canonical_email, canonical_phone, domain_matches, suppression_keys, SuppressionKind};
+use shared::domain::suppression::{
+    canonical_domain, canonical_email, canonical_phone, domain_matches, suppression_keys,
+    SuppressionKind,
+};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::TouchState;
 use shared::domain::warmup::phase;
@@ -105,7 +108,8 @@ impl App {
         let (tenant, secret) = token
             .split_once('.')
             .ok_or_else(|| Error::Unauthorized("malformed token".into()))?;
-        let tenant = TenantId::parse(tenant).map_err(|_| Error::Unauthorized("malformed token".into()))?;
+        let tenant =
+            TenantId::parse(tenant).map_err(|_| Error::Unauthorized("malformed token".into()))?;
         let stored = self.store.token_hash(tenant.as_str()).await?;
         // Hash even when the tenant is unknown, so timing says nothing.
         let presented = token_hash(secret);
@@ -115,7 +119,12 @@ impl App {
         }
     }
 
-    async fn route(&self, method: &str, path: &str, req: &ApiGatewayV2httpRequest) -> Result<(u16, Value)> {
+    async fn route(
+        &self,
+        method: &str,
+        path: &str,
+        req: &ApiGatewayV2httpRequest,
+    ) -> Result<(u16, Value)> {
         let body = body_text(req)?;
         let now = self.clock.now();
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -124,7 +133,9 @@ impl App {
         }
         let rest = &segments[1..];
         if (method, rest) == ("POST", &["tenants"][..]) {
-            let presented = header(req, "authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("");
+            let presented = header(req, "authorization")
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .unwrap_or("");
             if self.bootstrap_token.is_empty() || !ct_eq(presented, &self.bootstrap_token) {
                 return Err(Error::Unauthorized("bootstrap token required".into()));
             }
@@ -134,10 +145,24 @@ impl App {
         let t = tenant.as_str();
         match (method, rest) {
             ("GET", ["control-plane"]) => self.control_plane(t, now).await,
-            ("POST", ["leads", "import"]) => self.import(t, &body, header(req, "x-source-name").unwrap_or("upload.csv"), now).await,
+            ("POST", ["leads", "import"]) => {
+                self.import(
+                    t,
+                    &body,
+                    header(req, "x-source-name").unwrap_or("upload.csv"),
+                    now,
+                )
+                .await
+            }
             ("GET", ["leads"]) => {
-                let status = req.query_string_parameters.first("status").map(str::to_string);
-                let q = req.query_string_parameters.first("q").map(str::to_lowercase);
+                let status = req
+                    .query_string_parameters
+                    .first("status")
+                    .map(str::to_string);
+                let q = req
+                    .query_string_parameters
+                    .first("q")
+                    .map(str::to_lowercase);
                 let leads: Vec<Value> = self
                     .store
                     .leads(t)
@@ -161,14 +186,22 @@ impl App {
                     .lead_view(t, id)
                     .await?
                     .ok_or_else(|| Error::NotFound(format!("lead {id}")))?;
-                Ok((200, json!({"lead": lead, "touches": touches, "timeline": timeline})))
+                Ok((
+                    200,
+                    json!({"lead": lead, "touches": touches, "timeline": timeline}),
+                ))
             }
             ("GET", ["drafts"]) => Ok((200, json!({"drafts": self.store.drafts(t).await?}))),
             ("POST", ["batches"]) => self.create_batch(t, &body, now).await,
             ("GET", ["batches", id]) => Ok((
                 200,
-                serde_json::to_value(self.store.batch(t, id).await?.ok_or_else(|| Error::NotFound(format!("batch {id}")))?)
-                    .unwrap_or_default(),
+                serde_json::to_value(
+                    self.store
+                        .batch(t, id)
+                        .await?
+                        .ok_or_else(|| Error::NotFound(format!("batch {id}")))?,
+                )
+                .unwrap_or_default(),
             )),
             ("POST", ["batches", id, "approve"]) => self.approve_batch(t, id, now).await,
             ("POST", ["control", action]) => self.control(t, action, &body, now).await,
@@ -184,16 +217,32 @@ impl App {
                 Ok((200, json!({"suppressions": entries})))
             }
             ("POST", ["suppressions"]) => {
-                let r: SuppressionRequest = serde_json::from_str(&body).map_err(|e| Error::invalid("body", e.to_string()))?;
+                let r: SuppressionRequest = serde_json::from_str(&body)
+                    .map_err(|e| Error::invalid("body", e.to_string()))?;
                 let value = match r.kind {
                     SuppressionKind::Email => canonical_email(&r.value),
                     SuppressionKind::Domain => canonical_domain(&r.value),
                     SuppressionKind::Phone => canonical_phone(&r.value),
                 }
-                .ok_or_else(|| Error::invalid("value", format!("{:?} is not a valid {}", r.value, r.kind.as_str())))?;
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "value",
+                        format!("{:?} is not a valid {}", r.value, r.kind.as_str()),
+                    )
+                })?;
                 let reason = r.reason.unwrap_or_else(|| "added by operator".into());
-                self.store.add_suppression(t, r.kind, &value, &reason, now).await?;
-                self.store.audit(t, "operator", "suppress", &format!("{} {value}", r.kind.as_str()), now).await?;
+                self.store
+                    .add_suppression(t, r.kind, &value, &reason, now)
+                    .await?;
+                self.store
+                    .audit(
+                        t,
+                        "operator",
+                        "suppress",
+                        &format!("{} {value}", r.kind.as_str()),
+                        now,
+                    )
+                    .await?;
                 Ok((201, json!({"suppressed": value})))
             }
             ("GET", ["outbox"]) => Ok((200, json!({"outbox": self.store.outbox(t).await?}))),
@@ -212,26 +261,52 @@ impl App {
     }
 
     async fn bootstrap(&self, body: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
-        let b: Bootstrap = serde_json::from_str(body).map_err(|e| Error::invalid("body", format!("bad JSON: {e}")))?;
+        let b: Bootstrap = serde_json::from_str(body)
+            .map_err(|e| Error::invalid("body", format!("bad JSON: {e}")))?;
         let tenant = TenantId::parse(&b.tenant)?;
         let start = b.warmup_start.unwrap_or_else(|| now.date_naive());
-        let mut config = b.config.unwrap_or_else(|| TenantConfig::default_for(tenant.clone(), &b.name, start));
+        let mut config = b
+            .config
+            .unwrap_or_else(|| TenantConfig::default_for(tenant.clone(), &b.name, start));
         config.tenant = tenant.clone();
-        config.validate().map_err(|e| Error::invalid(format!("config.{}", e.field), e.reason))?;
+        config
+            .validate()
+            .map_err(|e| Error::invalid(format!("config.{}", e.field), e.reason))?;
         let secret = format!("{}{}", short_id(), short_id());
-        self.store.create_tenant(&config, &token_hash(&secret), now).await?;
-        self.store.audit(tenant.as_str(), "bootstrap", "tenant_created", &b.name, now).await?;
+        self.store
+            .create_tenant(&config, &token_hash(&secret), now)
+            .await?;
+        self.store
+            .audit(tenant.as_str(), "bootstrap", "tenant_created", &b.name, now)
+            .await?;
         Ok((
             201,
             json!({"tenant": tenant, "token": format!("{tenant}.{secret}"), "note": "store this token: it is shown once"}),
         ))
     }
 
-    async fn import(&self, tenant: &str, body: &str, source: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
-        let config = self.store.config(tenant).await?.ok_or_else(|| Error::NotFound(format!("tenant {tenant}")))?;
+    async fn import(
+        &self,
+        tenant: &str,
+        body: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(u16, Value)> {
+        let config = self
+            .store
+            .config(tenant)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("tenant {tenant}")))?;
         let tid = TenantId::parse(tenant)?;
-        let parsed = parse_csv(&tid, body.as_bytes(), source, now).map_err(|e| Error::invalid("csv", e.to_string()))?;
-        let suppressed: HashSet<String> = self.store.suppressions(tenant).await?.into_iter().map(|(k, _)| k).collect();
+        let parsed = parse_csv(&tid, body.as_bytes(), source, now)
+            .map_err(|e| Error::invalid("csv", e.to_string()))?;
+        let suppressed: HashSet<String> = self
+            .store
+            .suppressions(tenant)
+            .await?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         let (mut created, mut merged, mut unchanged, mut held) = (0u32, 0u32, 0u32, 0u32);
         let mut duplicates_in_file = 0u32;
         let mut to_enrich = Vec::new();
@@ -240,14 +315,23 @@ impl App {
             if !seen.insert(lead.id.clone()) {
                 duplicates_in_file += 1;
             }
-            let keys = suppression_keys(lead.email.as_deref(), lead.company_domain.as_deref(), lead.phone.as_deref());
+            let keys = suppression_keys(
+                lead.email.as_deref(),
+                lead.company_domain.as_deref(),
+                lead.phone.as_deref(),
+            );
             let hit = keys.iter().find_map(|(k, v)| {
                 let key = format!("{}#{v}", k.as_str());
                 if suppressed.contains(&key) {
                     return Some(format!("suppression list: {key}"));
                 }
                 (*k == SuppressionKind::Domain)
-                    .then(|| config.excluded_domains.iter().find(|ex| domain_matches(ex, v)))
+                    .then(|| {
+                        config
+                            .excluded_domains
+                            .iter()
+                            .find(|ex| domain_matches(ex, v))
+                    })
                     .flatten()
                     .map(|ex| format!("excluded customer domain {ex}"))
             });
@@ -269,7 +353,16 @@ impl App {
         }
         self.enrich.send_all(&to_enrich).await?;
         self.store
-            .audit(tenant, "operator", "import", &format!("{source}: {created} created, {merged} merged, {} errors", parsed.errors.len()), now)
+            .audit(
+                tenant,
+                "operator",
+                "import",
+                &format!(
+                    "{source}: {created} created, {merged} merged, {} errors",
+                    parsed.errors.len()
+                ),
+                now,
+            )
             .await?;
         Ok((
             200,
@@ -282,7 +375,12 @@ impl App {
         ))
     }
 
-    async fn create_batch(&self, tenant: &str, body: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+    async fn create_batch(
+        &self,
+        tenant: &str,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(u16, Value)> {
         let r: BatchRequest = parse_json(body)?;
         let wanted: Option<HashSet<String>> = r.lead_ids.map(|v| v.into_iter().collect());
         let mut drafts: Vec<_> = self
@@ -299,7 +397,10 @@ impl App {
         let batch = Batch {
             id: format!("b-{}", short_id()),
             tenant: tenant.to_string(),
-            scope: drafts.iter().map(|d| (d.lead_id.clone(), d.step, d.fingerprint.clone())).collect(),
+            scope: drafts
+                .iter()
+                .map(|d| (d.lead_id.clone(), d.step, d.fingerprint.clone()))
+                .collect(),
             preview_hash: shared::domain::touch::preview_hash(&drafts),
             created_at: now,
             expires_at: now + self.batch_ttl,
@@ -307,7 +408,13 @@ impl App {
         };
         self.store.put_batch(&batch).await?;
         self.store
-            .audit(tenant, "operator", "batch_created", &format!("{} with {} drafts", batch.id, batch.scope.len()), now)
+            .audit(
+                tenant,
+                "operator",
+                "batch_created",
+                &format!("{} with {} drafts", batch.id, batch.scope.len()),
+                now,
+            )
             .await?;
         let leads: HashSet<&str> = batch.scope.iter().map(|(l, _, _)| l.as_str()).collect();
         Ok((
@@ -318,14 +425,29 @@ impl App {
 
     /// Executes a batch at most once, only within its expiry, and only if no
     /// draft in its frozen scope changed since it was created.
-    async fn approve_batch(&self, tenant: &str, id: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
-        let batch = self.store.batch(tenant, id).await?.ok_or_else(|| Error::NotFound(format!("batch {id}")))?;
+    async fn approve_batch(
+        &self,
+        tenant: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(u16, Value)> {
+        let batch = self
+            .store
+            .batch(tenant, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("batch {id}")))?;
         if batch.state != "open" {
-            return Err(Error::Conflict(format!("batch {id} is {} (a batch executes at most once)", batch.state)));
+            return Err(Error::Conflict(format!(
+                "batch {id} is {} (a batch executes at most once)",
+                batch.state
+            )));
         }
         if now >= batch.expires_at {
             self.store.close_batch(tenant, id, "expired", now).await?;
-            return Err(Error::Conflict(format!("batch {id} expired at {}", batch.expires_at)));
+            return Err(Error::Conflict(format!(
+                "batch {id} expired at {}",
+                batch.expires_at
+            )));
         }
         // Drift check: every draft must still be exactly what was frozen.
         let mut by_lead: BTreeMap<&str, Vec<(u8, &str)>> = BTreeMap::new();
@@ -337,7 +459,9 @@ impl App {
             let touches = self.store.touches(tenant, lead).await?;
             for (step, fp) in steps {
                 match touches.iter().find(|t| t.step == *step) {
-                    Some(t) if t.state == TouchState::Draft && t.fingerprint == *fp => current.push(t.clone()),
+                    Some(t) if t.state == TouchState::Draft && t.fingerprint == *fp => {
+                        current.push(t.clone())
+                    }
                     _ => {
                         self.store.close_batch(tenant, id, "void", now).await?;
                         self.store.audit(tenant, "operator", "batch_void", &format!("{id}: lead {lead} step {step} changed after the batch was created"), now).await?;
@@ -347,40 +471,85 @@ impl App {
             }
         }
         if !self.store.close_batch(tenant, id, "executed", now).await? {
-            return Err(Error::Conflict(format!("batch {id} was executed or closed concurrently")));
+            return Err(Error::Conflict(format!(
+                "batch {id} was executed or closed concurrently"
+            )));
         }
         let mut approved = 0;
         let mut first_of_lead: HashSet<String> = HashSet::new();
         for touch in &current {
             // The first approved step of each lead becomes due now; the
             // dispatch tick applies the window. The rest wait for their turn.
-            let due = if first_of_lead.insert(touch.lead_id.clone()) { Some(now) } else { None };
-            if self.store.approve_draft(touch, &touch.fingerprint, due).await? {
+            let due = if first_of_lead.insert(touch.lead_id.clone()) {
+                Some(now)
+            } else {
+                None
+            };
+            if self
+                .store
+                .approve_draft(touch, &touch.fingerprint, due)
+                .await?
+            {
                 approved += 1;
             }
         }
         self.store
-            .audit(tenant, "operator", "batch_approved", &format!("{id}: {approved} drafts for {} leads", first_of_lead.len()), now)
+            .audit(
+                tenant,
+                "operator",
+                "batch_approved",
+                &format!("{id}: {approved} drafts for {} leads", first_of_lead.len()),
+                now,
+            )
             .await?;
-        Ok((200, json!({"batch_id": id, "approved": approved, "leads": first_of_lead.len()})))
+        Ok((
+            200,
+            json!({"batch_id": id, "approved": approved, "leads": first_of_lead.len()}),
+        ))
     }
 
-    async fn control(&self, tenant: &str, action: &str, body: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+    async fn control(
+        &self,
+        tenant: &str,
+        action: &str,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(u16, Value)> {
         let r: Reason = parse_json(body)?;
         let reason = r.reason.unwrap_or_else(|| "operator".into());
         let changed = match action {
-            "pause" => self.store.set_switch(tenant, "paused", true, Some(&reason), now).await?,
+            "pause" => {
+                self.store
+                    .set_switch(tenant, "paused", true, Some(&reason), now)
+                    .await?
+            }
             "resume" => {
-                let a = self.store.set_switch(tenant, "paused", false, None, now).await?;
+                let a = self
+                    .store
+                    .set_switch(tenant, "paused", false, None, now)
+                    .await?;
                 let b = self.store.reset_breaker(tenant, now).await?;
                 a || b
             }
-            "emergency-stop" => self.store.set_switch(tenant, "emergency_stop", true, None, now).await?,
-            "emergency-release" => self.store.set_switch(tenant, "emergency_stop", false, None, now).await?,
+            "emergency-stop" => {
+                self.store
+                    .set_switch(tenant, "emergency_stop", true, None, now)
+                    .await?
+            }
+            "emergency-release" => {
+                self.store
+                    .set_switch(tenant, "emergency_stop", false, None, now)
+                    .await?
+            }
             other => return Err(Error::NotFound(format!("no control action `{other}`"))),
         };
-        self.store.audit(tenant, "operator", action, &reason, now).await?;
-        Ok((200, json!({"action": action, "changed": changed, "control": self.store.control(tenant).await?})))
+        self.store
+            .audit(tenant, "operator", action, &reason, now)
+            .await?;
+        Ok((
+            200,
+            json!({"action": action, "changed": changed, "control": self.store.control(tenant).await?}),
+        ))
     }
 
     pub async fn funnel(&self, tenant: &str) -> Result<Value> {
@@ -392,7 +561,11 @@ impl App {
                 suppressed += 1;
             }
         }
-        let sum = |ss: &[LeadStatus]| ss.iter().map(|s| counts.get(s.as_str()).copied().unwrap_or(0)).sum::<u32>();
+        let sum = |ss: &[LeadStatus]| {
+            ss.iter()
+                .map(|s| counts.get(s.as_str()).copied().unwrap_or(0))
+                .sum::<u32>()
+        };
         use LeadStatus::*;
         Ok(json!({
             "by_status": counts,
@@ -452,7 +625,12 @@ impl App {
     /// one-click, or the page's button) suppresses the lead at once.
     async fn unsubscribe(&self, method: &str, token: &str) -> ApiGatewayV2httpResponse {
         let parts: Vec<&str> = token.splitn(3, '.').collect();
-        let valid = parts.len() == 3 && verify_link(&self.link_signing_key, &format!("{}/{}", parts[0], parts[1]), parts[2]);
+        let valid = parts.len() == 3
+            && verify_link(
+                &self.link_signing_key,
+                &format!("{}/{}", parts[0], parts[1]),
+                parts[2],
+            );
         if !valid {
             return html_response(404, "<h1>This unsubscribe link is not valid.</h1>".into());
         }
@@ -475,7 +653,10 @@ impl App {
             detail: "one-click unsubscribe".into(),
         };
         match apply_signal(&self.store, self.bus.as_ref(), &signal, None, token).await {
-            Ok(_) => html_response(200, "<h1>You are unsubscribed.</h1><p>You will not hear from us again.</p>".into()),
+            Ok(_) => html_response(
+                200,
+                "<h1>You are unsubscribed.</h1><p>You will not hear from us again.</p>".into(),
+            ),
             Err(e) => error_response(&e),
         }
     }

@@ -12,17 +12,29 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = aws::sdk_config().await;
     let settings = StoreSettings::from_env(&env)?;
     let app = admin::App {
-        store: Store::new(aws::dynamodb(&sdk), settings.table_name, settings.due_shards),
-        enrich: Arc::new(SqsQueue::new(aws::sqs(&sdk), env.require("ENRICH_QUEUE_URL")?)),
-        bus: Arc::new(EventBus::new(aws::eventbridge(&sdk), env.require("BUS_NAME")?)),
+        store: Store::new(
+            aws::dynamodb(&sdk),
+            settings.table_name,
+            settings.due_shards,
+        ),
+        enrich: Arc::new(SqsQueue::new(
+            aws::sqs(&sdk),
+            env.require("ENRICH_QUEUE_URL")?,
+        )),
+        bus: Arc::new(EventBus::new(
+            aws::eventbridge(&sdk),
+            env.require("BUS_NAME")?,
+        )),
         clock: Arc::new(shared::ports::SystemClock),
         bootstrap_token: env.require("ADMIN_BOOTSTRAP_TOKEN")?,
         link_signing_key: env.require("LINK_SIGNING_KEY")?,
         batch_ttl: chrono::Duration::hours(env.parse_or("BATCH_TTL_HOURS", 24i64)?),
     };
     let app = &app;
-    lambda_runtime::run(service_fn(move |e: LambdaEvent<ApiGatewayV2httpRequest>| async move {
-        Ok::<_, lambda_runtime::Error>(app.handle(e.payload).await)
-    }))
+    lambda_runtime::run(service_fn(
+        move |e: LambdaEvent<ApiGatewayV2httpRequest>| async move {
+            Ok::<_, lambda_runtime::Error>(app.handle(e.payload).await)
+        },
+    ))
     .await
 }

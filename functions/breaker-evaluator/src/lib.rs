@@ -33,17 +33,27 @@ impl App {
             let mut failures = Vec::new();
             let mut tenants = BTreeSet::new();
             for r in records {
-                let id = r.get("messageId").and_then(Value::as_str).unwrap_or("").to_string();
+                let id = r
+                    .get("messageId")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 let tenant = r
                     .get("body")
                     .and_then(Value::as_str)
                     .and_then(|b| serde_json::from_str::<Value>(b).ok())
-                    .and_then(|e| e.pointer("/detail/tenant").and_then(Value::as_str).map(str::to_string));
+                    .and_then(|e| {
+                        e.pointer("/detail/tenant")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    });
                 match tenant {
                     Some(t) => {
                         tenants.insert((t, id));
                     }
-                    None => tracing::error!(message_id = %id, "breaker message without detail.tenant: dropped"),
+                    None => {
+                        tracing::error!(message_id = %id, "breaker message without detail.tenant: dropped")
+                    }
                 }
             }
             let mut done = BTreeSet::new();
@@ -86,7 +96,9 @@ impl App {
         let now = self.clock.now();
         let control = self.store.control(tenant).await?;
         // Hours an operator already reviewed (at a manual resume) don't count.
-        let reviewed = control.breaker_reset_at.map(shared::domain::breaker::hour_bucket);
+        let reviewed = control
+            .breaker_reset_at
+            .map(shared::domain::breaker::hour_bucket);
         let labels: Vec<String> = window_buckets(now, config.breaker.window_hours)
             .into_iter()
             .filter(|l| reviewed.as_ref().is_none_or(|r| l > r))
@@ -94,15 +106,39 @@ impl App {
         let buckets = self.store.rate_buckets(tenant, &labels).await?;
         let decision = evaluate(&buckets, &config.breaker);
         let mut tripped_now = false;
-        if decision.trip && self.store.set_switch(tenant, "breaker_open", true, Some(&decision.reason), now).await? {
+        if decision.trip
+            && self
+                .store
+                .set_switch(tenant, "breaker_open", true, Some(&decision.reason), now)
+                .await?
+        {
             tripped_now = true;
-            self.store.audit(tenant, "breaker-evaluator", "breaker_open", &decision.reason, now).await?;
-            let text = format!("Bounce breaker OPEN: all outbound sending paused. {}", decision.reason);
+            self.store
+                .audit(
+                    tenant,
+                    "breaker-evaluator",
+                    "breaker_open",
+                    &decision.reason,
+                    now,
+                )
+                .await?;
+            let text = format!(
+                "Bounce breaker OPEN: all outbound sending paused. {}",
+                decision.reason
+            );
             if let Err(e) = self.alerter.alert(tenant, &text).await {
                 // The pause is in force either way; the failed alert is logged
                 // and audited so an operator can see it was not delivered.
                 tracing::error!(error = %e, tenant, "breaker alert failed");
-                self.store.audit(tenant, "breaker-evaluator", "alert_failed", &e.to_string(), now).await?;
+                self.store
+                    .audit(
+                        tenant,
+                        "breaker-evaluator",
+                        "alert_failed",
+                        &e.to_string(),
+                        now,
+                    )
+                    .await?;
             }
         }
         Ok(Evaluation {

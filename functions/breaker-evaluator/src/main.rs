@@ -17,13 +17,19 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         None => Arc::new(LogAlerter),
     };
     let app = breaker_evaluator::App {
-        store: Store::new(aws::dynamodb(&sdk), settings.table_name, settings.due_shards),
+        store: Store::new(
+            aws::dynamodb(&sdk),
+            settings.table_name,
+            settings.due_shards,
+        ),
         alerter,
         clock: Arc::new(shared::ports::SystemClock),
     };
     let app = &app;
-    lambda_runtime::run(service_fn(move |e: LambdaEvent<serde_json::Value>| async move {
-        Ok::<_, lambda_runtime::Error>(app.handle(e.payload).await?)
-    }))
+    lambda_runtime::run(service_fn(
+        move |e: LambdaEvent<serde_json::Value>| async move {
+            Ok::<_, lambda_runtime::Error>(app.handle(e.payload).await?)
+        },
+    ))
     .await
 }

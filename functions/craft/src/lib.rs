@@ -33,16 +33,25 @@ pub struct UnsubscribeLinks {
 impl UnsubscribeLinks {
     /// `<tenant>.<lead>.<tag>`: tenant-scoped, unforgeable without the key.
     pub fn token(&self, tenant: &str, lead: &str) -> String {
-        format!("{tenant}.{lead}.{}", sign_link(&self.signing_key, &format!("{tenant}/{lead}")))
+        format!(
+            "{tenant}.{lead}.{}",
+            sign_link(&self.signing_key, &format!("{tenant}/{lead}"))
+        )
     }
     pub fn compliance(&self, config: &TenantConfig, lead: &Lead) -> Compliance {
         let token = self.token(&lead.tenant, &lead.id);
-        let domain = config.domains.first().map(|d| d.domain.as_str()).unwrap_or("example.invalid");
+        let domain = config
+            .domains
+            .first()
+            .map(|d| d.domain.as_str())
+            .unwrap_or("example.invalid");
         Compliance {
             physical_address: config.sender.physical_address.clone(),
             sender_company: config.sender.company.clone(),
             unsubscribe_url: format!("{}/{token}", self.base_url.trim_end_matches('/')),
-            unsubscribe_mailto: format!("mailto:unsubscribe@{domain}?subject=unsubscribe%20{token}"),
+            unsubscribe_mailto: format!(
+                "mailto:unsubscribe@{domain}?subject=unsubscribe%20{token}"
+            ),
         }
     }
 }
@@ -64,18 +73,31 @@ pub fn variables(config: &TenantConfig, lead: &Lead) -> BTreeMap<String, String>
             list[i].clone()
         }
     };
-    let offer = config.offers.iter().find(|o| Some(&o.id) == lead.offer.as_ref()).or(config.offers.first());
+    let offer = config
+        .offers
+        .iter()
+        .find(|o| Some(&o.id) == lead.offer.as_ref())
+        .or(config.offers.first());
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     BTreeMap::from([
         ("first_name".into(), opt(&lead.first_name)),
         ("last_name".into(), opt(&lead.last_name)),
         ("company".into(), opt(&lead.company)),
         ("city".into(), opt(&lead.city)),
-        ("rating".into(), lead.rating.map(|r| format!("{r:.1}")).unwrap_or_default()),
-        ("review_count".into(), lead.reviews.map(|r| r.to_string()).unwrap_or_default()),
+        (
+            "rating".into(),
+            lead.rating.map(|r| format!("{r:.1}")).unwrap_or_default(),
+        ),
+        (
+            "review_count".into(),
+            lead.reviews.map(|r| r.to_string()).unwrap_or_default(),
+        ),
         ("pain".into(), pick(&config.icp.pains)),
         ("proof_angle".into(), pick(&config.icp.proof_angles)),
-        ("cta".into(), offer.map(|o| o.cta.clone()).unwrap_or_default()),
+        (
+            "cta".into(),
+            offer.map(|o| o.cta.clone()).unwrap_or_default(),
+        ),
         ("signature".into(), config.sender.signature.clone()),
         ("sender_name".into(), config.sender.name.clone()),
         ("booking_link".into(), config.sender.booking_link.clone()),
@@ -83,7 +105,12 @@ pub fn variables(config: &TenantConfig, lead: &Lead) -> BTreeMap<String, String>
 }
 
 /// Drafts (or skip records, with reasons) for every step of the sequence.
-pub fn draft_sequence(config: &TenantConfig, lead: &Lead, links: &UnsubscribeLinks, now: chrono::DateTime<chrono::Utc>) -> Vec<Touch> {
+pub fn draft_sequence(
+    config: &TenantConfig,
+    lead: &Lead,
+    links: &UnsubscribeLinks,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Touch> {
     let vars = variables(config, lead);
     let compliance = links.compliance(config, lead);
     let mut touches: Vec<Touch> = config
@@ -119,11 +146,17 @@ pub fn draft_sequence(config: &TenantConfig, lead: &Lead, links: &UnsubscribeLin
                     end_reason: Some(reason),
                     ..base
                 },
-                StepPlan::Send { channel, fallback_from } => {
+                StepPlan::Send {
+                    channel,
+                    fallback_from,
+                } => {
                     let rendered = config
                         .templates
                         .find(step.step, channel)
-                        .ok_or(shared::domain::template::RenderError::NoTemplate { step: step.step, channel })
+                        .ok_or(shared::domain::template::RenderError::NoTemplate {
+                            step: step.step,
+                            channel,
+                        })
                         .and_then(|t| render(t, &vars, &compliance));
                     match rendered {
                         Ok(message) => match compliance_problem(&message, channel, &compliance) {
@@ -153,7 +186,11 @@ pub fn draft_sequence(config: &TenantConfig, lead: &Lead, links: &UnsubscribeLin
         })
         .collect();
     // Chain the sendable steps so each sent step can wake the next one.
-    let sendable: Vec<u8> = touches.iter().filter(|t| t.state == TouchState::Draft).map(|t| t.step).collect();
+    let sendable: Vec<u8> = touches
+        .iter()
+        .filter(|t| t.state == TouchState::Draft)
+        .map(|t| t.step)
+        .collect();
     for t in &mut touches {
         t.next_step = sendable.iter().copied().find(|s| *s > t.step);
     }
@@ -162,7 +199,10 @@ pub fn draft_sequence(config: &TenantConfig, lead: &Lead, links: &UnsubscribeLin
 
 impl App {
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_sqs(event, |m| async move { self.craft(&parse_body::<LeadRef>(&m)?).await }).await
+        process_sqs(event, |m| async move {
+            self.craft(&parse_body::<LeadRef>(&m)?).await
+        })
+        .await
     }
 
     pub async fn craft(&self, msg: &LeadRef) -> Result<()> {
@@ -186,6 +226,9 @@ impl App {
             // Lost a race: either another delivery crafted it (status moved
             // on, so the next read returns) or the lead changed; read again.
         }
-        Err(Error::Conflict(format!("lead {} kept changing while crafting", msg.lead_id)))
+        Err(Error::Conflict(format!(
+            "lead {} kept changing while crafting",
+            msg.lead_id
+        )))
     }
 }

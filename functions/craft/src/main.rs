@@ -12,7 +12,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = aws::sdk_config().await;
     let settings = StoreSettings::from_env(&env)?;
     let app = craft::App {
-        store: Store::new(aws::dynamodb(&sdk), settings.table_name, settings.due_shards),
+        store: Store::new(
+            aws::dynamodb(&sdk),
+            settings.table_name,
+            settings.due_shards,
+        ),
         links: craft::UnsubscribeLinks {
             base_url: env.require("UNSUBSCRIBE_BASE_URL")?,
             signing_key: env.require("LINK_SIGNING_KEY")?,

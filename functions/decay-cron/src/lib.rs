@@ -27,19 +27,33 @@ impl App {
     pub async fn run(&self) -> Result<DecayReport> {
         let mut report = DecayReport::default();
         for tenant in self.store.tenants().await? {
-            let Some(config) = self.store.config(&tenant).await? else { continue };
+            let Some(config) = self.store.config(&tenant).await? else {
+                continue;
+            };
             let now = self.clock.now();
             for lead in self.store.leads(&tenant).await? {
                 if is_revival_candidate(&lead, now, &config.decay) {
                     report.revival_candidates += 1;
                 }
-                let Some(to) = classify(&lead, now, &config.decay) else { continue };
+                let Some(to) = classify(&lead, now, &config.decay) else {
+                    continue;
+                };
                 let cause = match to.as_str() {
-                    "ghosted" => format!("no open {} h after the last send", config.decay.ghosted_after_hours),
-                    "stalled" => format!("opened but no reply after {} days", config.decay.stalled_after_days),
+                    "ghosted" => format!(
+                        "no open {} h after the last send",
+                        config.decay.ghosted_after_hours
+                    ),
+                    "stalled" => format!(
+                        "opened but no reply after {} days",
+                        config.decay.stalled_after_days
+                    ),
                     _ => format!("{} opens and no reply", lead.opens),
                 };
-                match self.store.transition(&tenant, &lead.id, to, &cause, now).await {
+                match self
+                    .store
+                    .transition(&tenant, &lead.id, to, &cause, now)
+                    .await
+                {
                     Ok(Some(_)) => *report.moved.entry(to.to_string()).or_default() += 1,
                     Ok(None) => {}
                     Err(e) => {

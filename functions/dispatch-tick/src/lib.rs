@@ -82,7 +82,10 @@ impl App {
         let mut configs: HashMap<String, Arc<TenantConfig>> = HashMap::new();
         let mut blocked: HashSet<String> = HashSet::new();
         for shard in 0..self.store.shards() {
-            let due = self.store.due_touches(shard, now, self.per_shard_limit).await?;
+            let due = self
+                .store
+                .due_touches(shard, now, self.per_shard_limit)
+                .await?;
             for (touch, due_sk) in due {
                 report.due += 1;
                 if blocked.contains(&touch.tenant) {
@@ -112,7 +115,13 @@ impl App {
                 match self.process(&config, &touch, &due_sk, now).await {
                     Ok(Outcome::Sent(sender)) => {
                         report.sent += 1;
-                        report.sends.push((touch.tenant.clone(), touch.lead_id.clone(), touch.step, touch.channel, sender));
+                        report.sends.push((
+                            touch.tenant.clone(),
+                            touch.lead_id.clone(),
+                            touch.step,
+                            touch.channel,
+                            sender,
+                        ));
                     }
                     Ok(Outcome::Window) => report.waiting_for_window += 1,
                     Ok(Outcome::Cap) => report.waiting_for_cap += 1,
@@ -135,7 +144,13 @@ impl App {
         Ok(report)
     }
 
-    async fn process(&self, config: &TenantConfig, touch: &Touch, due_sk: &str, now: DateTime<Utc>) -> Result<Outcome> {
+    async fn process(
+        &self,
+        config: &TenantConfig,
+        touch: &Touch,
+        due_sk: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome> {
         if touch.state == TouchState::Sending {
             // The due index holds a reservation at its lease's expiry: the
             // sender crashed between reserve and confirm. Never resend blindly.
@@ -173,28 +188,46 @@ impl App {
         let keys = suppression_keys(
             (touch.channel == Channel::Email).then_some(touch.recipient.as_str()),
             touch.company_domain.as_deref(),
-            matches!(touch.channel, Channel::Voice | Channel::Sms).then_some(touch.recipient.as_str()),
+            matches!(touch.channel, Channel::Voice | Channel::Sms)
+                .then_some(touch.recipient.as_str()),
         );
-        let (control, lead, hits) = self.store.send_context(&touch.tenant, &touch.lead_id, &keys).await?;
+        let (control, lead, hits) = self
+            .store
+            .send_context(&touch.tenant, &touch.lead_id, &keys)
+            .await?;
         if let Some(why) = control.blocked() {
             tracing::info!(tenant = %touch.tenant, why, "sending blocked");
             return Ok(Outcome::Blocked);
         }
         let end = |to: TouchState, why: String| async move {
-            self.store.end_touch(touch, TouchState::Due, to, &why, now).await.map(|done| match (done, to) {
-                (false, _) => Outcome::LostRace,
-                (true, TouchState::Skipped) => Outcome::Skipped,
-                (true, _) => Outcome::Cancelled,
-            })
+            self.store
+                .end_touch(touch, TouchState::Due, to, &why, now)
+                .await
+                .map(|done| match (done, to) {
+                    (false, _) => Outcome::LostRace,
+                    (true, TouchState::Skipped) => Outcome::Skipped,
+                    (true, _) => Outcome::Cancelled,
+                })
         };
         let Some(lead) = lead else {
             return end(TouchState::Cancelled, "lead no longer exists".into()).await;
         };
-        if lead.status.is_terminal() || lead.replies > 0 || matches!(lead.status, LeadStatus::Replied) {
-            return end(TouchState::Cancelled, format!("lead is {} (sequence stopped)", lead.status)).await;
+        if lead.status.is_terminal()
+            || lead.replies > 0
+            || matches!(lead.status, LeadStatus::Replied)
+        {
+            return end(
+                TouchState::Cancelled,
+                format!("lead is {} (sequence stopped)", lead.status),
+            )
+            .await;
         }
         if !hits.is_empty() {
-            return end(TouchState::Cancelled, format!("suppressed: {}", hits.join(", "))).await;
+            return end(
+                TouchState::Cancelled,
+                format!("suppressed: {}", hits.join(", ")),
+            )
+            .await;
         }
         if let Some(domain) = touch.company_domain.as_deref() {
             if let Some(ex) = config
@@ -202,7 +235,11 @@ impl App {
                 .iter()
                 .find(|ex| shared::domain::suppression::domain_matches(ex, domain))
             {
-                return end(TouchState::Cancelled, format!("excluded customer domain {ex}")).await;
+                return end(
+                    TouchState::Cancelled,
+                    format!("excluded customer domain {ex}"),
+                )
+                .await;
             }
         }
         if touch.channel == Channel::Email && lead.email_bounced {
@@ -217,7 +254,14 @@ impl App {
             .await;
         }
         if lead.attempts >= config.caps.max_attempts_per_lead {
-            return end(TouchState::Cancelled, format!("max attempts ({}) reached", config.caps.max_attempts_per_lead)).await;
+            return end(
+                TouchState::Cancelled,
+                format!(
+                    "max attempts ({}) reached",
+                    config.caps.max_attempts_per_lead
+                ),
+            )
+            .await;
         }
 
         let tenant_tz = config.tz();
@@ -230,7 +274,16 @@ impl App {
             let attempt = format!("{}-{:02}-{}", touch.lead_id, touch.step, short_id());
             match self
                 .store
-                .reserve(touch, due_sk, &attempt, &candidate.identity, candidate.domain.as_deref(), now + self.lease, &caps, day)
+                .reserve(
+                    touch,
+                    due_sk,
+                    &attempt,
+                    &candidate.identity,
+                    candidate.domain.as_deref(),
+                    now + self.lease,
+                    &caps,
+                    day,
+                )
                 .await?
             {
                 Reservation::Reserved => {
@@ -251,7 +304,11 @@ impl App {
             // Every sender is at its cap today: try again when the tenant's
             // next day has started and the recipient's window is open.
             let tomorrow = tenant_tz
-                .from_local_datetime(&(day + Duration::days(1)).and_hms_opt(0, 5, 0).expect("valid time"))
+                .from_local_datetime(
+                    &(day + Duration::days(1))
+                        .and_hms_opt(0, 5, 0)
+                        .expect("valid time"),
+                )
                 .earliest()
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(now + Duration::hours(24));
@@ -270,20 +327,40 @@ impl App {
 
         let mut sending = touch.clone();
         sending.sender_domain = candidate.domain.clone();
-        match self.sender.send(&sending, &lead, &candidate.identity, &attempt).await {
+        match self
+            .sender
+            .send(&sending, &lead, &candidate.identity, &attempt)
+            .await
+        {
             Ok(provider_id) => {
-                if !self.store.confirm(touch, &attempt, &provider_id, now).await? {
+                if !self
+                    .store
+                    .confirm(touch, &attempt, &provider_id, now)
+                    .await?
+                {
                     // Only the lease-expiry path can have moved it: it is in doubt.
-                    return Err(Error::Conflict(format!("attempt {attempt} could not be confirmed")));
+                    return Err(Error::Conflict(format!(
+                        "attempt {attempt} could not be confirmed"
+                    )));
                 }
             }
             Err(e) => {
                 let retry_at = now + Duration::minutes(5);
-                self.store.release(touch, &attempt, &caps, day, retry_at, &e.to_string()).await?;
+                self.store
+                    .release(touch, &attempt, &caps, day, retry_at, &e.to_string())
+                    .await?;
                 if !e.is_retryable() {
                     let mut due = touch.clone();
                     due.state = TouchState::Due;
-                    self.store.end_touch(&due, TouchState::Due, TouchState::Skipped, &format!("send failed: {e}"), now).await?;
+                    self.store
+                        .end_touch(
+                            &due,
+                            TouchState::Due,
+                            TouchState::Skipped,
+                            &format!("send failed: {e}"),
+                            now,
+                        )
+                        .await?;
                     return Ok(Outcome::Skipped);
                 }
                 return Err(e);
@@ -292,14 +369,21 @@ impl App {
 
         if lead.status == LeadStatus::Queued {
             self.store
-                .mark_contacted(&touch.tenant, &touch.lead_id, &format!("step {} sent on {}", touch.step, touch.channel), now)
+                .mark_contacted(
+                    &touch.tenant,
+                    &touch.lead_id,
+                    &format!("step {} sent on {}", touch.step, touch.channel),
+                    now,
+                )
                 .await?;
         }
         if let Some(next) = touch.next_step {
             if let Some(step) = config.sequence.iter().find(|s| s.step == next) {
                 let first = lead.first_sent_at.unwrap_or(now);
                 let at = shared::domain::sequence::due_at(first, step.day).max(now);
-                self.store.activate(&touch.tenant, &touch.lead_id, next, at).await?;
+                self.store
+                    .activate(&touch.tenant, &touch.lead_id, next, at)
+                    .await?;
             }
         }
         Ok(Outcome::Sent(candidate.identity))

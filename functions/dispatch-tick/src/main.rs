@@ -11,7 +11,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let env = Env::from_process();
     let sdk = aws::sdk_config().await;
     let settings = StoreSettings::from_env(&env)?;
-    let store = Store::new(aws::dynamodb(&sdk), settings.table_name, settings.due_shards);
+    let store = Store::new(
+        aws::dynamodb(&sdk),
+        settings.table_name,
+        settings.due_shards,
+    );
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = dispatch_tick::App {
         // Real provider adapters plug in here; until a tenant leaves shadow
@@ -23,10 +27,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         per_shard_limit: env.parse_or("DUE_PER_SHARD_LIMIT", 200i32)?,
     };
     let app = &app;
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
-        let report = app.tick().await?;
-        println!("{}", dispatch_tick::emf_line(&report));
-        Ok::<_, lambda_runtime::Error>(serde_json::to_value(&report)?)
-    }))
+    lambda_runtime::run(service_fn(
+        move |_: LambdaEvent<serde_json::Value>| async move {
+            let report = app.tick().await?;
+            println!("{}", dispatch_tick::emf_line(&report));
+            Ok::<_, lambda_runtime::Error>(serde_json::to_value(&report)?)
+        },
+    ))
     .await
 }

@@ -27,7 +27,10 @@ pub struct App {
 
 impl App {
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_sqs(event, |m| async move { self.enrich(&parse_body::<LeadRef>(&m)?).await }).await
+        process_sqs(event, |m| async move {
+            self.enrich(&parse_body::<LeadRef>(&m)?).await
+        })
+        .await
     }
 
     pub async fn enrich(&self, msg: &LeadRef) -> Result<()> {
@@ -55,10 +58,20 @@ impl App {
                         .and_then(|v| v.as_str().map(str::to_string))
                         .unwrap_or_default();
                     lead.timezone_source = Some(source.clone());
-                    lead.enrichment = Some("skipped: no enrichment provider configured; continuing with imported data".into());
+                    lead.enrichment = Some(
+                        "skipped: no enrichment provider configured; continuing with imported data"
+                            .into(),
+                    );
                     lead.status = LeadStatus::Enriched;
-                    let detail = format!("new -> enriched: time zone {} (from {source})", resolved.tz.name());
-                    if self.store.save_lead(&mut lead, "status", &detail, self.clock.now()).await? {
+                    let detail = format!(
+                        "new -> enriched: time zone {} (from {source})",
+                        resolved.tz.name()
+                    );
+                    if self
+                        .store
+                        .save_lead(&mut lead, "status", &detail, self.clock.now())
+                        .await?
+                    {
                         break;
                     }
                 }
@@ -67,6 +80,8 @@ impl App {
                 _ => return Ok(()),
             }
         }
-        self.next.send_all(&[serde_json::to_value(msg).expect("serialisable")]).await
+        self.next
+            .send_all(&[serde_json::to_value(msg).expect("serialisable")])
+            .await
     }
 }

@@ -25,7 +25,10 @@ pub struct App {
 
 impl App {
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_sqs(event, |m| async move { self.score(&parse_body::<LeadRef>(&m)?).await }).await
+        process_sqs(event, |m| async move {
+            self.score(&parse_body::<LeadRef>(&m)?).await
+        })
+        .await
     }
 
     pub async fn score(&self, msg: &LeadRef) -> Result<()> {
@@ -57,8 +60,17 @@ impl App {
                         .map(|r| format!("{:+} {}", r.points, r.reason))
                         .collect::<Vec<_>>()
                         .join("; ");
-                    let detail = format!("enriched -> {}: score {} ({}); {why}", lead.status, card.score, card.tier.label());
-                    if self.store.save_lead(&mut lead, "status", &detail, self.clock.now()).await? {
+                    let detail = format!(
+                        "enriched -> {}: score {} ({}); {why}",
+                        lead.status,
+                        card.score,
+                        card.tier.label()
+                    );
+                    if self
+                        .store
+                        .save_lead(&mut lead, "status", &detail, self.clock.now())
+                        .await?
+                    {
                         if lead.status == LeadStatus::Held {
                             return Ok(());
                         }
@@ -69,6 +81,8 @@ impl App {
                 _ => return Ok(()),
             }
         }
-        self.next.send_all(&[serde_json::to_value(msg).expect("serialisable")]).await
+        self.next
+            .send_all(&[serde_json::to_value(msg).expect("serialisable")])
+            .await
     }
 }

@@ -12,8 +12,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = aws::sdk_config().await;
     let settings = StoreSettings::from_env(&env)?;
     let app = score::App {
-        store: Store::new(aws::dynamodb(&sdk), settings.table_name, settings.due_shards),
-        next: Arc::new(SqsQueue::new(aws::sqs(&sdk), env.require("CRAFT_QUEUE_URL")?)),
+        store: Store::new(
+            aws::dynamodb(&sdk),
+            settings.table_name,
+            settings.due_shards,
+        ),
+        next: Arc::new(SqsQueue::new(
+            aws::sqs(&sdk),
+            env.require("CRAFT_QUEUE_URL")?,
+        )),
         clock: Arc::new(shared::ports::SystemClock),
     };
     let app = &app;

@@ -54,7 +54,12 @@ impl App {
             .path_parameters
             .get("provider")
             .cloned()
-            .or_else(|| req.raw_path.as_deref().and_then(|p| p.rsplit('/').next()).map(str::to_string))
+            .or_else(|| {
+                req.raw_path
+                    .as_deref()
+                    .and_then(|p| p.rsplit('/').next())
+                    .map(str::to_string)
+            })
             .unwrap_or_default();
         match provider.as_str() {
             "mailgun" => self.mailgun(req).await,
@@ -65,24 +70,57 @@ impl App {
     async fn mailgun(&self, req: &ApiGatewayV2httpRequest) -> Result<(u16, Value)> {
         let body = body_text(req)?;
         let content_type = header(req, "content-type").unwrap_or("application/json");
-        let query_tenant = req.query_string_parameters.first("tenant").map(str::to_string);
+        let query_tenant = req
+            .query_string_parameters
+            .first("tenant")
+            .map(str::to_string);
         let now = self.clock.now();
         let parsed = parse_mailgun(content_type, &body, query_tenant.as_deref(), now)?;
-        match verify_mailgun(&self.mailgun_signing_key, &parsed.timestamp, &parsed.token, &parsed.signature, now, self.tolerance_secs) {
+        match verify_mailgun(
+            &self.mailgun_signing_key,
+            &parsed.timestamp,
+            &parsed.token,
+            &parsed.signature,
+            now,
+            self.tolerance_secs,
+        ) {
             Ok(()) => {}
-            Err(SignatureError::NoKey) => return Err(Error::Config("MAILGUN_WEBHOOK_SIGNING_KEY is not set".into())),
-            Err(e) => return Err(Error::Unauthorized(format!("mailgun signature rejected: {e}"))),
+            Err(SignatureError::NoKey) => {
+                return Err(Error::Config(
+                    "MAILGUN_WEBHOOK_SIGNING_KEY is not set".into(),
+                ))
+            }
+            Err(e) => {
+                return Err(Error::Unauthorized(format!(
+                    "mailgun signature rejected: {e}"
+                )))
+            }
         }
         let Some(signal) = parsed.signal else {
             return Ok((200, json!({"status": "ignored"})));
         };
         TenantId::parse(&signal.tenant)?;
-        let outcome = apply_signal(&self.store, self.bus.as_ref(), &signal, Some(&parsed.token), &body).await?;
+        let outcome = apply_signal(
+            &self.store,
+            self.bus.as_ref(),
+            &signal,
+            Some(&parsed.token),
+            &body,
+        )
+        .await?;
         tracing::info!(tenant = %signal.tenant, event = %signal.event_id, kind = signal.kind.as_str(), ?outcome, "mailgun event");
         match outcome {
-            ApplyOutcome::Applied => Ok((200, json!({"status": "applied", "event_id": signal.event_id}))),
-            ApplyOutcome::Duplicate => Ok((200, json!({"status": "duplicate", "event_id": signal.event_id}))),
-            ApplyOutcome::Replay => Err(Error::Unauthorized("token already used by another event (replay)".into())),
+            ApplyOutcome::Applied => Ok((
+                200,
+                json!({"status": "applied", "event_id": signal.event_id}),
+            )),
+            ApplyOutcome::Duplicate => Ok((
+                200,
+                json!({"status": "duplicate", "event_id": signal.event_id}),
+            )),
+            ApplyOutcome::Replay => Err(Error::Unauthorized(
+                "token already used by another event (replay)".into(),
+            )),
             ApplyOutcome::Contended => Err(Error::Conflict("try again".into())),
         }
     }
@@ -97,11 +135,19 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 }
 
 /// Parses a Mailgun request body (JSON event, or form/multipart inbound).
-pub fn parse_mailgun(content_type: &str, body: &str, query_tenant: Option<&str>, now: DateTime<Utc>) -> Result<MailgunRequest> {
+pub fn parse_mailgun(
+    content_type: &str,
+    body: &str,
+    query_tenant: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<MailgunRequest> {
     let ct = content_type.to_ascii_lowercase();
     if ct.starts_with("application/json") {
-        let v: Value = serde_json::from_str(body).map_err(|e| Error::invalid("body", format!("not JSON: {e}")))?;
-        let sig = v.get("signature").ok_or_else(|| Error::Unauthorized("missing `signature`".into()))?;
+        let v: Value = serde_json::from_str(body)
+            .map_err(|e| Error::invalid("body", format!("not JSON: {e}")))?;
+        let sig = v
+            .get("signature")
+            .ok_or_else(|| Error::Unauthorized("missing `signature`".into()))?;
         let field = |k: &'static str| -> Result<String> {
             match sig.get(k) {
                 Some(Value::String(s)) => Ok(s.clone()),
@@ -109,8 +155,11 @@ pub fn parse_mailgun(content_type: &str, body: &str, query_tenant: Option<&str>,
                 _ => Err(Error::Unauthorized(format!("missing `signature.{k}`"))),
             }
         };
-        let (timestamp, token, signature) = (field("timestamp")?, field("token")?, field("signature")?);
-        let ev = v.get("event-data").ok_or_else(|| Error::invalid("event-data", "missing"))?;
+        let (timestamp, token, signature) =
+            (field("timestamp")?, field("token")?, field("signature")?);
+        let ev = v
+            .get("event-data")
+            .ok_or_else(|| Error::invalid("event-data", "missing"))?;
         let event = str_at(ev, &["event"]).unwrap_or("");
         let kind = match event {
             "delivered" => Some(SignalKind::Delivered),
@@ -131,9 +180,16 @@ pub fn parse_mailgun(content_type: &str, body: &str, query_tenant: Option<&str>,
                 let vars = ev.get("user-variables").cloned().unwrap_or(Value::Null);
                 let tenant = str_at(&vars, &["tenant"])
                     .or(query_tenant)
-                    .ok_or_else(|| Error::invalid("event-data.user-variables.tenant", "missing: cannot tell whose event this is"))?
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "event-data.user-variables.tenant",
+                            "missing: cannot tell whose event this is",
+                        )
+                    })?
                     .to_string();
-                let event_id = str_at(ev, &["id"]).ok_or_else(|| Error::invalid("event-data.id", "missing"))?.to_string();
+                let event_id = str_at(ev, &["id"])
+                    .ok_or_else(|| Error::invalid("event-data.id", "missing"))?
+                    .to_string();
                 let occurred_at = ev
                     .get("timestamp")
                     .and_then(Value::as_f64)
@@ -184,14 +240,23 @@ pub fn parse_mailgun(content_type: &str, body: &str, query_tenant: Option<&str>,
         // The boundary's case matters: take it from the original header.
         let original = content_type
             .split(';')
-            .find_map(|p| p.trim().strip_prefix("boundary=").or_else(|| p.trim().strip_prefix("BOUNDARY=")))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("boundary=")
+                    .or_else(|| p.trim().strip_prefix("BOUNDARY="))
+            })
             .map(|b| b.trim_matches('"').to_string())
             .unwrap_or(boundary);
         parse_multipart(body, &original)
     } else if ct.starts_with("application/x-www-form-urlencoded") {
-        form_urlencoded::parse(body.as_bytes()).into_owned().collect()
+        form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect()
     } else {
-        return Err(Error::invalid("content-type", format!("unsupported `{content_type}`")));
+        return Err(Error::invalid(
+            "content-type",
+            format!("unsupported `{content_type}`"),
+        ));
     };
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let tenant = query_tenant
@@ -214,7 +279,10 @@ pub fn parse_mailgun(content_type: &str, body: &str, query_tenant: Option<&str>,
         signature: get("signature"),
         signal: Some(Signal {
             provider: "mailgun".into(),
-            event_id: format!("inbound:{}", message_id.trim_matches(|c| c == '<' || c == '>')),
+            event_id: format!(
+                "inbound:{}",
+                message_id.trim_matches(|c| c == '<' || c == '>')
+            ),
             kind: SignalKind::Replied,
             tenant,
             lead_id,
@@ -242,7 +310,10 @@ pub fn parse_multipart(body: &str, boundary: &str) -> HashMap<String, String> {
         if part.starts_with("--") {
             break;
         }
-        let part = part.strip_prefix("\r\n").or_else(|| part.strip_prefix('\n')).unwrap_or(part);
+        let part = part
+            .strip_prefix("\r\n")
+            .or_else(|| part.strip_prefix('\n'))
+            .unwrap_or(part);
         let (head, value) = match part.find("\r\n\r\n") {
             Some(i) => (&part[..i], &part[i + 4..]),
             None => match part.find("\n\n") {
@@ -253,9 +324,15 @@ pub fn parse_multipart(body: &str, boundary: &str) -> HashMap<String, String> {
         if head.to_ascii_lowercase().contains("filename=") {
             continue;
         }
-        let name = head.split(';').find_map(|p| p.trim().strip_prefix("name=")).map(|n| n.trim().trim_matches('"').to_string());
+        let name = head
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("name="))
+            .map(|n| n.trim().trim_matches('"').to_string());
         if let Some(name) = name {
-            let value = value.strip_suffix("\r\n").or_else(|| value.strip_suffix('\n')).unwrap_or(value);
+            let value = value
+                .strip_suffix("\r\n")
+                .or_else(|| value.strip_suffix('\n'))
+                .unwrap_or(value);
             out.insert(name, value.to_string());
         }
     }
@@ -287,7 +364,13 @@ mod tests {
     #[test]
     fn inbound_reply_multipart_finds_the_lead_by_sender() {
         let body = "--XyZ\r\nContent-Disposition: form-data; name=\"sender\"\r\n\r\nJo@Dealer.example\r\n--XyZ\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\ntok\r\n--XyZ\r\nContent-Disposition: form-data; name=\"Message-Id\"\r\n\r\n<m1@x>\r\n--XyZ--\r\n";
-        let p = parse_mailgun("multipart/form-data; boundary=XyZ", body, Some("acme"), now()).unwrap();
+        let p = parse_mailgun(
+            "multipart/form-data; boundary=XyZ",
+            body,
+            Some("acme"),
+            now(),
+        )
+        .unwrap();
         let s = p.signal.unwrap();
         assert_eq!(s.kind, SignalKind::Replied);
         assert_eq!(s.email.as_deref(), Some("jo@dealer.example"));
@@ -298,6 +381,9 @@ mod tests {
     #[test]
     fn accepted_events_are_ignored() {
         let body = json!({"signature": {"timestamp": "1", "token": "t", "signature": "s"}, "event-data": {"event": "accepted"}}).to_string();
-        assert!(parse_mailgun("application/json", &body, None, now()).unwrap().signal.is_none());
+        assert!(parse_mailgun("application/json", &body, None, now())
+            .unwrap()
+            .signal
+            .is_none());
     }
 }

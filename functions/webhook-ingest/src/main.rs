@@ -12,15 +12,24 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = aws::sdk_config().await;
     let settings = StoreSettings::from_env(&env)?;
     let app = webhook_ingest::App {
-        store: Store::new(aws::dynamodb(&sdk), settings.table_name, settings.due_shards),
-        bus: Arc::new(EventBus::new(aws::eventbridge(&sdk), env.require("BUS_NAME")?)),
+        store: Store::new(
+            aws::dynamodb(&sdk),
+            settings.table_name,
+            settings.due_shards,
+        ),
+        bus: Arc::new(EventBus::new(
+            aws::eventbridge(&sdk),
+            env.require("BUS_NAME")?,
+        )),
         clock: Arc::new(shared::ports::SystemClock),
         mailgun_signing_key: env.require("MAILGUN_WEBHOOK_SIGNING_KEY")?,
         tolerance_secs: env.parse_or("WEBHOOK_TOLERANCE_SECS", 900i64)?,
     };
     let app = &app;
-    lambda_runtime::run(service_fn(move |e: LambdaEvent<ApiGatewayV2httpRequest>| async move {
-        Ok::<_, lambda_runtime::Error>(app.handle(e.payload).await)
-    }))
+    lambda_runtime::run(service_fn(
+        move |e: LambdaEvent<ApiGatewayV2httpRequest>| async move {
+            Ok::<_, lambda_runtime::Error>(app.handle(e.payload).await)
+        },
+    ))
     .await
 }

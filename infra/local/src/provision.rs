@@ -5,8 +5,8 @@
 //! template and the local stack cannot drift.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use serde_yaml::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -81,12 +81,14 @@ pub struct Template {
 
 impl Template {
     pub fn load(path: &std::path::Path) -> Result<Self, ProvisionError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ProvisionError::Template(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ProvisionError::Template(format!("{}: {e}", path.display())))?;
         Self::parse(&text)
     }
 
     pub fn parse(text: &str) -> Result<Self, ProvisionError> {
-        let root: Value = serde_yaml::from_str(text).map_err(|e| ProvisionError::Template(e.to_string()))?;
+        let root: Value =
+            serde_yaml::from_str(text).map_err(|e| ProvisionError::Template(e.to_string()))?;
         Ok(Self { root })
     }
 
@@ -94,7 +96,11 @@ impl Template {
         self.root
             .get("Resources")
             .and_then(Value::as_mapping)
-            .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), v))).collect())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v)))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -131,21 +137,33 @@ impl Resolver<'_> {
             Value::Number(n) => Ok(n.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
             Value::Tagged(t) => {
-                let inner = t.value.as_str().ok_or_else(|| ProvisionError::Template(format!("!{} needs a string", tag_name(t))))?;
+                let inner = t.value.as_str().ok_or_else(|| {
+                    ProvisionError::Template(format!("!{} needs a string", tag_name(t)))
+                })?;
                 match tag_name(t).as_str() {
                     "Ref" => self.reference(inner),
                     "GetAtt" => {
-                        let (id, attr) = inner.split_once('.').ok_or_else(|| ProvisionError::Template(format!("bad !GetAtt {inner}")))?;
+                        let (id, attr) = inner.split_once('.').ok_or_else(|| {
+                            ProvisionError::Template(format!("bad !GetAtt {inner}"))
+                        })?;
                         match attr {
-                            "Arn" => self.arns.get(id).cloned().ok_or_else(|| ProvisionError::Template(format!("no ARN for {id}"))),
-                            _ => Err(ProvisionError::Template(format!("!GetAtt {inner} is not supported locally"))),
+                            "Arn" => self.arns.get(id).cloned().ok_or_else(|| {
+                                ProvisionError::Template(format!("no ARN for {id}"))
+                            }),
+                            _ => Err(ProvisionError::Template(format!(
+                                "!GetAtt {inner} is not supported locally"
+                            ))),
                         }
                     }
                     "Sub" => self.sub(inner),
-                    other => Err(ProvisionError::Template(format!("intrinsic !{other} is not supported locally"))),
+                    other => Err(ProvisionError::Template(format!(
+                        "intrinsic !{other} is not supported locally"
+                    ))),
                 }
             }
-            other => Err(ProvisionError::Template(format!("cannot resolve {other:?}"))),
+            other => Err(ProvisionError::Template(format!(
+                "cannot resolve {other:?}"
+            ))),
         }
     }
 
@@ -165,7 +183,9 @@ impl Resolver<'_> {
             "AWS::AccountId" => Ok("123456789012".into()),
             "AWS::Partition" => Ok("aws".into()),
             "AWS::URLSuffix" => Ok("amazonaws.com".into()),
-            _ => Err(ProvisionError::Template(format!("!Ref {name}: unknown locally"))),
+            _ => Err(ProvisionError::Template(format!(
+                "!Ref {name}: unknown locally"
+            ))),
         }
     }
 
@@ -174,11 +194,20 @@ impl Resolver<'_> {
         let mut rest = s;
         while let Some(start) = rest.find("${") {
             out.push_str(&rest[..start]);
-            let end = rest[start..].find('}').ok_or_else(|| ProvisionError::Template(format!("unclosed ${{ in {s}")))? + start;
+            let end = rest[start..]
+                .find('}')
+                .ok_or_else(|| ProvisionError::Template(format!("unclosed ${{ in {s}")))?
+                + start;
             let name = &rest[start + 2..end];
             let value = match name.split_once('.') {
-                Some((id, "Arn")) => self.arns.get(id).cloned().ok_or_else(|| ProvisionError::Template(format!("no ARN for {id}")))?,
-                _ => self.reference(name).or_else(|_| Ok::<_, ProvisionError>(name.to_string()))?,
+                Some((id, "Arn")) => self
+                    .arns
+                    .get(id)
+                    .cloned()
+                    .ok_or_else(|| ProvisionError::Template(format!("no ARN for {id}")))?,
+                _ => self
+                    .reference(name)
+                    .or_else(|_| Ok::<_, ProvisionError>(name.to_string()))?,
             };
             out.push_str(&value);
             rest = &rest[end + 1..];
@@ -218,8 +247,18 @@ fn key_schema(v: Option<&Value>) -> Result<Vec<KeySchemaElement>, ProvisionError
         .iter()
         .map(|k| {
             KeySchemaElement::builder()
-                .attribute_name(k.get("AttributeName").and_then(Value::as_str).unwrap_or_default())
-                .key_type(if k.get("KeyType").and_then(Value::as_str) == Some("RANGE") { KeyType::Range } else { KeyType::Hash })
+                .attribute_name(
+                    k.get("AttributeName")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                )
+                .key_type(
+                    if k.get("KeyType").and_then(Value::as_str) == Some("RANGE") {
+                        KeyType::Range
+                    } else {
+                        KeyType::Hash
+                    },
+                )
                 .build()
                 .map_err(|e| ProvisionError::Template(e.to_string()))
         })
@@ -246,8 +285,13 @@ pub async fn provision(
     // Tables.
     let mut table_name = String::new();
     for (id, res) in template.of_type("AWS::DynamoDB::Table") {
-        let p = res.get("Properties").ok_or_else(|| ProvisionError::Template(format!("{id} has no Properties")))?;
-        let name = r.resolve(p.get("TableName").ok_or_else(|| ProvisionError::Template(format!("{id}.TableName")))?)?;
+        let p = res
+            .get("Properties")
+            .ok_or_else(|| ProvisionError::Template(format!("{id} has no Properties")))?;
+        let name = r.resolve(
+            p.get("TableName")
+                .ok_or_else(|| ProvisionError::Template(format!("{id}.TableName")))?,
+        )?;
         let defs = p
             .get("AttributeDefinitions")
             .and_then(Value::as_sequence)
@@ -255,18 +299,39 @@ pub async fn provision(
             .iter()
             .map(|a| {
                 AttributeDefinition::builder()
-                    .attribute_name(a.get("AttributeName").and_then(Value::as_str).unwrap_or_default())
-                    .attribute_type(attr_type(a.get("AttributeType").and_then(Value::as_str).unwrap_or("S")))
+                    .attribute_name(
+                        a.get("AttributeName")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                    )
+                    .attribute_type(attr_type(
+                        a.get("AttributeType")
+                            .and_then(Value::as_str)
+                            .unwrap_or("S"),
+                    ))
                     .build()
                     .map_err(|e| ProvisionError::Template(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut gsis = Vec::new();
-        for g in p.get("GlobalSecondaryIndexes").and_then(Value::as_sequence).into_iter().flatten() {
-            let proj = g.get("Projection").and_then(|p| p.get("ProjectionType")).and_then(Value::as_str).unwrap_or("ALL");
+        for g in p
+            .get("GlobalSecondaryIndexes")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            let proj = g
+                .get("Projection")
+                .and_then(|p| p.get("ProjectionType"))
+                .and_then(Value::as_str)
+                .unwrap_or("ALL");
             gsis.push(
                 GlobalSecondaryIndex::builder()
-                    .index_name(g.get("IndexName").and_then(Value::as_str).unwrap_or_default())
+                    .index_name(
+                        g.get("IndexName")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                    )
                     .set_key_schema(Some(key_schema(g.get("KeySchema"))?))
                     .projection(
                         Projection::builder()
@@ -289,24 +354,41 @@ pub async fn provision(
             .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis))
             .send()
             .await
-            .map_err(|e| aws_err(format!("table {name}"), aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                aws_err(
+                    format!("table {name}"),
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e),
+                )
+            })?;
         if let Some(ttl) = p.get("TimeToLiveSpecification") {
             if ttl.get("Enabled").and_then(Value::as_bool) == Some(true) {
                 ddb.update_time_to_live()
                     .table_name(&name)
                     .time_to_live_specification(
                         TimeToLiveSpecification::builder()
-                            .attribute_name(ttl.get("AttributeName").and_then(Value::as_str).unwrap_or("ttl"))
+                            .attribute_name(
+                                ttl.get("AttributeName")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("ttl"),
+                            )
                             .enabled(true)
                             .build()
                             .map_err(|e| ProvisionError::Template(e.to_string()))?,
                     )
                     .send()
                     .await
-                    .map_err(|e| aws_err(format!("ttl {name}"), aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+                    .map_err(|e| {
+                        aws_err(
+                            format!("ttl {name}"),
+                            aws_sdk_dynamodb::error::DisplayErrorContext(e),
+                        )
+                    })?;
             }
         }
-        r.arns.insert(id.clone(), format!("arn:aws:dynamodb:us-east-1:123456789012:table/{name}"));
+        r.arns.insert(
+            id.clone(),
+            format!("arn:aws:dynamodb:us-east-1:123456789012:table/{name}"),
+        );
         r.refs.insert(id.clone(), name.clone());
         table_name = name;
     }
@@ -314,34 +396,56 @@ pub async fn provision(
     // Queues: DLQs first (queues without a redrive policy), then the rest.
     let mut queues = BTreeMap::new();
     let mut all_queues = template.of_type("AWS::SQS::Queue");
-    all_queues.sort_by_key(|(_, q)| q.get("Properties").and_then(|p| p.get("RedrivePolicy")).is_some());
+    all_queues.sort_by_key(|(_, q)| {
+        q.get("Properties")
+            .and_then(|p| p.get("RedrivePolicy"))
+            .is_some()
+    });
     for (id, res) in all_queues {
         let p = res.get("Properties").cloned().unwrap_or(Value::Null);
         let name = match p.get("QueueName") {
             Some(v) => r.resolve(v)?,
             None => format!("{stack_name}-{id}"),
         };
-        let visibility = p.get("VisibilityTimeout").and_then(Value::as_i64).unwrap_or(30) as i32;
-        let mut req = sqs
-            .create_queue()
-            .queue_name(&name)
-            .attributes(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout, visibility.to_string());
+        let visibility = p
+            .get("VisibilityTimeout")
+            .and_then(Value::as_i64)
+            .unwrap_or(30) as i32;
+        let mut req = sqs.create_queue().queue_name(&name).attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            visibility.to_string(),
+        );
         let mut dlq = None;
         let mut max_receive = None;
         if let Some(rp) = p.get("RedrivePolicy") {
-            let target = r.resolve(rp.get("deadLetterTargetArn").ok_or_else(|| ProvisionError::Template(format!("{id} redrive target")))?)?;
-            let count = rp.get("maxReceiveCount").and_then(Value::as_u64).unwrap_or(5) as u32;
+            let target = r.resolve(
+                rp.get("deadLetterTargetArn")
+                    .ok_or_else(|| ProvisionError::Template(format!("{id} redrive target")))?,
+            )?;
+            let count = rp
+                .get("maxReceiveCount")
+                .and_then(Value::as_u64)
+                .unwrap_or(5) as u32;
             req = req.attributes(
                 aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
-                serde_json::json!({"deadLetterTargetArn": target, "maxReceiveCount": count}).to_string(),
+                serde_json::json!({"deadLetterTargetArn": target, "maxReceiveCount": count})
+                    .to_string(),
             );
-            dlq = queues.values().find(|q: &&QueueSpec| q.arn == target).map(|q| q.logical_id.clone());
+            dlq = queues
+                .values()
+                .find(|q: &&QueueSpec| q.arn == target)
+                .map(|q| q.logical_id.clone());
             max_receive = Some(count);
         }
         let url = req
             .send()
             .await
-            .map_err(|e| aws_err(format!("queue {name}"), aws_sdk_sqs::error::DisplayErrorContext(e)))?
+            .map_err(|e| {
+                aws_err(
+                    format!("queue {name}"),
+                    aws_sdk_sqs::error::DisplayErrorContext(e),
+                )
+            })?
             .queue_url
             .unwrap_or_default();
         let arn = format!("arn:aws:sqs:us-east-1:123456789012:{name}");
@@ -363,40 +467,75 @@ pub async fn provision(
     // Bus and rules with SQS targets.
     let mut bus_name = String::new();
     for (id, res) in template.of_type("AWS::Events::EventBus") {
-        let name = r.resolve(res.get("Properties").and_then(|p| p.get("Name")).ok_or_else(|| ProvisionError::Template(format!("{id}.Name")))?)?;
+        let name = r.resolve(
+            res.get("Properties")
+                .and_then(|p| p.get("Name"))
+                .ok_or_else(|| ProvisionError::Template(format!("{id}.Name")))?,
+        )?;
         events
             .create_event_bus()
             .name(&name)
             .send()
             .await
-            .map_err(|e| aws_err(format!("bus {name}"), aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                aws_err(
+                    format!("bus {name}"),
+                    aws_sdk_eventbridge::error::DisplayErrorContext(e),
+                )
+            })?;
         r.refs.insert(id.clone(), name.clone());
-        r.arns.insert(id.clone(), format!("arn:aws:events:us-east-1:123456789012:event-bus/{name}"));
+        r.arns.insert(
+            id.clone(),
+            format!("arn:aws:events:us-east-1:123456789012:event-bus/{name}"),
+        );
         bus_name = name;
     }
     for (id, res) in template.of_type("AWS::Events::Rule") {
-        let p = res.get("Properties").ok_or_else(|| ProvisionError::Template(format!("{id}.Properties")))?;
+        let p = res
+            .get("Properties")
+            .ok_or_else(|| ProvisionError::Template(format!("{id}.Properties")))?;
         let bus = match p.get("EventBusName") {
             Some(v) => r.resolve(v)?,
             None => "default".into(),
         };
         let rule = format!("{stack_name}-{id}");
-        let pattern = p.get("EventPattern").map(yaml_to_json).map(|j| j.to_string());
+        let pattern = p
+            .get("EventPattern")
+            .map(yaml_to_json)
+            .map(|j| j.to_string());
         events
             .put_rule()
             .name(&rule)
             .event_bus_name(&bus)
             .set_event_pattern(pattern)
-            .set_schedule_expression(p.get("ScheduleExpression").and_then(Value::as_str).map(str::to_string))
+            .set_schedule_expression(
+                p.get("ScheduleExpression")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            )
             .send()
             .await
-            .map_err(|e| aws_err(format!("rule {rule}"), aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                aws_err(
+                    format!("rule {rule}"),
+                    aws_sdk_eventbridge::error::DisplayErrorContext(e),
+                )
+            })?;
         let mut targets = Vec::new();
-        for t in p.get("Targets").and_then(Value::as_sequence).into_iter().flatten() {
+        for t in p
+            .get("Targets")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+        {
             targets.push(
                 aws_sdk_eventbridge::types::Target::builder()
                     .id(t.get("Id").and_then(Value::as_str).unwrap_or("target"))
-                    .arn(r.resolve(t.get("Arn").ok_or_else(|| ProvisionError::Template(format!("{id} target Arn")))?)?)
+                    .arn(
+                        r.resolve(t.get("Arn").ok_or_else(|| {
+                            ProvisionError::Template(format!("{id} target Arn"))
+                        })?)?,
+                    )
                     .build()
                     .map_err(|e| ProvisionError::Template(e.to_string()))?,
             );
@@ -408,7 +547,12 @@ pub async fn provision(
             .set_targets(Some(targets))
             .send()
             .await
-            .map_err(|e| aws_err(format!("targets of {rule}"), aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                aws_err(
+                    format!("targets of {rule}"),
+                    aws_sdk_eventbridge::error::DisplayErrorContext(e),
+                )
+            })?;
     }
 
     // Functions: environment (globals + own), event sources, schedules.
@@ -434,10 +578,18 @@ pub async fn provision(
             .and_then(|m| m.get("BuildProperties"))
             .and_then(|b| b.get("Binary"))
             .and_then(Value::as_str)
-            .ok_or_else(|| ProvisionError::Template(format!("{id}: Metadata.BuildProperties.Binary")))?
+            .ok_or_else(|| {
+                ProvisionError::Template(format!("{id}: Metadata.BuildProperties.Binary"))
+            })?
             .to_string();
         let mut env = HashMap::new();
-        for vars in [globals_env.as_ref(), p.get("Environment").and_then(|e| e.get("Variables"))].into_iter().flatten() {
+        for vars in [
+            globals_env.as_ref(),
+            p.get("Environment").and_then(|e| e.get("Variables")),
+        ]
+        .into_iter()
+        .flatten()
+        {
             for (k, v) in vars.as_mapping().into_iter().flatten() {
                 if let Some(k) = k.as_str() {
                     env.insert(k.to_string(), r.resolve(v)?);
@@ -447,31 +599,55 @@ pub async fn provision(
         let mut spec = FunctionSpec {
             logical_id: id.clone(),
             binary,
-            timeout_secs: p.get("Timeout").and_then(Value::as_u64).unwrap_or(global_timeout),
+            timeout_secs: p
+                .get("Timeout")
+                .and_then(Value::as_u64)
+                .unwrap_or(global_timeout),
             sqs: vec![],
             schedules: vec![],
             http: vec![],
             env,
         };
-        for (_, ev) in p.get("Events").and_then(Value::as_mapping).into_iter().flatten() {
+        for (_, ev) in p
+            .get("Events")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+        {
             let props = ev.get("Properties").cloned().unwrap_or(Value::Null);
             match ev.get("Type").and_then(Value::as_str) {
                 Some("SQS") => {
-                    let arn = r.resolve(props.get("Queue").ok_or_else(|| ProvisionError::Template(format!("{id}: SQS event without Queue")))?)?;
-                    let q = queues
-                        .values()
-                        .find(|q| q.arn == arn)
-                        .ok_or_else(|| ProvisionError::Template(format!("{id}: unknown queue {arn}")))?;
-                    spec.sqs.push((q.logical_id.clone(), props.get("BatchSize").and_then(Value::as_i64).unwrap_or(10) as i32));
+                    let arn = r.resolve(props.get("Queue").ok_or_else(|| {
+                        ProvisionError::Template(format!("{id}: SQS event without Queue"))
+                    })?)?;
+                    let q = queues.values().find(|q| q.arn == arn).ok_or_else(|| {
+                        ProvisionError::Template(format!("{id}: unknown queue {arn}"))
+                    })?;
+                    spec.sqs.push((
+                        q.logical_id.clone(),
+                        props.get("BatchSize").and_then(Value::as_i64).unwrap_or(10) as i32,
+                    ));
                 }
                 Some("Schedule") | Some("ScheduleV2") => {
-                    if let Some(s) = props.get("Schedule").or(props.get("ScheduleExpression")).and_then(Value::as_str) {
+                    if let Some(s) = props
+                        .get("Schedule")
+                        .or(props.get("ScheduleExpression"))
+                        .and_then(Value::as_str)
+                    {
                         spec.schedules.push(s.to_string());
                     }
                 }
                 Some("HttpApi") => spec.http.push((
-                    props.get("Method").and_then(Value::as_str).unwrap_or("ANY").to_string(),
-                    props.get("Path").and_then(Value::as_str).unwrap_or("/").to_string(),
+                    props
+                        .get("Method")
+                        .and_then(Value::as_str)
+                        .unwrap_or("ANY")
+                        .to_string(),
+                    props
+                        .get("Path")
+                        .and_then(Value::as_str)
+                        .unwrap_or("/")
+                        .to_string(),
                 )),
                 _ => {}
             }

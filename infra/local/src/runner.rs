@@ -25,11 +25,26 @@ use std::sync::Arc;
 /// Secrets and settings the local stack passes as template parameters.
 pub fn local_parameters(slack_url: Option<&str>) -> HashMap<String, String> {
     HashMap::from([
-        ("MailgunWebhookSigningKey".to_string(), LOCAL_MAILGUN_KEY.to_string()),
-        ("AdminBootstrapToken".to_string(), LOCAL_BOOTSTRAP_TOKEN.to_string()),
-        ("LinkSigningKey".to_string(), "local-link-signing-key-not-a-secret".to_string()),
-        ("SlackWebhookUrl".to_string(), slack_url.unwrap_or("").to_string()),
-        ("UnsubscribeBaseUrl".to_string(), "http://localhost:9000/unsubscribe".to_string()),
+        (
+            "MailgunWebhookSigningKey".to_string(),
+            LOCAL_MAILGUN_KEY.to_string(),
+        ),
+        (
+            "AdminBootstrapToken".to_string(),
+            LOCAL_BOOTSTRAP_TOKEN.to_string(),
+        ),
+        (
+            "LinkSigningKey".to_string(),
+            "local-link-signing-key-not-a-secret".to_string(),
+        ),
+        (
+            "SlackWebhookUrl".to_string(),
+            slack_url.unwrap_or("").to_string(),
+        ),
+        (
+            "UnsubscribeBaseUrl".to_string(),
+            "http://localhost:9000/unsubscribe".to_string(),
+        ),
     ])
 }
 
@@ -47,7 +62,10 @@ pub enum Schedule {
 impl Schedule {
     pub fn parse(expr: &str) -> Result<Self, String> {
         if let Some(inner) = expr.strip_prefix("rate(").and_then(|s| s.strip_suffix(')')) {
-            let (n, unit) = inner.trim().split_once(' ').ok_or_else(|| format!("bad rate {expr}"))?;
+            let (n, unit) = inner
+                .trim()
+                .split_once(' ')
+                .ok_or_else(|| format!("bad rate {expr}"))?;
             let n: i64 = n.parse().map_err(|_| format!("bad rate {expr}"))?;
             let d = match unit.trim_end_matches('s') {
                 "minute" => Duration::minutes(n),
@@ -60,8 +78,12 @@ impl Schedule {
         if let Some(inner) = expr.strip_prefix("cron(").and_then(|s| s.strip_suffix(')')) {
             let f: Vec<&str> = inner.split_whitespace().collect();
             if f.len() == 6 && f[2..].iter().all(|x| *x == "*" || *x == "?") {
-                let minute = f[0].parse().map_err(|_| format!("unsupported cron {expr}"))?;
-                let hour = f[1].parse().map_err(|_| format!("unsupported cron {expr}"))?;
+                let minute = f[0]
+                    .parse()
+                    .map_err(|_| format!("unsupported cron {expr}"))?;
+                let hour = f[1]
+                    .parse()
+                    .map_err(|_| format!("unsupported cron {expr}"))?;
                 return Ok(Schedule::Daily { hour, minute });
             }
             return Err(format!("unsupported cron {expr} (only daily M H * * ? *)"));
@@ -93,7 +115,13 @@ impl Schedule {
     }
 }
 
-fn local_clients(endpoints: &Endpoints) -> (aws_sdk_dynamodb::Client, aws_sdk_sqs::Client, aws_sdk_eventbridge::Client) {
+fn local_clients(
+    endpoints: &Endpoints,
+) -> (
+    aws_sdk_dynamodb::Client,
+    aws_sdk_sqs::Client,
+    aws_sdk_eventbridge::Client,
+) {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     let creds = Credentials::new("local", "local", None, None, "local-stack");
     let ddb = aws_sdk_dynamodb::Config::builder()
@@ -172,13 +200,23 @@ pub struct LocalStack {
     /// tick that changed nothing, the next one runs this much later.
     idle_tick_backoff: Duration,
     last_tick: Option<(DateTime<Utc>, bool)>,
+    /// Something may have sent a message since the queues were last empty.
+    /// Only HTTP handlers, queue consumers and redeliveries enqueue (the
+    /// scheduled functions do not), so polling is skipped otherwise.
+    queues_dirty: bool,
 }
 
 impl LocalStack {
     /// Provisions a stack named `stack_name` from `infra/template.yaml` in
     /// the emulators at `endpoints`, and builds every handler on it.
-    pub async fn start(endpoints: &Endpoints, stack_name: &str, start: DateTime<Utc>, slack_url: Option<&str>) -> Result<Self, String> {
-        let template = Template::load(&crate::emulators::repo_root().join("infra/template.yaml")).map_err(|e| e.to_string())?;
+    pub async fn start(
+        endpoints: &Endpoints,
+        stack_name: &str,
+        start: DateTime<Utc>,
+        slack_url: Option<&str>,
+    ) -> Result<Self, String> {
+        let template = Template::load(&crate::emulators::repo_root().join("infra/template.yaml"))
+            .map_err(|e| e.to_string())?;
         let (ddb, sqs, events) = local_clients(endpoints);
         let params = local_parameters(slack_url);
         let provisioned = provision(&template, stack_name, &params, &ddb, &sqs, &events)
@@ -186,11 +224,20 @@ impl LocalStack {
             .map_err(|e| e.to_string())?;
         let clock = SimClock::starting_at(start);
         let clock_dyn: Arc<dyn Clock> = Arc::new(clock.clone());
-        let env = |binary: &str| shared::config::Env::from_map(provisioned.function(binary).env.clone());
-        let settings = shared::config::StoreSettings::from_env(&env("dispatch-tick")).map_err(|e| e.to_string())?;
-        let store = Store::new(ddb.clone(), settings.table_name.clone(), settings.due_shards);
+        let env =
+            |binary: &str| shared::config::Env::from_map(provisioned.function(binary).env.clone());
+        let settings = shared::config::StoreSettings::from_env(&env("dispatch-tick"))
+            .map_err(|e| e.to_string())?;
+        let store = Store::new(
+            ddb.clone(),
+            settings.table_name.clone(),
+            settings.due_shards,
+        );
         let queue = |binary: &str, var: &str| -> Result<Arc<SqsQueue>, String> {
-            Ok(Arc::new(SqsQueue::new(sqs.clone(), env(binary).require(var).map_err(|e| e.to_string())?)))
+            Ok(Arc::new(SqsQueue::new(
+                sqs.clone(),
+                env(binary).require(var).map_err(|e| e.to_string())?,
+            )))
         };
         let bus = Arc::new(EventBus::new(events.clone(), provisioned.bus_name.clone()));
         let alerter: Arc<dyn Alerter> = match env("breaker-evaluator").get("SLACK_WEBHOOK_URL") {
@@ -232,7 +279,9 @@ impl LocalStack {
                 bus: bus.clone(),
                 clock: clock_dyn.clone(),
                 mailgun_signing_key: req(&webhook_env, "MAILGUN_WEBHOOK_SIGNING_KEY")?,
-                tolerance_secs: webhook_env.parse_or("WEBHOOK_TOLERANCE_SECS", 900).map_err(|e| e.to_string())?,
+                tolerance_secs: webhook_env
+                    .parse_or("WEBHOOK_TOLERANCE_SECS", 900)
+                    .map_err(|e| e.to_string())?,
             },
             breaker: breaker_evaluator::App {
                 store: store.clone(),
@@ -264,6 +313,7 @@ impl LocalStack {
             next_fire: BTreeMap::new(),
             idle_tick_backoff: Duration::minutes(60),
             last_tick: None,
+            queues_dirty: true,
         };
         Ok(stack)
     }
@@ -273,26 +323,42 @@ impl LocalStack {
     }
 
     /// Sends an HTTP API request to the handler its route belongs to.
-    pub async fn http(&mut self, method: &str, path_and_query: &str, headers: &[(&str, &str)], body: &str) -> HttpAnswer {
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    pub async fn http(
+        &mut self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> HttpAnswer {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
         let mut req = ApiGatewayV2httpRequest::default();
         req.raw_path = Some(path.to_string());
         req.raw_query_string = Some(query.to_string());
-        req.request_context.http.method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+        req.request_context.http.method =
+            Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
         req.request_context.http.path = Some(path.to_string());
         let mut hm = HeaderMap::new();
         for (k, v) in headers {
-            if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()), HeaderValue::from_str(v)) {
+            if let (Ok(k), Ok(v)) = (
+                HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
                 hm.insert(k, v);
             }
         }
         req.headers = hm;
-        let q: HashMap<String, Vec<String>> = form_pairs(query).into_iter().fold(HashMap::new(), |mut m, (k, v)| {
-            m.entry(k).or_default().push(v);
-            m
-        });
+        let q: HashMap<String, Vec<String>> =
+            form_pairs(query)
+                .into_iter()
+                .fold(HashMap::new(), |mut m, (k, v)| {
+                    m.entry(k).or_default().push(v);
+                    m
+                });
         req.query_string_parameters = QueryMap::from(q);
         req.body = (!body.is_empty()).then(|| body.to_string());
+        self.queues_dirty = true;
         let resp = if let Some(provider) = path.strip_prefix("/webhooks/") {
             req.path_parameters = HashMap::from([("provider".to_string(), provider.to_string())]);
             self.webhook.handle(req).await
@@ -303,7 +369,9 @@ impl LocalStack {
         };
         let body = match resp.body {
             Some(aws_lambda_events::encodings::Body::Text(t)) => t,
-            Some(aws_lambda_events::encodings::Body::Binary(b)) => String::from_utf8_lossy(&b).to_string(),
+            Some(aws_lambda_events::encodings::Body::Binary(b)) => {
+                String::from_utf8_lossy(&b).to_string()
+            }
             _ => String::new(),
         };
         HttpAnswer {
@@ -327,10 +395,17 @@ impl LocalStack {
                         .queue_url(&q.url)
                         .max_number_of_messages(*batch.min(&10))
                         .wait_time_seconds(0)
-                        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+                        .message_system_attribute_names(
+                            aws_sdk_sqs::types::MessageSystemAttributeName::All,
+                        )
                         .send()
                         .await
-                        .map_err(|e| format!("receive from {queue_id}: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+                        .map_err(|e| {
+                            format!(
+                                "receive from {queue_id}: {}",
+                                aws_sdk_sqs::error::DisplayErrorContext(e)
+                            )
+                        })?;
                     let messages = out.messages.unwrap_or_default();
                     if messages.is_empty() {
                         continue;
@@ -370,12 +445,18 @@ impl LocalStack {
                                 .receipt_handle(receipt)
                                 .send()
                                 .await
-                                .map_err(|e| format!("delete: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+                                .map_err(|e| {
+                                    format!(
+                                        "delete: {}",
+                                        aws_sdk_sqs::error::DisplayErrorContext(e)
+                                    )
+                                })?;
                         }
                     }
                 }
             }
             if !progressed {
+                self.queues_dirty = false;
                 return Ok(());
             }
         }
@@ -395,20 +476,33 @@ impl LocalStack {
                     .and_then(|f| f.as_array())
                     .into_iter()
                     .flatten()
-                    .filter_map(|f| f.get("itemIdentifier").and_then(|i| i.as_str()).map(str::to_string))
+                    .filter_map(|f| {
+                        f.get("itemIdentifier")
+                            .and_then(|i| i.as_str())
+                            .map(str::to_string)
+                    })
                     .collect());
             }
             other => return Err(format!("no SQS handler for {other}")),
         };
-        Ok(response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect())
+        Ok(response
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect())
     }
 
     /// Makes failed messages whose (virtual) visibility timeout passed
     /// visible again; moto counts receives and redrives to the DLQ.
     async fn release_retries(&mut self) -> Result<(), String> {
         let now = self.clock.now();
-        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.retries).into_iter().partition(|r| r.at <= now);
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.retries)
+            .into_iter()
+            .partition(|r| r.at <= now);
         self.retries = later;
+        if !due.is_empty() {
+            self.queues_dirty = true;
+        }
         for r in due {
             self.sqs
                 .change_message_visibility()
@@ -417,7 +511,12 @@ impl LocalStack {
                 .visibility_timeout(0)
                 .send()
                 .await
-                .map_err(|e| format!("change visibility: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+                .map_err(|e| {
+                    format!(
+                        "change visibility: {}",
+                        aws_sdk_sqs::error::DisplayErrorContext(e)
+                    )
+                })?;
         }
         Ok(())
     }
@@ -425,15 +524,29 @@ impl LocalStack {
     /// One dispatch tick now.
     pub async fn tick(&mut self) -> Result<TickReport, String> {
         let report = self.dispatch.tick().await.map_err(|e| e.to_string())?;
-        *self.deliveries.schedule_firings.entry("dispatch-tick".into()).or_default() += 1;
-        let progressed = report.sent + report.waiting_for_window + report.waiting_for_cap + report.cancelled + report.skipped + report.in_doubt > 0;
+        *self
+            .deliveries
+            .schedule_firings
+            .entry("dispatch-tick".into())
+            .or_default() += 1;
+        let progressed = report.sent
+            + report.waiting_for_window
+            + report.waiting_for_cap
+            + report.cancelled
+            + report.skipped
+            + report.in_doubt
+            > 0;
         self.last_tick = Some((self.clock.now(), progressed));
         self.ticks.push(report.clone());
         Ok(report)
     }
 
     async fn fire(&mut self, binary: &str) -> Result<(), String> {
-        *self.deliveries.schedule_firings.entry(binary.to_string()).or_default() += 1;
+        *self
+            .deliveries
+            .schedule_firings
+            .entry(binary.to_string())
+            .or_default() += 1;
         match binary {
             "dispatch-tick" => {
                 self.tick().await?;
@@ -443,7 +556,10 @@ impl LocalStack {
             }
             "breaker-evaluator" => {
                 let event = serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
-                self.breaker.handle(event).await.map_err(|e| e.to_string())?;
+                self.breaker
+                    .handle(event)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             other => return Err(format!("no scheduled handler for {other}")),
         }
@@ -461,7 +577,11 @@ impl LocalStack {
             at = due;
         }
         if let Some((last, progressed)) = self.last_tick {
-            let min_gap = if progressed { Duration::minutes(1) } else { self.idle_tick_backoff };
+            let min_gap = if progressed {
+                Duration::minutes(1)
+            } else {
+                self.idle_tick_backoff
+            };
             at = at.max(last + min_gap);
         }
         Ok(Some(at.max(now)))
@@ -473,7 +593,9 @@ impl LocalStack {
     pub async fn run_until(&mut self, end: DateTime<Utc>) -> Result<(), String> {
         let functions: Vec<_> = self.provisioned.functions.values().cloned().collect();
         loop {
-            self.drain().await?;
+            if self.queues_dirty {
+                self.drain().await?;
+            }
             let now = self.clock.now();
             if now >= end {
                 return Ok(());
@@ -485,11 +607,15 @@ impl LocalStack {
                 }
                 for (i, s) in f.schedules.iter().enumerate() {
                     let sched = Schedule::parse(s)?;
-                    let at = *self.next_fire.entry((f.binary.clone(), i)).or_insert_with(|| sched.next_after(now));
+                    let at = *self
+                        .next_fire
+                        .entry((f.binary.clone(), i))
+                        .or_insert_with(|| sched.next_after(now));
                     next = next.min(at);
                 }
             }
-            if let Some(at) = self.next_dispatch(now).await? {
+            let dispatch_at = self.next_dispatch(now).await?;
+            if let Some(at) = dispatch_at {
                 next = next.min(at);
             }
             if let Some(r) = self.retries.iter().map(|r| r.at).min() {
@@ -506,24 +632,43 @@ impl LocalStack {
                     let key = (f.binary.clone(), i);
                     if self.next_fire.get(&key).is_some_and(|at| *at <= next) {
                         self.fire(&f.binary).await?;
-                        self.next_fire.insert(key, Schedule::parse(s)?.next_after(next));
+                        self.next_fire
+                            .insert(key, Schedule::parse(s)?.next_after(next));
                     }
                 }
             }
-            if self.next_dispatch(next).await?.is_some_and(|at| at <= next) {
+            // Each pass moves time forward: a tick pushes the next one at
+            // least a minute out, and fired schedules and released retries
+            // get later times.
+            if dispatch_at.is_some_and(|at| at <= next) {
                 self.fire("dispatch-tick").await?;
             }
-            if next == now && self.retries.iter().all(|r| r.at > now) && self.next_dispatch(now).await?.is_none_or(|at| at > now) {
-                // Nothing can happen at this instant any more: move on.
-                self.clock.set(now + Duration::seconds(1));
+        }
+    }
+
+    /// Delivers queues only (no schedules) until `end`, redelivering failed
+    /// messages after their visibility timeout: Lambda's SQS semantics alone.
+    pub async fn run_queues_until(&mut self, end: DateTime<Utc>) -> Result<(), String> {
+        loop {
+            self.drain().await?;
+            let Some(next) = self.retries.iter().map(|r| r.at).min() else {
+                return Ok(());
+            };
+            if next > end {
+                return Ok(());
             }
+            self.clock.set(next.max(self.clock.now()));
+            self.release_retries().await?;
         }
     }
 
     /// Number of messages in a queue's dead-letter queue.
     pub async fn dlq_depth(&self, queue_logical_id: &str) -> Result<usize, String> {
         let q = &self.provisioned.queues[queue_logical_id];
-        let dlq = q.dlq.as_ref().ok_or_else(|| format!("{queue_logical_id} has no DLQ"))?;
+        let dlq = q
+            .dlq
+            .as_ref()
+            .ok_or_else(|| format!("{queue_logical_id} has no DLQ"))?;
         let url = &self.provisioned.queues[dlq].url;
         let out = self
             .sqs
@@ -535,7 +680,10 @@ impl LocalStack {
             .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
         Ok(out
             .attributes
-            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages).cloned())
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+                    .cloned()
+            })
             .and_then(|n| n.parse().ok())
             .unwrap_or(0))
     }
@@ -557,7 +705,18 @@ fn form_pairs(q: &str) -> Vec<(String, String)> {
 }
 
 /// A signed Mailgun event webhook body, as Mailgun would post it.
-pub fn mailgun_event(key: &str, timestamp: i64, token: &str, event: &str, severity: Option<&str>, event_id: &str, tenant: &str, lead_id: &str, recipient: &str) -> String {
+#[allow(clippy::too_many_arguments)] // mirrors the fields of the event one to one
+pub fn mailgun_event(
+    key: &str,
+    timestamp: i64,
+    token: &str,
+    event: &str,
+    severity: Option<&str>,
+    event_id: &str,
+    tenant: &str,
+    lead_id: &str,
+    recipient: &str,
+) -> String {
     let ts = timestamp.to_string();
     let signature = shared::domain::signature::sign_mailgun(key, &ts, token);
     let mut data = serde_json::json!({
@@ -567,19 +726,29 @@ pub fn mailgun_event(key: &str, timestamp: i64, token: &str, event: &str, severi
     if let Some(s) = severity {
         data["severity"] = serde_json::json!(s);
         data["reason"] = serde_json::json!("bounce");
-        data["delivery-status"] = serde_json::json!({"code": 550, "message": "5.1.1 mailbox does not exist"});
+        data["delivery-status"] =
+            serde_json::json!({"code": 550, "message": "5.1.1 mailbox does not exist"});
     }
     serde_json::json!({"signature": {"timestamp": ts, "token": token, "signature": signature}, "event-data": data}).to_string()
 }
 
 /// A signed Mailgun inbound-route (reply) body, form-encoded.
-pub fn mailgun_reply(key: &str, timestamp: i64, token: &str, sender: &str, subject: &str, message_id: &str) -> String {
+pub fn mailgun_reply(
+    key: &str,
+    timestamp: i64,
+    token: &str,
+    sender: &str,
+    subject: &str,
+    message_id: &str,
+) -> String {
     let ts = timestamp.to_string();
     let signature = shared::domain::signature::sign_mailgun(key, &ts, token);
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 b' ' => "+".to_string(),
                 _ => format!("%{b:02X}"),
             })

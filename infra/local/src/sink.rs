@@ -37,16 +37,24 @@ impl AlertSink {
                 }
                 let mut body = vec![0; len];
                 if reader.read_exact(&mut body).is_ok() {
-                    store.lock().unwrap_or_else(|e| e.into_inner()).push(String::from_utf8_lossy(&body).to_string());
+                    store
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(String::from_utf8_lossy(&body).to_string());
                 }
                 let mut s = stream;
-                let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
             }
         });
         Ok(Self { url, received })
     }
 
     pub fn messages(&self) -> Vec<String> {
-        self.received.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }

@@ -38,9 +38,17 @@ impl EventPublisher for EventBus {
             .entries(entry)
             .send()
             .await
-            .map_err(|e| Error::messaging("eventbridge.put_events", aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                Error::messaging(
+                    "eventbridge.put_events",
+                    aws_sdk_eventbridge::error::DisplayErrorContext(e),
+                )
+            })?;
         if out.failed_entry_count() > 0 {
-            return Err(Error::messaging("eventbridge.put_events", "entry rejected by the bus"));
+            return Err(Error::messaging(
+                "eventbridge.put_events",
+                "entry rejected by the bus",
+            ));
         }
         Ok(())
     }

@@ -229,9 +229,10 @@ pub struct Store {
     requests: Arc<RequestCounter>,
 }
 
-fn sdk<E: std::error::Error + 'static, R: std::fmt::Debug>(op: &'static str) -> impl Fn(SdkError<E, R>) -> Error
+fn sdk<E, R>(op: &'static str) -> impl Fn(SdkError<E, R>) -> Error
 where
-    E: std::fmt::Display,
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
     SdkError<E, R>: std::error::Error,
 {
     move |e| Error::store(op, DisplayErrorContext(e))
@@ -250,7 +251,9 @@ pub fn due_sort_key(due: DateTime<Utc>, tenant: &str, lead: &str, step: u8) -> S
 }
 
 /// Cancellation reasons of a failed transaction, if it was one.
-fn cancel_codes(err: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> Option<Vec<String>> {
+fn cancel_codes(
+    err: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>,
+) -> Option<Vec<String>> {
     match err {
         SdkError::ServiceError(se) => match se.err() {
             TransactWriteItemsError::TransactionCanceledException(tc) => Some(
@@ -289,9 +292,9 @@ impl Store {
     }
 
     pub fn shard_of(&self, lead_id: &str) -> u32 {
-        let h = lead_id
-            .bytes()
-            .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+        let h = lead_id.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+        });
         (h % u64::from(self.shards)) as u32
     }
 
@@ -326,7 +329,13 @@ impl Store {
     }
 
     /// Queries a partition (or an index partition) to the end.
-    async fn query_all(&self, index: Option<&str>, pk_attr: &str, pk: String, sk_prefix: Option<&str>) -> Result<Vec<Item>> {
+    async fn query_all(
+        &self,
+        index: Option<&str>,
+        pk_attr: &str,
+        pk: String,
+        sk_prefix: Option<&str>,
+    ) -> Result<Vec<Item>> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -364,7 +373,11 @@ impl Store {
         Ok(items)
     }
 
-    async fn transact(&self, op: &'static str, items: Vec<TransactWriteItem>) -> Result<Option<Vec<String>>> {
+    async fn transact(
+        &self,
+        op: &'static str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<String>>> {
         self.requests.bump();
         match self
             .client
@@ -381,7 +394,12 @@ impl Store {
         }
     }
 
-    fn put_tx(&self, item: Item, condition: Option<&str>, values: Vec<(&str, AttributeValue)>) -> Result<TransactWriteItem> {
+    fn put_tx(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<TransactWriteItem> {
         let mut b = Put::builder().table_name(&self.table).set_item(Some(item));
         if let Some(c) = condition {
             b = b.condition_expression(c);
@@ -423,10 +441,19 @@ impl Store {
 
     /// Creates a tenant: config, hashed token, switches, registry entry and
     /// warmup rows, all or nothing. Fails with Conflict if it exists.
-    pub async fn create_tenant(&self, config: &TenantConfig, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn create_tenant(
+        &self,
+        config: &TenantConfig,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let t = config.tenant.as_str();
         let mut items = vec![
-            self.put_tx(self.config_item(config, now)?, Some("attribute_not_exists(PK)"), vec![])?,
+            self.put_tx(
+                self.config_item(config, now)?,
+                Some("attribute_not_exists(PK)"),
+                vec![],
+            )?,
             self.put_tx(
                 HashMap::from([
                     ("PK".into(), s(keys::tenant(t))),
@@ -462,7 +489,10 @@ impl Store {
         for d in &config.domains {
             for row in &d.warmup {
                 let mut i = to_item(row)?;
-                i.extend(Self::key(keys::domain(t, &d.domain), format!("WARMUP#{}", row.starts_at)));
+                i.extend(Self::key(
+                    keys::domain(t, &d.domain),
+                    format!("WARMUP#{}", row.starts_at),
+                ));
                 items.push(self.put_tx(i, None, vec![])?);
             }
         }
@@ -471,12 +501,16 @@ impl Store {
             Some(codes) if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") => {
                 Err(Error::Conflict(format!("tenant {t} already exists")))
             }
-            Some(codes) => Err(Error::store("create_tenant", format!("cancelled: {codes:?}"))),
+            Some(codes) => Err(Error::store(
+                "create_tenant",
+                format!("cancelled: {codes:?}"),
+            )),
         }
     }
 
     fn config_item(&self, config: &TenantConfig, now: DateTime<Utc>) -> Result<Item> {
-        let json = serde_json::to_string(config).map_err(|e| Error::store("serialize config", e))?;
+        let json =
+            serde_json::to_string(config).map_err(|e| Error::store("serialize config", e))?;
         let mut i = Self::key(keys::tenant(config.tenant.as_str()), "CONFIG");
         i.insert("config".into(), s(json));
         i.insert("updated_at".into(), s(ts(now)));
@@ -543,7 +577,14 @@ impl Store {
     }
 
     /// Sets one switch; returns false when it already had that value.
-    pub async fn set_switch(&self, tenant: &str, switch: &str, on: bool, reason: Option<&str>, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn set_switch(
+        &self,
+        tenant: &str,
+        switch: &str,
+        on: bool,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let reason_attr = match switch {
             "paused" => Some("pause_reason"),
             "breaker_open" => Some("breaker_reason"),
@@ -565,7 +606,9 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::tenant(tenant), "CONTROL")))
             .update_expression(update)
-            .condition_expression("attribute_exists(PK) AND (attribute_not_exists(#sw) OR #sw <> :on)");
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(#sw) OR #sw <> :on)",
+            );
         for (k, v) in names {
             req = req.expression_attribute_names(k, v);
         }
@@ -574,7 +617,12 @@ impl Store {
         }
         match req.send().await {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|x| x.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(Error::store("set_switch", DisplayErrorContext(e))),
         }
     }
@@ -602,7 +650,14 @@ impl Store {
         }
     }
 
-    pub async fn audit(&self, tenant: &str, actor: &str, action: &str, detail: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn audit(
+        &self,
+        tenant: &str,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut i = Self::key(keys::audit(tenant), format!("{}#{}", ts(now), short_id()));
         i.insert("actor".into(), s(actor));
         i.insert("action".into(), s(action));
@@ -616,7 +671,12 @@ impl Store {
             .await?
             .into_iter()
             .map(|i| {
-                let g = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let g = |k: &str| {
+                    i.get(k)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default()
+                };
                 (g("SK"), g("actor"), g("action"), g("detail"))
             })
             .collect())
@@ -632,18 +692,31 @@ impl Store {
         Ok(i)
     }
 
-    fn event_put(&self, tenant: &str, lead: &str, at: DateTime<Utc>, kind: &str, detail: &str) -> Result<TransactWriteItem> {
+    fn event_put(
+        &self,
+        tenant: &str,
+        lead: &str,
+        at: DateTime<Utc>,
+        kind: &str,
+        detail: &str,
+    ) -> Result<TransactWriteItem> {
         let mut i = to_item(&TimelineEvent {
             at,
             kind: kind.into(),
             detail: detail.into(),
         })?;
-        i.extend(Self::key(keys::lead(tenant, lead), format!("EV#{}#{}", ts(at), short_id())));
+        i.extend(Self::key(
+            keys::lead(tenant, lead),
+            format!("EV#{}#{}", ts(at), short_id()),
+        ));
         self.put_tx(i, None, vec![])
     }
 
     pub async fn lead(&self, tenant: &str, lead: &str) -> Result<Option<Lead>> {
-        self.get(keys::lead(tenant, lead), "LEAD").await?.map(from_item).transpose()
+        self.get(keys::lead(tenant, lead), "LEAD")
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     /// Inserts a new lead, or merges a re-import into the stored one.
@@ -654,8 +727,18 @@ impl Store {
                     let mut lead = incoming.clone();
                     lead.version = 1;
                     let items = vec![
-                        self.put_tx(self.lead_item(&lead)?, Some("attribute_not_exists(PK)"), vec![])?,
-                        self.event_put(&lead.tenant, &lead.id, now, "imported", &format!("from {}", lead.source))?,
+                        self.put_tx(
+                            self.lead_item(&lead)?,
+                            Some("attribute_not_exists(PK)"),
+                            vec![],
+                        )?,
+                        self.event_put(
+                            &lead.tenant,
+                            &lead.id,
+                            now,
+                            "imported",
+                            &format!("from {}", lead.source),
+                        )?,
                     ];
                     if self.transact("import_lead", items).await?.is_none() {
                         return Ok(ImportOutcome::Created);
@@ -667,23 +750,39 @@ impl Store {
                         return Ok(ImportOutcome::Unchanged);
                     }
                     let detail = format!("merged from {}: {}", incoming.source, changed.join(", "));
-                    if self.save_lead(&mut existing, "merged", &detail, now).await? {
+                    if self
+                        .save_lead(&mut existing, "merged", &detail, now)
+                        .await?
+                    {
                         return Ok(ImportOutcome::Merged(changed));
                     }
                 }
             }
         }
-        Err(Error::Conflict(format!("lead {} kept changing during import", incoming.id)))
+        Err(Error::Conflict(format!(
+            "lead {} kept changing during import",
+            incoming.id
+        )))
     }
 
     /// Writes `lead` if nobody changed it since it was read (version check),
     /// with a timeline event. Returns false on a lost race: re-read and retry.
-    pub async fn save_lead(&self, lead: &mut Lead, kind: &str, detail: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn save_lead(
+        &self,
+        lead: &mut Lead,
+        kind: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let old = lead.version;
         lead.version = old + 1;
         lead.updated_at = now;
         let items = vec![
-            self.put_tx(self.lead_item(lead)?, Some("version = :v"), vec![(":v", n(old))])?,
+            self.put_tx(
+                self.lead_item(lead)?,
+                Some("version = :v"),
+                vec![(":v", n(old))],
+            )?,
             self.event_put(&lead.tenant, &lead.id, now, kind, detail)?,
         ];
         match self.transact("save_lead", items).await? {
@@ -697,7 +796,14 @@ impl Store {
 
     /// Moves a lead's status if the state machine allows it from what is
     /// stored now. Returns the status it moved from, or None if not allowed.
-    pub async fn transition(&self, tenant: &str, lead_id: &str, to: LeadStatus, cause: &str, now: DateTime<Utc>) -> Result<Option<LeadStatus>> {
+    pub async fn transition(
+        &self,
+        tenant: &str,
+        lead_id: &str,
+        to: LeadStatus,
+        cause: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<LeadStatus>> {
         for _ in 0..5 {
             let Some(mut lead) = self.lead(tenant, lead_id).await? else {
                 return Err(Error::NotFound(format!("lead {lead_id}")));
@@ -707,7 +813,15 @@ impl Store {
                 return Ok(None);
             }
             lead.status = to;
-            if self.save_lead(&mut lead, "status", &format!("{from} -> {to}: {cause}"), now).await? {
+            if self
+                .save_lead(
+                    &mut lead,
+                    "status",
+                    &format!("{from} -> {to}: {cause}"),
+                    now,
+                )
+                .await?
+            {
                 return Ok(Some(from));
             }
         }
@@ -716,7 +830,13 @@ impl Store {
 
     /// `queued -> contacted` after a lead's first send, in one request; a
     /// lead that moved on meanwhile (a reply, say) is left as it is.
-    pub async fn mark_contacted(&self, tenant: &str, lead_id: &str, cause: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn mark_contacted(
+        &self,
+        tenant: &str,
+        lead_id: &str,
+        cause: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let items = vec![
             self.update_tx(
                 Self::key(keys::lead(tenant, lead_id), "LEAD"),
@@ -730,27 +850,48 @@ impl Store {
                     (":one".into(), n(1)),
                 ],
             )?,
-            self.event_put(tenant, lead_id, now, "status", &format!("queued -> contacted: {cause}"))?,
+            self.event_put(
+                tenant,
+                lead_id,
+                now,
+                "status",
+                &format!("queued -> contacted: {cause}"),
+            )?,
         ];
         Ok(self.transact("mark_contacted", items).await?.is_none())
     }
 
     pub async fn leads(&self, tenant: &str) -> Result<Vec<Lead>> {
-        self.query_all(Some("TenantIndex"), "GSI1PK", keys::leads_index(tenant), None)
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect()
+        self.query_all(
+            Some("TenantIndex"),
+            "GSI1PK",
+            keys::leads_index(tenant),
+            None,
+        )
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
     }
 
     /// The lead, its touches and its timeline, in one query.
-    pub async fn lead_view(&self, tenant: &str, lead_id: &str) -> Result<Option<(Lead, Vec<Touch>, Vec<TimelineEvent>)>> {
-        let items = self.query_all(None, "PK", keys::lead(tenant, lead_id), None).await?;
+    pub async fn lead_view(
+        &self,
+        tenant: &str,
+        lead_id: &str,
+    ) -> Result<Option<(Lead, Vec<Touch>, Vec<TimelineEvent>)>> {
+        let items = self
+            .query_all(None, "PK", keys::lead(tenant, lead_id), None)
+            .await?;
         let mut lead = None;
         let mut touches = Vec::new();
         let mut events = Vec::new();
         for i in items {
-            let sk = i.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let sk = i
+                .get("SK")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
             if sk == "LEAD" {
                 lead = Some(from_item(i)?);
             } else if sk.starts_with("TOUCH#") {
@@ -779,8 +920,18 @@ impl Store {
 
     // ------------------------------------------------------------ suppression
 
-    pub async fn add_suppression(&self, tenant: &str, kind: SuppressionKind, value: &str, reason: &str, now: DateTime<Utc>) -> Result<()> {
-        let mut i = Self::key(keys::suppression(tenant), format!("{}#{}", kind.as_str(), value.to_lowercase()));
+    pub async fn add_suppression(
+        &self,
+        tenant: &str,
+        kind: SuppressionKind,
+        value: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut i = Self::key(
+            keys::suppression(tenant),
+            format!("{}#{}", kind.as_str(), value.to_lowercase()),
+        );
         i.insert("reason".into(), s(reason));
         i.insert("added_at".into(), s(ts(now)));
         self.put(i).await
@@ -792,7 +943,12 @@ impl Store {
             .await?
             .into_iter()
             .map(|i| {
-                let g = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let g = |k: &str| {
+                    i.get(k)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default()
+                };
                 (g("SK"), g("reason"))
             })
             .collect())
@@ -801,13 +957,21 @@ impl Store {
     /// Everything a send must check, in one BatchGetItem: the tenant's
     /// switches, the lead as stored now, and any suppression entry among
     /// `supp_keys`.
-    pub async fn send_context(&self, tenant: &str, lead_id: &str, supp_keys: &[(SuppressionKind, String)]) -> Result<(Control, Option<Lead>, Vec<String>)> {
+    pub async fn send_context(
+        &self,
+        tenant: &str,
+        lead_id: &str,
+        supp_keys: &[(SuppressionKind, String)],
+    ) -> Result<(Control, Option<Lead>, Vec<String>)> {
         let mut wanted = vec![
             Self::key(keys::tenant(tenant), "CONTROL"),
             Self::key(keys::lead(tenant, lead_id), "LEAD"),
         ];
         for (kind, value) in supp_keys {
-            let k = Self::key(keys::suppression(tenant), format!("{}#{}", kind.as_str(), value));
+            let k = Self::key(
+                keys::suppression(tenant),
+                format!("{}#{}", kind.as_str(), value),
+            );
             if !wanted.contains(&k) {
                 wanted.push(k);
             }
@@ -820,7 +984,10 @@ impl Store {
         while !pending.is_empty() {
             rounds += 1;
             if rounds > 5 {
-                return Err(Error::store("batch_get_item", "unprocessed keys after 5 rounds"));
+                return Err(Error::store(
+                    "batch_get_item",
+                    "unprocessed keys after 5 rounds",
+                ));
             }
             self.requests.bump();
             let ka = KeysAndAttributes::builder()
@@ -835,9 +1002,22 @@ impl Store {
                 .send()
                 .await
                 .map_err(sdk("batch_get_item"))?;
-            for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
-                let pk = item.get("PK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-                let sk = item.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            for item in out
+                .responses
+                .unwrap_or_default()
+                .remove(&self.table)
+                .unwrap_or_default()
+            {
+                let pk = item
+                    .get("PK")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default();
+                let sk = item
+                    .get("SK")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default();
                 if sk == "CONTROL" {
                     control = from_item(item)?;
                 } else if sk == "LEAD" {
@@ -860,32 +1040,69 @@ impl Store {
 
     fn touch_item(&self, touch: &Touch) -> Result<Item> {
         let mut i = to_item(touch)?;
-        i.extend(Self::key(keys::lead(&touch.tenant, &touch.lead_id), keys::touch_sk(touch.step)));
+        i.extend(Self::key(
+            keys::lead(&touch.tenant, &touch.lead_id),
+            keys::touch_sk(touch.step),
+        ));
         if touch.state == TouchState::Draft {
             i.insert("GSI1PK".into(), s(keys::drafts_index(&touch.tenant)));
-            i.insert("GSI1SK".into(), s(format!("{}#{:02}", touch.lead_id, touch.step)));
+            i.insert(
+                "GSI1SK".into(),
+                s(format!("{}#{:02}", touch.lead_id, touch.step)),
+            );
         }
         if let (TouchState::Due, Some(due)) = (touch.state, touch.due_at) {
-            i.insert("DuePK".into(), s(format!("DUE#{}", self.shard_of(&touch.lead_id))));
-            i.insert("DueSK".into(), s(due_sort_key(due, &touch.tenant, &touch.lead_id, touch.step)));
+            i.insert(
+                "DuePK".into(),
+                s(format!("DUE#{}", self.shard_of(&touch.lead_id))),
+            );
+            i.insert(
+                "DueSK".into(),
+                s(due_sort_key(due, &touch.tenant, &touch.lead_id, touch.step)),
+            );
         }
         Ok(i)
     }
 
     /// Writes a lead's drafted sequence and moves the lead to `queued`, once:
     /// a redelivered craft message finds the touches there and changes nothing.
-    pub async fn put_sequence(&self, lead: &mut Lead, touches: &[Touch], now: DateTime<Utc>) -> Result<bool> {
+    pub async fn put_sequence(
+        &self,
+        lead: &mut Lead,
+        touches: &[Touch],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let old = lead.version;
         let from = lead.status;
         lead.status = LeadStatus::Queued;
         lead.version = old + 1;
         lead.updated_at = now;
         let mut items = vec![
-            self.put_tx(self.lead_item(lead)?, Some("version = :v"), vec![(":v", n(old))])?,
-            self.event_put(&lead.tenant, &lead.id, now, "status", &format!("{from} -> queued: {} drafts await approval", touches.iter().filter(|t| t.state == TouchState::Draft).count()))?,
+            self.put_tx(
+                self.lead_item(lead)?,
+                Some("version = :v"),
+                vec![(":v", n(old))],
+            )?,
+            self.event_put(
+                &lead.tenant,
+                &lead.id,
+                now,
+                "status",
+                &format!(
+                    "{from} -> queued: {} drafts await approval",
+                    touches
+                        .iter()
+                        .filter(|t| t.state == TouchState::Draft)
+                        .count()
+                ),
+            )?,
         ];
         for t in touches {
-            items.push(self.put_tx(self.touch_item(t)?, Some("attribute_not_exists(PK)"), vec![])?);
+            items.push(self.put_tx(
+                self.touch_item(t)?,
+                Some("attribute_not_exists(PK)"),
+                vec![],
+            )?);
         }
         match self.transact("put_sequence", items).await? {
             None => Ok(true),
@@ -898,17 +1115,30 @@ impl Store {
     }
 
     pub async fn drafts(&self, tenant: &str) -> Result<Vec<Touch>> {
-        self.query_all(Some("TenantIndex"), "GSI1PK", keys::drafts_index(tenant), None)
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect()
+        self.query_all(
+            Some("TenantIndex"),
+            "GSI1PK",
+            keys::drafts_index(tenant),
+            None,
+        )
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
     }
 
     /// Approves one draft if its fingerprint is still `fingerprint`: the
     /// first sendable step becomes due now, the others planned.
-    pub async fn approve_draft(&self, touch: &Touch, fingerprint: &str, make_due_at: Option<DateTime<Utc>>) -> Result<bool> {
-        let key = Self::key(keys::lead(&touch.tenant, &touch.lead_id), keys::touch_sk(touch.step));
+    pub async fn approve_draft(
+        &self,
+        touch: &Touch,
+        fingerprint: &str,
+        make_due_at: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        let key = Self::key(
+            keys::lead(&touch.tenant, &touch.lead_id),
+            keys::touch_sk(touch.step),
+        );
         let mut values = vec![
             (":draft".to_string(), s(TouchState::Draft.as_str())),
             (":fp".to_string(), s(fingerprint)),
@@ -917,8 +1147,14 @@ impl Store {
             Some(due) => {
                 values.push((":due".into(), s(TouchState::Due.as_str())));
                 values.push((":due_at".into(), s(ts(due))));
-                values.push((":dpk".into(), s(format!("DUE#{}", self.shard_of(&touch.lead_id)))));
-                values.push((":dsk".into(), s(due_sort_key(due, &touch.tenant, &touch.lead_id, touch.step))));
+                values.push((
+                    ":dpk".into(),
+                    s(format!("DUE#{}", self.shard_of(&touch.lead_id))),
+                ));
+                values.push((
+                    ":dsk".into(),
+                    s(due_sort_key(due, &touch.tenant, &touch.lead_id, touch.step)),
+                ));
                 "SET #state = :due, due_at = :due_at, DuePK = :dpk, DueSK = :dsk REMOVE GSI1PK, GSI1SK"
             }
             None => {
@@ -926,36 +1162,63 @@ impl Store {
                 "SET #state = :planned REMOVE GSI1PK, GSI1SK"
             }
         };
-        let tx = self.update_tx(key, update, Some("#state = :draft AND fingerprint = :fp"), &[("#state", "state")], values)?;
+        let tx = self.update_tx(
+            key,
+            update,
+            Some("#state = :draft AND fingerprint = :fp"),
+            &[("#state", "state")],
+            values,
+        )?;
         Ok(self.transact("approve_draft", vec![tx]).await?.is_none())
     }
 
     pub async fn put_batch(&self, batch: &Batch) -> Result<()> {
         let mut i = to_item(batch)?;
         i.extend(Self::key(keys::batch(&batch.tenant, &batch.id), "BATCH"));
-        i.insert("ttl".into(), n((batch.expires_at + Duration::days(30)).timestamp()));
+        i.insert(
+            "ttl".into(),
+            n((batch.expires_at + Duration::days(30)).timestamp()),
+        );
         self.put(i).await
     }
 
     pub async fn batch(&self, tenant: &str, id: &str) -> Result<Option<Batch>> {
-        self.get(keys::batch(tenant, id), "BATCH").await?.map(from_item).transpose()
+        self.get(keys::batch(tenant, id), "BATCH")
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     /// open -> `to`, at most once. Returns false when the batch was not open
     /// (already executed, voided or unknown).
-    pub async fn close_batch(&self, tenant: &str, id: &str, to: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn close_batch(
+        &self,
+        tenant: &str,
+        id: &str,
+        to: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let tx = self.update_tx(
             Self::key(keys::batch(tenant, id), "BATCH"),
             "SET #state = :to, closed_at = :now",
             Some("#state = :open"),
             &[("#state", "state")],
-            vec![(":to".into(), s(to)), (":now".into(), s(ts(now))), (":open".into(), s("open"))],
+            vec![
+                (":to".into(), s(to)),
+                (":now".into(), s(ts(now))),
+                (":open".into(), s("open")),
+            ],
         )?;
         Ok(self.transact("close_batch", vec![tx]).await?.is_none())
     }
 
     /// Due touches of one shard with due time <= `now`, oldest first.
-    pub async fn due_touches(&self, shard: u32, now: DateTime<Utc>, limit: i32) -> Result<Vec<(Touch, String)>> {
+    pub async fn due_touches(
+        &self,
+        shard: u32,
+        now: DateTime<Utc>,
+        limit: i32,
+    ) -> Result<Vec<(Touch, String)>> {
         self.requests.bump();
         let out = self
             .client
@@ -974,7 +1237,11 @@ impl Store {
             .unwrap_or_default()
             .into_iter()
             .map(|i| {
-                let due_sk = i.get("DueSK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let due_sk = i
+                    .get("DueSK")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default();
                 Ok((from_item(i)?, due_sk))
             })
             .collect()
@@ -996,8 +1263,18 @@ impl Store {
                 .send()
                 .await
                 .map_err(sdk("query next due"))?;
-            if let Some(sk) = out.items.unwrap_or_default().first().and_then(|i| i.get("DueSK")).and_then(|v| v.as_s().ok()) {
-                if let Some(t) = sk.split('#').next().and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
+            if let Some(sk) = out
+                .items
+                .unwrap_or_default()
+                .first()
+                .and_then(|i| i.get("DueSK"))
+                .and_then(|v| v.as_s().ok())
+            {
+                if let Some(t) = sk
+                    .split('#')
+                    .next()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                {
                     let t = t.with_timezone(&Utc);
                     best = Some(best.map_or(t, |b| b.min(t)));
                 }
@@ -1028,7 +1305,10 @@ impl Store {
             (":old".to_string(), s(due_sk)),
             (":attempt".to_string(), s(attempt_id)),
             (":lease".to_string(), s(ts(lease_until))),
-            (":dsk".to_string(), s(due_sort_key(lease_until, t, &touch.lead_id, touch.step))),
+            (
+                ":dsk".to_string(),
+                s(due_sort_key(lease_until, t, &touch.lead_id, touch.step)),
+            ),
             (":sender".to_string(), s(sender)),
         ];
         let mut update = "SET #state = :sending, attempt_id = :attempt, lease_until = :lease, DueSK = :dsk, sender = :sender".to_string();
@@ -1043,14 +1323,19 @@ impl Store {
             &[("#state", "state")],
             values,
         )?];
-        let expires = (day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + Duration::days(3)).timestamp();
+        let expires =
+            (day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + Duration::days(3)).timestamp();
         for cap in caps {
             items.push(self.update_tx(
                 Self::key(keys::counters(t, &day.to_string()), cap.scope.clone()),
                 "ADD n :one SET #ttl = :ttl, cap = :limit",
                 Some("attribute_not_exists(n) OR n < :limit"),
                 &[("#ttl", "ttl")],
-                vec![(":one".into(), n(1)), (":limit".into(), n(cap.limit)), (":ttl".into(), n(expires))],
+                vec![
+                    (":one".into(), n(1)),
+                    (":limit".into(), n(cap.limit)),
+                    (":ttl".into(), n(expires)),
+                ],
             )?);
         }
         // The switches are checked inside the same transaction, so a stop
@@ -1082,8 +1367,14 @@ impl Store {
     /// Writes what would have been sent, once per attempt id.
     pub async fn put_outbox(&self, entry: &OutboxEntry) -> Result<()> {
         let mut i = to_item(entry)?;
-        i.extend(Self::key(keys::outbox(&entry.tenant), format!("A#{}", entry.attempt_id)));
-        i.insert("ttl".into(), n((entry.sent_at + Duration::days(90)).timestamp()));
+        i.extend(Self::key(
+            keys::outbox(&entry.tenant),
+            format!("A#{}", entry.attempt_id),
+        ));
+        i.insert(
+            "ttl".into(),
+            n((entry.sent_at + Duration::days(90)).timestamp()),
+        );
         self.requests.bump();
         match self
             .client
@@ -1096,7 +1387,12 @@ impl Store {
         {
             Ok(_) => Ok(()),
             // Same attempt already written: the send happened once.
-            Err(e) if e.as_service_error().is_some_and(|x| x.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(Error::store("put_outbox", DisplayErrorContext(e))),
         }
     }
@@ -1111,7 +1407,13 @@ impl Store {
 
     /// Step 3: `sending -> sent` for this attempt, the lead's send counters,
     /// the hourly send bucket and the timeline, in one transaction.
-    pub async fn confirm(&self, touch: &Touch, attempt_id: &str, provider_id: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn confirm(
+        &self,
+        touch: &Touch,
+        attempt_id: &str,
+        provider_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let t = &touch.tenant;
         let hour = crate::domain::breaker::hour_bucket(now);
         let mut items = vec![
@@ -1144,7 +1446,10 @@ impl Store {
                 "ADD sends :one SET #ttl = :ttl",
                 None,
                 &[("#ttl", "ttl")],
-                vec![(":one".into(), n(1)), (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS))],
+                vec![
+                    (":one".into(), n(1)),
+                    (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS)),
+                ],
             )?);
         }
         Ok(self.transact("confirm", items).await?.is_none())
@@ -1152,7 +1457,15 @@ impl Store {
 
     /// Gives back a reservation whose send failed before reaching the
     /// provider: the touch is due again at `retry_at` and every cap is returned.
-    pub async fn release(&self, touch: &Touch, attempt_id: &str, caps: &[CapReservation], day: NaiveDate, retry_at: DateTime<Utc>, why: &str) -> Result<bool> {
+    pub async fn release(
+        &self,
+        touch: &Touch,
+        attempt_id: &str,
+        caps: &[CapReservation],
+        day: NaiveDate,
+        retry_at: DateTime<Utc>,
+        why: &str,
+    ) -> Result<bool> {
         let t = &touch.tenant;
         let mut items = vec![self.update_tx(
             Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
@@ -1181,15 +1494,27 @@ impl Store {
     }
 
     /// Moves a due touch to a later time (window closed, cap full).
-    pub async fn reschedule(&self, touch: &Touch, due_sk: &str, at: DateTime<Utc>, why: &str) -> Result<bool> {
+    pub async fn reschedule(
+        &self,
+        touch: &Touch,
+        due_sk: &str,
+        at: DateTime<Utc>,
+        why: &str,
+    ) -> Result<bool> {
         let tx = self.update_tx(
-            Self::key(keys::lead(&touch.tenant, &touch.lead_id), keys::touch_sk(touch.step)),
+            Self::key(
+                keys::lead(&touch.tenant, &touch.lead_id),
+                keys::touch_sk(touch.step),
+            ),
             "SET due_at = :at, DueSK = :dsk, wait_reason = :why",
             Some("#state = :due AND DueSK = :old"),
             &[("#state", "state")],
             vec![
                 (":at".into(), s(ts(at))),
-                (":dsk".into(), s(due_sort_key(at, &touch.tenant, &touch.lead_id, touch.step))),
+                (
+                    ":dsk".into(),
+                    s(due_sort_key(at, &touch.tenant, &touch.lead_id, touch.step)),
+                ),
                 (":why".into(), s(why)),
                 (":due".into(), s(TouchState::Due.as_str())),
                 (":old".into(), s(due_sk)),
@@ -1200,10 +1525,20 @@ impl Store {
 
     /// Ends a touch that is in `from` (skipped, cancelled, in doubt), taking
     /// it out of both indexes, with a timeline event.
-    pub async fn end_touch(&self, touch: &Touch, from: TouchState, to: TouchState, why: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn end_touch(
+        &self,
+        touch: &Touch,
+        from: TouchState,
+        to: TouchState,
+        why: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let items = vec![
             self.update_tx(
-                Self::key(keys::lead(&touch.tenant, &touch.lead_id), keys::touch_sk(touch.step)),
+                Self::key(
+                    keys::lead(&touch.tenant, &touch.lead_id),
+                    keys::touch_sk(touch.step),
+                ),
                 "SET #state = :to, end_reason = :why REMOVE DuePK, DueSK, GSI1PK, GSI1SK",
                 Some("#state = :from"),
                 &[("#state", "state")],
@@ -1213,13 +1548,25 @@ impl Store {
                     (":why".into(), s(why)),
                 ],
             )?,
-            self.event_put(&touch.tenant, &touch.lead_id, now, to.as_str(), &format!("step {} ({}): {why}", touch.step, touch.channel))?,
+            self.event_put(
+                &touch.tenant,
+                &touch.lead_id,
+                now,
+                to.as_str(),
+                &format!("step {} ({}): {why}", touch.step, touch.channel),
+            )?,
         ];
         Ok(self.transact("end_touch", items).await?.is_none())
     }
 
     /// Makes a planned step due (after the previous step was sent).
-    pub async fn activate(&self, tenant: &str, lead_id: &str, step: u8, at: DateTime<Utc>) -> Result<bool> {
+    pub async fn activate(
+        &self,
+        tenant: &str,
+        lead_id: &str,
+        step: u8,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
         let tx = self.update_tx(
             Self::key(keys::lead(tenant, lead_id), keys::touch_sk(step)),
             "SET #state = :due, due_at = :at, DuePK = :dpk, DueSK = :dsk",
@@ -1238,7 +1585,12 @@ impl Store {
 
     /// A lease that expired unconfirmed: in doubt, out of the due index,
     /// never resent blindly.
-    pub async fn mark_in_doubt(&self, touch: &Touch, due_sk: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn mark_in_doubt(
+        &self,
+        touch: &Touch,
+        due_sk: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let items = vec![
             self.update_tx(
                 Self::key(keys::lead(&touch.tenant, &touch.lead_id), keys::touch_sk(touch.step)),
@@ -1290,13 +1642,21 @@ impl Store {
             let mut i = Self::key(keys::webhook_token(tenant, provider, tok), "TOKEN");
             i.insert("event_id".into(), s(event_id));
             i.insert("ttl".into(), keep.clone());
-            items.push(self.put_tx(i, Some("attribute_not_exists(PK) OR event_id = :eid"), vec![(":eid", s(event_id))])?);
+            items.push(self.put_tx(
+                i,
+                Some("attribute_not_exists(PK) OR event_id = :eid"),
+                vec![(":eid", s(event_id))],
+            )?);
         }
         if let Some((lead, old_version)) = lead {
             let mut lead = lead.clone();
             lead.version = old_version + 1;
             lead.updated_at = now;
-            items.push(self.put_tx(self.lead_item(&lead)?, Some("version = :v"), vec![(":v", n(old_version))])?);
+            items.push(self.put_tx(
+                self.lead_item(&lead)?,
+                Some("version = :v"),
+                vec![(":v", n(old_version))],
+            )?);
             items.push(self.event_put(tenant, &lead.id, now, "signal", summary)?);
             for (touch, to) in cancel {
                 items.push(self.update_tx(
@@ -1313,24 +1673,34 @@ impl Store {
             }
         }
         if let Some((kind, value)) = suppress {
-            let mut i = Self::key(keys::suppression(tenant), format!("{}#{}", kind.as_str(), value));
+            let mut i = Self::key(
+                keys::suppression(tenant),
+                format!("{}#{}", kind.as_str(), value),
+            );
             i.insert("reason".into(), s(summary));
             i.insert("added_at".into(), s(ts(now)));
             items.push(self.put_tx(i, None, vec![])?);
         }
         if let Some(field) = rate_field {
             items.push(self.update_tx(
-                Self::key(keys::rates(tenant), crate::domain::breaker::hour_bucket(now)),
+                Self::key(
+                    keys::rates(tenant),
+                    crate::domain::breaker::hour_bucket(now),
+                ),
                 "ADD #f :one SET #ttl = :ttl",
                 None,
                 &[("#f", field), ("#ttl", "ttl")],
-                vec![(":one".into(), n(1)), (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS))],
+                vec![
+                    (":one".into(), n(1)),
+                    (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS)),
+                ],
             )?);
         }
         match self.transact("apply_signal", items).await? {
             None => Ok(ApplyOutcome::Applied),
             Some(codes) => {
-                let failed = |i: usize| codes.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
+                let failed =
+                    |i: usize| codes.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
                 if failed(0) {
                     Ok(ApplyOutcome::Duplicate)
                 } else if token_idx.is_some_and(failed) {
@@ -1343,7 +1713,12 @@ impl Store {
     }
 
     /// Was the event applied but its bus publication not yet confirmed?
-    pub async fn event_unpublished(&self, tenant: &str, provider: &str, event_id: &str) -> Result<bool> {
+    pub async fn event_unpublished(
+        &self,
+        tenant: &str,
+        provider: &str,
+        event_id: &str,
+    ) -> Result<bool> {
         Ok(self
             .get(keys::webhook_event(tenant, provider, event_id), "EVENT")
             .await?
@@ -1364,7 +1739,12 @@ impl Store {
     }
 
     /// Was this token already seen with another event (a replay)?
-    pub async fn token_event(&self, tenant: &str, provider: &str, token: &str) -> Result<Option<String>> {
+    pub async fn token_event(
+        &self,
+        tenant: &str,
+        provider: &str,
+        token: &str,
+    ) -> Result<Option<String>> {
         Ok(self
             .get(keys::webhook_token(tenant, provider, token), "TOKEN")
             .await?
@@ -1391,7 +1771,12 @@ impl Store {
             .send()
             .await
             .map_err(sdk("query rates"))?;
-        let num = |i: &Item, k: &str| i.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let num = |i: &Item, k: &str| {
+            i.get(k)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
         Ok(out
             .items
             .unwrap_or_default()
@@ -1406,14 +1791,22 @@ impl Store {
 
     /// Today's counters of a tenant: scope -> (used, cap).
     pub async fn counters(&self, tenant: &str, day: NaiveDate) -> Result<Vec<(String, u32, u32)>> {
-        let num = |i: &Item, k: &str| i.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let num = |i: &Item, k: &str| {
+            i.get(k)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
         Ok(self
             .query_all(None, "PK", keys::counters(tenant, &day.to_string()), None)
             .await?
             .iter()
             .map(|i| {
                 (
-                    i.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default(),
+                    i.get("SK")
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default(),
                     num(i, "n"),
                     num(i, "cap"),
                 )

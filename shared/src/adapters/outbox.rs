@@ -22,13 +22,24 @@ impl ShadowOutbox {
 
 #[async_trait]
 impl ChannelSender for ShadowOutbox {
-    async fn send(&self, touch: &Touch, lead: &Lead, sender: &str, attempt_id: &str) -> Result<String> {
+    async fn send(
+        &self,
+        touch: &Touch,
+        lead: &Lead,
+        sender: &str,
+        attempt_id: &str,
+    ) -> Result<String> {
         let to = match touch.channel {
             Channel::Email => lead.email.clone(),
             Channel::Voice | Channel::Sms => lead.phone.clone(),
             Channel::Linkedin => lead.linkedin_url.clone(),
         }
-        .ok_or_else(|| Error::invalid("to", format!("lead {} has no {} address", lead.id, touch.channel)))?;
+        .ok_or_else(|| {
+            Error::invalid(
+                "to",
+                format!("lead {} has no {} address", lead.id, touch.channel),
+            )
+        })?;
         self.store
             .put_outbox(&OutboxEntry {
                 tenant: touch.tenant.clone(),

@@ -42,12 +42,22 @@ impl WorkQueue for SqsQueue {
                 .set_entries(Some(entries))
                 .send()
                 .await
-                .map_err(|e| Error::messaging("sqs.send_message_batch", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+                .map_err(|e| {
+                    Error::messaging(
+                        "sqs.send_message_batch",
+                        aws_sdk_sqs::error::DisplayErrorContext(e),
+                    )
+                })?;
             if !out.failed().is_empty() {
                 let first = &out.failed()[0];
                 return Err(Error::messaging(
                     "sqs.send_message_batch",
-                    format!("{} of {} entries failed: {}", out.failed().len(), chunk.len(), first.message().unwrap_or(first.code())),
+                    format!(
+                        "{} of {} entries failed: {}",
+                        out.failed().len(),
+                        chunk.len(),
+                        first.message().unwrap_or(first.code())
+                    ),
                 ));
             }
         }

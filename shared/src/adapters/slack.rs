@@ -16,7 +16,10 @@ impl SlackWebhook {
             .timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| Error::Config(format!("http client: {e}")))?;
-        Ok(Self { http, url: url.into() })
+        Ok(Self {
+            http,
+            url: url.into(),
+        })
     }
 }
 

@@ -29,7 +29,10 @@ pub fn hour_bucket(at: DateTime<Utc>) -> String {
 
 /// The labels of the `hours` buckets ending with the one holding `now`.
 pub fn window_buckets(now: DateTime<Utc>, hours: u32) -> Vec<String> {
-    let top = now.with_minute(0).and_then(|t| t.with_second(0)).unwrap_or(now);
+    let top = now
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .unwrap_or(now);
     (0..hours)
         .map(|h| hour_bucket(top - Duration::hours(i64::from(h))))
         .collect()
@@ -77,19 +80,28 @@ mod tests {
     }
 
     fn b(sends: u32, bounces: u32) -> RateBucket {
-        RateBucket { sends, bounces, complaints: 0 }
+        RateBucket {
+            sends,
+            bounces,
+            complaints: 0,
+        }
     }
 
     #[test]
     fn trips_above_five_percent_with_enough_sends() {
         assert!(evaluate(&[b(10, 1), b(9, 0)], &cfg()).trip);
-        assert!(!evaluate(&[b(20, 1)], &cfg()).trip, "exactly 5% does not trip");
+        assert!(
+            !evaluate(&[b(20, 1)], &cfg()).trip,
+            "exactly 5% does not trip"
+        );
         assert!(!evaluate(&[b(9, 5)], &cfg()).trip, "too few sends");
     }
 
     #[test]
     fn window_has_one_label_per_hour() {
-        let now = DateTime::parse_from_rfc3339("2026-11-21T13:45:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-11-21T13:45:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let w = window_buckets(now, 24);
         assert_eq!(w.len(), 24);
         assert_eq!(w[0], "2026-11-21T13");

@@ -46,12 +46,18 @@ pub fn caps_for_send(
                     format!("email#domain#{domain}"),
                     domain_daily_cap(rows, day, c.email_per_domain_after_warmup),
                 ),
-                cap(format!("email#mailbox#{}", sender.identity), c.email_per_mailbox),
+                cap(
+                    format!("email#mailbox#{}", sender.identity),
+                    c.email_per_mailbox,
+                ),
                 cap("email#tenant".into(), c.email_per_tenant),
             ]
         }
         Channel::Voice => vec![
-            cap(format!("voice#number#{}", sender.identity), c.voice_per_number),
+            cap(
+                format!("voice#number#{}", sender.identity),
+                c.voice_per_number,
+            ),
             cap(format!("voice#lead#{lead_id}"), c.calls_per_lead_per_day),
         ],
         Channel::Sms => vec![
@@ -69,7 +75,11 @@ pub fn caps_for_send(
 
 /// Sending identities for a channel, rotated round-robin: the order starts
 /// at `rotation % n`, so consecutive sends spread over mailboxes/numbers.
-pub fn sender_candidates(config: &TenantConfig, channel: Channel, rotation: u64) -> Vec<SenderChoice> {
+pub fn sender_candidates(
+    config: &TenantConfig,
+    channel: Channel,
+    rotation: u64,
+) -> Vec<SenderChoice> {
     let all: Vec<SenderChoice> = match channel {
         Channel::Email => config
             .mailboxes
@@ -100,7 +110,11 @@ pub fn sender_candidates(config: &TenantConfig, channel: Channel, rotation: u64)
         return all;
     }
     let start = (rotation % all.len() as u64) as usize;
-    all[start..].iter().chain(all[..start].iter()).cloned().collect()
+    all[start..]
+        .iter()
+        .chain(all[..start].iter())
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -121,7 +135,13 @@ mod tests {
     fn email_send_takes_domain_warmup_mailbox_and_tenant_caps() {
         let c = config();
         let sender = sender_candidates(&c, Channel::Email, 0).remove(0);
-        let caps = caps_for_send(&c, Channel::Email, &sender, "l1", "2026-11-03".parse().unwrap());
+        let caps = caps_for_send(
+            &c,
+            Channel::Email,
+            &sender,
+            "l1",
+            "2026-11-03".parse().unwrap(),
+        );
         let limits: Vec<(String, u32)> = caps.into_iter().map(|c| (c.scope, c.limit)).collect();
         assert_eq!(
             limits,
@@ -137,8 +157,16 @@ mod tests {
     fn voice_counts_calls_per_lead() {
         let c = config();
         let sender = sender_candidates(&c, Channel::Voice, 0).remove(0);
-        let caps = caps_for_send(&c, Channel::Voice, &sender, "l1", "2026-11-03".parse().unwrap());
-        assert!(caps.iter().any(|c| c.scope == "voice#lead#l1" && c.limit == 3));
+        let caps = caps_for_send(
+            &c,
+            Channel::Voice,
+            &sender,
+            "l1",
+            "2026-11-03".parse().unwrap(),
+        );
+        assert!(caps
+            .iter()
+            .any(|c| c.scope == "voice#lead#l1" && c.limit == 3));
     }
 
     #[test]

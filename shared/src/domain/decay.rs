@@ -62,7 +62,10 @@ mod tests {
     fn ghosted_after_72h_without_open() {
         let l = sent_lead();
         assert_eq!(classify(&l, t("2026-11-05T13:59:00Z"), &cfg()), None);
-        assert_eq!(classify(&l, t("2026-11-05T14:00:00Z"), &cfg()), Some(LeadStatus::Ghosted));
+        assert_eq!(
+            classify(&l, t("2026-11-05T14:00:00Z"), &cfg()),
+            Some(LeadStatus::Ghosted)
+        );
     }
 
     #[test]
@@ -72,9 +75,15 @@ mod tests {
         l.opens = 1;
         l.last_open_at = Some(t("2026-11-02T15:00:00Z"));
         assert_eq!(classify(&l, t("2026-11-08T00:00:00Z"), &cfg()), None);
-        assert_eq!(classify(&l, t("2026-11-12T00:00:00Z"), &cfg()), Some(LeadStatus::Stalled));
+        assert_eq!(
+            classify(&l, t("2026-11-12T00:00:00Z"), &cfg()),
+            Some(LeadStatus::Stalled)
+        );
         l.opens = 2;
-        assert_eq!(classify(&l, t("2026-11-03T00:00:00Z"), &cfg()), Some(LeadStatus::Hesitant));
+        assert_eq!(
+            classify(&l, t("2026-11-03T00:00:00Z"), &cfg()),
+            Some(LeadStatus::Hesitant)
+        );
     }
 
     #[test]

@@ -47,7 +47,8 @@ fn field_for(header: &str) -> Option<Field> {
         "lastname" | "last" | "surname" | "familyname" => Field::LastName,
         "name" | "fullname" | "contactname" => Field::FullName,
         "title" | "jobtitle" | "position" | "role" => Field::Title,
-        "company" | "companyname" | "organization" | "organisation" | "account" | "business" | "businessname" => Field::Company,
+        "company" | "companyname" | "organization" | "organisation" | "account" | "business"
+        | "businessname" => Field::Company,
         "website" | "url" | "domain" | "companywebsite" | "companydomain" => Field::Website,
         "phone" | "phonenumber" | "mobile" | "directphone" | "telephone" => Field::Phone,
         "linkedin" | "linkedinurl" | "linkedinprofile" | "personlinkedinurl" => Field::Linkedin,
@@ -55,7 +56,9 @@ fn field_for(header: &str) -> Option<Field> {
         "state" | "region" | "province" | "stateprovince" => Field::State,
         "country" | "countrycode" => Field::Country,
         "industry" | "category" | "vertical" => Field::Industry,
-        "employees" | "employeecount" | "companysize" | "headcount" | "numberofemployees" => Field::Employees,
+        "employees" | "employeecount" | "companysize" | "headcount" | "numberofemployees" => {
+            Field::Employees
+        }
         "rating" | "googlerating" | "totalscore" | "reviewscore" => Field::Rating,
         "reviews" | "reviewcount" | "reviewscount" | "numberofreviews" => Field::Reviews,
         "gbp" | "gbpclaimed" | "claimed" | "hasgbp" | "claimedprofile" => Field::Gbp,
@@ -152,7 +155,12 @@ impl<R: Read> Read for CrlfToLf<R> {
 }
 
 /// Parses a CSV of leads. Bad rows are reported and skipped; the rest import.
-pub fn parse_csv(tenant: &TenantId, input: impl Read, source: &str, now: DateTime<Utc>) -> Result<ParsedCsv, csv::Error> {
+pub fn parse_csv(
+    tenant: &TenantId,
+    input: impl Read,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<ParsedCsv, csv::Error> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -185,7 +193,11 @@ pub fn parse_csv(tenant: &TenantId, input: impl Read, source: &str, now: DateTim
         let line = record.position().map_or(0, |p| p.line());
         match lead_from_record(tenant, &mapping, &record, source, now) {
             Ok(lead) => out.leads.push((line, lead)),
-            Err((field, reason)) => out.errors.push(RowError { line, field, reason }),
+            Err((field, reason)) => out.errors.push(RowError {
+                line,
+                field,
+                reason,
+            }),
         }
     }
     Ok(out)
@@ -270,7 +282,10 @@ fn lead_from_record(
             .map(str::to_string);
     }
     let Some(key) = dedup_key(&lead) else {
-        return bad("email", "no email, and no website + phone to identify the lead".into());
+        return bad(
+            "email",
+            "no email, and no website + phone to identify the lead".into(),
+        );
     };
     lead.id = LeadId::from_dedup_key(tenant, &key).to_string();
     Ok(lead)
@@ -289,7 +304,28 @@ pub fn merge(existing: &mut Lead, incoming: &Lead) -> Vec<&'static str> {
             }
         )*};
     }
-    take!(email, first_name, last_name, title, company, website, company_domain, phone, linkedin_url, city, state, country, industry, employees, rating, reviews, has_gbp, review_response_rate, hq_timezone, notes);
+    take!(
+        email,
+        first_name,
+        last_name,
+        title,
+        company,
+        website,
+        company_domain,
+        phone,
+        linkedin_url,
+        city,
+        state,
+        country,
+        industry,
+        employees,
+        rating,
+        reviews,
+        has_gbp,
+        review_response_rate,
+        hq_timezone,
+        notes
+    );
     changed
 }
 
@@ -311,7 +347,11 @@ mod tests {
         assert_eq!(lead.email.as_deref(), Some("jo@dealer.example"));
         assert_eq!(lead.phone.as_deref(), Some("+16025550100"));
         assert_eq!(
-            parsed.errors.iter().map(|e| (e.line, e.field.as_str())).collect::<Vec<_>>(),
+            parsed
+                .errors
+                .iter()
+                .map(|e| (e.line, e.field.as_str()))
+                .collect::<Vec<_>>(),
             vec![(3, "email"), (4, "rating"), (5, "email")]
         );
     }
@@ -319,8 +359,20 @@ mod tests {
     #[test]
     fn same_person_gets_the_same_id_and_merge_keeps_non_empty_fields() {
         let t = TenantId::parse("acme").unwrap();
-        let a = parse_csv(&t, "email,title\njo@x.example,Owner\n".as_bytes(), "a", now()).unwrap();
-        let b = parse_csv(&t, "email,city\n Jo@X.example ,Mesa\n".as_bytes(), "b", now()).unwrap();
+        let a = parse_csv(
+            &t,
+            "email,title\njo@x.example,Owner\n".as_bytes(),
+            "a",
+            now(),
+        )
+        .unwrap();
+        let b = parse_csv(
+            &t,
+            "email,city\n Jo@X.example ,Mesa\n".as_bytes(),
+            "b",
+            now(),
+        )
+        .unwrap();
         let mut first = a.leads[0].1.clone();
         let second = &b.leads[0].1;
         assert_eq!(first.id, second.id);

@@ -128,10 +128,14 @@ pub fn score_lead(lead: &Lead, config: &TenantConfig, intent_points: u32) -> Sco
 
     if let Some(title) = lead.title.as_deref() {
         let t = title.to_lowercase();
-        let words = |ws: &[&str]| ws.iter().any(|w| t.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w));
+        let words = |ws: &[&str]| {
+            ws.iter()
+                .any(|w| t.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
+        };
         let (mult, label) = if words(&["owner", "ceo", "founder", "president", "principal"]) {
             (w.owner_multiplier, "owner/CEO")
-        } else if words(&["vp", "vice", "director", "head", "gm"]) || t.contains("general manager") {
+        } else if words(&["vp", "vice", "director", "head", "gm"]) || t.contains("general manager")
+        {
             (w.vp_multiplier, "VP/director")
         } else if contains_any(Some(title), &icp.titles).is_some() {
             (1.0, "target title")
@@ -144,7 +148,10 @@ pub fn score_lead(lead: &Lead, config: &TenantConfig, intent_points: u32) -> Sco
 
     if let Some(n) = lead.employees {
         if let Some(band) = icp.company_sizes.iter().find(|b| in_band(n, b)) {
-            add(w.company_size, format!("{n} employees is in target band {band}"));
+            add(
+                w.company_size,
+                format!("{n} employees is in target band {band}"),
+            );
         }
     }
 
@@ -154,22 +161,35 @@ pub fn score_lead(lead: &Lead, config: &TenantConfig, intent_points: u32) -> Sco
             .as_deref()
             .is_some_and(|c| icp.countries.iter().any(|x| x.eq_ignore_ascii_case(c)));
     let state_ok = icp.us_states.is_empty()
-        || lead
-            .state
-            .as_deref()
-            .is_some_and(|s| icp.us_states.iter().any(|x| x.eq_ignore_ascii_case(s.trim())));
+        || lead.state.as_deref().is_some_and(|s| {
+            icp.us_states
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(s.trim()))
+        });
     if country_ok && state_ok && (country.is_some() || lead.state.is_some()) {
         add(w.location, "location is in the target market".into());
     }
 
     if let Some(r) = lead.rating {
         if r >= w.rating_min && r <= w.rating_max {
-            add(w.rating_band, format!("Google rating {r:.1} is in the {:.1}-{:.1} trust-gap band", w.rating_min, w.rating_max));
+            add(
+                w.rating_band,
+                format!(
+                    "Google rating {r:.1} is in the {:.1}-{:.1} trust-gap band",
+                    w.rating_min, w.rating_max
+                ),
+            );
         }
     }
     if let Some(n) = lead.reviews {
         if n >= w.reviews_min && n <= w.reviews_max {
-            add(w.review_count_band, format!("{n} reviews is in the {}-{} band", w.reviews_min, w.reviews_max));
+            add(
+                w.review_count_band,
+                format!(
+                    "{n} reviews is in the {}-{} band",
+                    w.reviews_min, w.reviews_max
+                ),
+            );
         }
     }
     if lead.website.as_deref().is_some_and(|s| !s.is_empty()) {
@@ -180,7 +200,10 @@ pub fn score_lead(lead: &Lead, config: &TenantConfig, intent_points: u32) -> Sco
     }
     if let Some(rate) = lead.review_response_rate {
         if rate < w.response_gap_below {
-            add(w.review_response_gap, format!("answers only {:.0}% of reviews", rate * 100.0));
+            add(
+                w.review_response_gap,
+                format!("answers only {:.0}% of reviews", rate * 100.0),
+            );
         }
     }
     if lead.has_email() {
@@ -191,23 +214,27 @@ pub fn score_lead(lead: &Lead, config: &TenantConfig, intent_points: u32) -> Sco
     }
     if intent_points > 0 {
         let capped = intent_points.min(w.intent_cap);
-        add(capped, format!("intent/engagement signals (capped at {})", w.intent_cap));
+        add(
+            capped,
+            format!("intent/engagement signals (capped at {})", w.intent_cap),
+        );
     }
 
     let avoid = &icp.avoid;
-    let disqualified = if avoid.require_website && lead.website.as_deref().is_none_or(str::is_empty) {
-        Some("avoid: no website".to_string())
-    } else if avoid.require_gbp && lead.has_gbp == Some(false) {
-        Some("avoid: no claimed Google Business Profile".to_string())
-    } else if let (Some(min), Some(n)) = (avoid.min_reviews, lead.reviews) {
-        (n < min).then(|| format!("avoid: {n} reviews is below the sales floor ({min})"))
-    } else {
-        None
-    }
-    .or_else(|| {
-        contains_any(lead.notes.as_deref(), &avoid.competitor_tools)
-            .map(|tool| format!("avoid: already uses competing tool \"{tool}\""))
-    });
+    let disqualified =
+        if avoid.require_website && lead.website.as_deref().is_none_or(str::is_empty) {
+            Some("avoid: no website".to_string())
+        } else if avoid.require_gbp && lead.has_gbp == Some(false) {
+            Some("avoid: no claimed Google Business Profile".to_string())
+        } else if let (Some(min), Some(n)) = (avoid.min_reviews, lead.reviews) {
+            (n < min).then(|| format!("avoid: {n} reviews is below the sales floor ({min})"))
+        } else {
+            None
+        }
+        .or_else(|| {
+            contains_any(lead.notes.as_deref(), &avoid.competitor_tools)
+                .map(|tool| format!("avoid: already uses competing tool \"{tool}\""))
+        });
 
     let raw: i32 = reasons.iter().map(|r| r.points).sum();
     if let Some(why) = &disqualified {
@@ -254,7 +281,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn config() -> TenantConfig {
-        TenantConfig::default_for(TenantId::parse("acme").unwrap(), "Acme", "2026-11-02".parse().unwrap())
+        TenantConfig::default_for(
+            TenantId::parse("acme").unwrap(),
+            "Acme",
+            "2026-11-02".parse().unwrap(),
+        )
     }
 
     fn dream_lead() -> Lead {
@@ -281,7 +312,10 @@ mod tests {
     fn dream_dealer_is_tier_one_with_reasons_that_add_up() {
         let card = score_lead(&dream_lead(), &config(), 0);
         assert_eq!(card.tier, Tier::Tier1, "{card:?}");
-        assert_eq!(card.reasons.iter().map(|r| r.points).sum::<i32>(), i32::from(card.score));
+        assert_eq!(
+            card.reasons.iter().map(|r| r.points).sum::<i32>(),
+            i32::from(card.score)
+        );
         assert_eq!(card.offer, "reviews");
     }
 

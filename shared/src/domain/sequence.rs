@@ -48,8 +48,13 @@ pub fn default_sequence() -> Vec<SequenceStep> {
 /// What a step becomes for one lead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepPlan {
-    Send { channel: Channel, fallback_from: Option<Channel> },
-    Skip { reason: String },
+    Send {
+        channel: Channel,
+        fallback_from: Option<Channel>,
+    },
+    Skip {
+        reason: String,
+    },
 }
 
 fn lead_can_receive(lead: &Lead, channel: Channel) -> bool {
@@ -94,7 +99,10 @@ pub fn plan_step(step: &SequenceStep, lead: &Lead, config: &TenantConfig) -> Ste
         };
     }
     StepPlan::Skip {
-        reason: format!("no {} for this lead or tenant, and no email fallback", step.channel),
+        reason: format!(
+            "no {} for this lead or tenant, and no email fallback",
+            step.channel
+        ),
     }
 }
 
@@ -161,6 +169,9 @@ mod tests {
         let c = config();
         let mut l = lead(true, true, true);
         l.replies = 1;
-        assert!(matches!(plan_step(&c.sequence[3], &l, &c), StepPlan::Skip { .. }));
+        assert!(matches!(
+            plan_step(&c.sequence[3], &l, &c),
+            StepPlan::Skip { .. }
+        ));
     }
 }

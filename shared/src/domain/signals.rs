@@ -139,7 +139,10 @@ mod tests {
         assert_eq!(effect(SignalKind::Replied).cancel, Cancel::Everything);
         assert_eq!(effect(SignalKind::Bounced).cancel, Cancel::EmailSteps);
         assert!(effect(SignalKind::Bounced).suppress_email);
-        assert_eq!(effect(SignalKind::Unsubscribed).status, Some(LeadStatus::Unsubscribed));
+        assert_eq!(
+            effect(SignalKind::Unsubscribed).status,
+            Some(LeadStatus::Unsubscribed)
+        );
         assert_eq!(effect(SignalKind::Delivered).cancel, Cancel::Nothing);
     }
 }

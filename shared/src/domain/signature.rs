@@ -40,11 +40,13 @@ pub fn verify_mailgun(
         return Err(SignatureError::Missing("token"));
     }
     let expected = hex::decode(signature_hex).map_err(|_| SignatureError::Mismatch)?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key.as_bytes()).map_err(|_| SignatureError::NoKey)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key.as_bytes())
+        .map_err(|_| SignatureError::NoKey)?;
     mac.update(timestamp.as_bytes());
     mac.update(token.as_bytes());
     // verify_slice compares in constant time.
-    mac.verify_slice(&expected).map_err(|_| SignatureError::Mismatch)?;
+    mac.verify_slice(&expected)
+        .map_err(|_| SignatureError::Mismatch)?;
     let ts: i64 = timestamp
         .parse()
         .map_err(|_| SignatureError::BadTimestamp(timestamp.to_string()))?;
@@ -59,7 +61,8 @@ pub fn verify_mailgun(
 
 /// Signs like Mailgun does: for tests, the demo and local tooling.
 pub fn sign_mailgun(signing_key: &str, timestamp: &str, token: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key.as_bytes()).expect("hmac accepts any key");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(signing_key.as_bytes()).expect("hmac accepts any key");
     mac.update(timestamp.as_bytes());
     mac.update(token.as_bytes());
     hex::encode(mac.finalize().into_bytes())
@@ -92,24 +95,42 @@ mod tests {
     #[test]
     fn accepts_a_fresh_valid_signature() {
         let sig = sign_mailgun("key-1", "1700000000", "tok");
-        assert_eq!(verify_mailgun("key-1", "1700000000", "tok", &sig, now(), 300), Ok(()));
+        assert_eq!(
+            verify_mailgun("key-1", "1700000000", "tok", &sig, now(), 300),
+            Ok(())
+        );
     }
 
     #[test]
     fn known_vector() {
         // HMAC-SHA256(key="key", msg="The quick brown fox jumps over the lazy dog")
         let sig = sign_mailgun("key", "The quick brown fox ", "jumps over the lazy dog");
-        assert_eq!(sig, "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+        assert_eq!(
+            sig,
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+        );
     }
 
     #[test]
     fn rejects_forged_tampered_and_stale() {
         let sig = sign_mailgun("key-1", "1700000000", "tok");
-        assert_eq!(verify_mailgun("other", "1700000000", "tok", &sig, now(), 300), Err(SignatureError::Mismatch));
-        assert_eq!(verify_mailgun("key-1", "1700000000", "tok2", &sig, now(), 300), Err(SignatureError::Mismatch));
-        assert_eq!(verify_mailgun("key-1", "1700000000", "tok", "zz", now(), 300), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify_mailgun("other", "1700000000", "tok", &sig, now(), 300),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_mailgun("key-1", "1700000000", "tok2", &sig, now(), 300),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_mailgun("key-1", "1700000000", "tok", "zz", now(), 300),
+            Err(SignatureError::Mismatch)
+        );
         let old = sign_mailgun("key-1", "1699990000", "tok");
-        assert!(matches!(verify_mailgun("key-1", "1699990000", "tok", &old, now(), 300), Err(SignatureError::Stale { .. })));
+        assert!(matches!(
+            verify_mailgun("key-1", "1699990000", "tok", &old, now(), 300),
+            Err(SignatureError::Stale { .. })
+        ));
     }
 
     #[test]

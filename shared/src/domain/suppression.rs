@@ -9,7 +9,13 @@ use serde::{Deserialize, Serialize};
 pub fn canonical_email(raw: &str) -> Option<String> {
     let e = raw.trim().to_lowercase();
     let (local, domain) = e.split_once('@')?;
-    if local.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || e.contains(char::is_whitespace) || domain.contains('@') {
+    if local.is_empty()
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || e.contains(char::is_whitespace)
+        || domain.contains('@')
+    {
         return None;
     }
     Some(e)
@@ -27,7 +33,11 @@ pub fn canonical_domain(raw: &str) -> Option<String> {
             d = rest.to_string();
         }
     }
-    let d = d.split(['/', '?', '#', ':']).next().unwrap_or("").trim_end_matches('.');
+    let d = d
+        .split(['/', '?', '#', ':'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('.');
     let d = d.strip_prefix("www.").unwrap_or(d);
     (d.contains('.') && !d.contains(char::is_whitespace)).then(|| d.to_string())
 }
@@ -79,7 +89,11 @@ impl SuppressionKind {
 
 /// The suppression entries that would block a lead: its email, every suffix
 /// of its email domain and company domain, and its phone.
-pub fn suppression_keys(email: Option<&str>, company_domain: Option<&str>, phone: Option<&str>) -> Vec<(SuppressionKind, String)> {
+pub fn suppression_keys(
+    email: Option<&str>,
+    company_domain: Option<&str>,
+    phone: Option<&str>,
+) -> Vec<(SuppressionKind, String)> {
     let mut keys = Vec::new();
     if let Some(e) = email.and_then(canonical_email) {
         if let Some(d) = email_domain(&e) {
@@ -118,11 +132,23 @@ mod tests {
 
     #[test]
     fn canonical_forms() {
-        assert_eq!(canonical_email("  Jo.Doe+x@Example.COM "), Some("jo.doe+x@example.com".into()));
+        assert_eq!(
+            canonical_email("  Jo.Doe+x@Example.COM "),
+            Some("jo.doe+x@example.com".into())
+        );
         assert_eq!(canonical_email("not-an-email"), None);
-        assert_eq!(canonical_domain("https://www.Dealer.com/inventory"), Some("dealer.com".into()));
-        assert_eq!(canonical_phone("(602) 555-0100"), Some("+16025550100".into()));
-        assert_eq!(canonical_phone("+44 20 7946 0958"), Some("+442079460958".into()));
+        assert_eq!(
+            canonical_domain("https://www.Dealer.com/inventory"),
+            Some("dealer.com".into())
+        );
+        assert_eq!(
+            canonical_phone("(602) 555-0100"),
+            Some("+16025550100".into())
+        );
+        assert_eq!(
+            canonical_phone("+44 20 7946 0958"),
+            Some("+442079460958".into())
+        );
         assert_eq!(canonical_phone("555"), None);
     }
 

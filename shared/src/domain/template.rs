@@ -165,7 +165,10 @@ pub fn render(
         ));
         headers.insert(
             "List-Unsubscribe".to_string(),
-            format!("<{}>, <{}>", compliance.unsubscribe_url, compliance.unsubscribe_mailto),
+            format!(
+                "<{}>, <{}>",
+                compliance.unsubscribe_url, compliance.unsubscribe_mailto
+            ),
         );
         headers.insert(
             "List-Unsubscribe-Post".to_string(),
@@ -182,7 +185,11 @@ pub fn render(
 
 /// Is a rendered email legal to send: footer address, unsubscribe link and
 /// both RFC 8058 headers present?
-pub fn compliance_problem(message: &Message, channel: Channel, compliance: &Compliance) -> Option<String> {
+pub fn compliance_problem(
+    message: &Message,
+    channel: Channel,
+    compliance: &Compliance,
+) -> Option<String> {
     if channel != Channel::Email {
         return None;
     }
@@ -195,7 +202,12 @@ pub fn compliance_problem(message: &Message, channel: Channel, compliance: &Comp
     if !message.headers.contains_key("List-Unsubscribe") {
         return Some("missing List-Unsubscribe header".into());
     }
-    if message.headers.get("List-Unsubscribe-Post").map(String::as_str) != Some("List-Unsubscribe=One-Click") {
+    if message
+        .headers
+        .get("List-Unsubscribe-Post")
+        .map(String::as_str)
+        != Some("List-Unsubscribe=One-Click")
+    {
         return Some("missing List-Unsubscribe-Post: List-Unsubscribe=One-Click".into());
     }
     None
@@ -239,7 +251,10 @@ mod tests {
         let m = render(set.find(1, Channel::Email).unwrap(), &vars(), &compliance()).unwrap();
         assert!(m.body.starts_with("Hi Jo,"));
         assert_eq!(compliance_problem(&m, Channel::Email, &compliance()), None);
-        assert_eq!(m.subject.as_deref(), Some("Desert Motors's 48 Google reviews"));
+        assert_eq!(
+            m.subject.as_deref(),
+            Some("Desert Motors's 48 Google reviews")
+        );
     }
 
     #[test]

@@ -201,9 +201,17 @@ impl TenantConfig {
             icp: Icp {
                 name: "US independent used-car dealers".into(),
                 primary: true,
-                industries: vec!["used car dealer".into(), "car dealer".into(), "auto dealer".into()],
+                industries: vec![
+                    "used car dealer".into(),
+                    "car dealer".into(),
+                    "auto dealer".into(),
+                ],
                 sub_industries: vec!["independent".into(), "pre-owned".into()],
-                titles: vec!["owner".into(), "general manager".into(), "dealer principal".into()],
+                titles: vec![
+                    "owner".into(),
+                    "general manager".into(),
+                    "dealer principal".into(),
+                ],
                 company_sizes: vec!["1-10".into(), "11-50".into()],
                 countries: vec!["US".into()],
                 us_states: vec![],
@@ -320,7 +328,9 @@ impl TenantConfig {
     }
 
     pub fn tz(&self) -> chrono_tz::Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::America::New_York)
+        self.timezone
+            .parse()
+            .unwrap_or(chrono_tz::America::New_York)
     }
 
     /// Is `channel` usable for automatic sends (configured, with an identity)?
@@ -366,7 +376,10 @@ impl TenantConfig {
         }
         for (i, w) in self.sequence.windows(2).enumerate() {
             if w[1].day < w[0].day {
-                return bad(&format!("sequence[{}].day", i + 1), "days must not decrease");
+                return bad(
+                    &format!("sequence[{}].day", i + 1),
+                    "days must not decrease",
+                );
             }
         }
         for (i, m) in self.mailboxes.iter().enumerate() {

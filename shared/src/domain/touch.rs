@@ -16,7 +16,12 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [Channel::Email, Channel::Voice, Channel::Linkedin, Channel::Sms];
+    pub const ALL: [Channel; 4] = [
+        Channel::Email,
+        Channel::Voice,
+        Channel::Linkedin,
+        Channel::Sms,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Email => "email",
@@ -67,7 +72,10 @@ impl TouchState {
     }
     /// States from which a stop (reply, unsubscribe, bounce) cancels the touch.
     pub fn is_pending(self) -> bool {
-        matches!(self, TouchState::Draft | TouchState::Planned | TouchState::Due)
+        matches!(
+            self,
+            TouchState::Draft | TouchState::Planned | TouchState::Due
+        )
     }
 }
 

@@ -100,7 +100,13 @@ mod tests {
         let phases: Vec<_> = rows.iter().map(|r| phase(&rows, r, today)).collect();
         assert_eq!(
             phases,
-            vec![RowPhase::Past, RowPhase::Active, RowPhase::Upcoming, RowPhase::Upcoming, RowPhase::Upcoming]
+            vec![
+                RowPhase::Past,
+                RowPhase::Active,
+                RowPhase::Upcoming,
+                RowPhase::Upcoming,
+                RowPhase::Upcoming
+            ]
         );
     }
 

@@ -1,7 +1,9 @@
 //! Recipient-local send windows: when a touch may go out, and when the next
 //! opening is, across DST changes and zones without DST.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +20,13 @@ impl SendWindow {
         Self {
             start: NaiveTime::from_hms_opt(sh, sm, 0).expect("valid start"),
             end: NaiveTime::from_hms_opt(eh, em, 0).expect("valid end"),
-            days: vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
+            days: vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
         }
     }
 
@@ -85,13 +93,22 @@ impl SendWindow {
             }
         }
         // Unreachable for a validated window (some weekday matches within a week).
-        (now + Duration::days(7), now + Duration::days(7) + Duration::hours(1))
+        (
+            now + Duration::days(7),
+            now + Duration::days(7) + Duration::hours(1),
+        )
     }
 
     /// When a touch due at `due` may go out: `due` itself if the window is
     /// open, else the next opening, plus a humanising delay (deterministic per
     /// `seed`) that never leaves the window.
-    pub fn schedule(&self, due: DateTime<Utc>, tz: Tz, seed: u64, jitter_max_secs: u32) -> DateTime<Utc> {
+    pub fn schedule(
+        &self,
+        due: DateTime<Utc>,
+        tz: Tz,
+        seed: u64,
+        jitter_max_secs: u32,
+    ) -> DateTime<Utc> {
         let (start, end) = self.current_or_next(due, tz);
         if start == due {
             return due;
@@ -115,10 +132,14 @@ fn resolve_local(tz: Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Ut
         LocalResult::Ambiguous(a, _) => Some(a.with_timezone(&Utc)),
         LocalResult::None => {
             // In a spring-forward gap: walk forward minute by minute.
-            (1..=180).find_map(|m| match tz.from_local_datetime(&(naive + Duration::minutes(m))) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
-                LocalResult::None => None,
-            })
+            (1..=180).find_map(
+                |m| match tz.from_local_datetime(&(naive + Duration::minutes(m))) {
+                    LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                        Some(t.with_timezone(&Utc))
+                    }
+                    LocalResult::None => None,
+                },
+            )
         }
     }
 }

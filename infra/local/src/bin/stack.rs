@@ -14,7 +14,9 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let ls = match LocalStack::start(&stack.endpoints, "outbound-local", chrono::Utc::now(), None).await {
+    let ls = match LocalStack::start(&stack.endpoints, "outbound-local", chrono::Utc::now(), None)
+        .await
+    {
         Ok(ls) => ls,
         Err(e) => {
             eprintln!("provisioning failed: {e}");
@@ -22,11 +24,23 @@ async fn main() {
         }
     };
     println!("# local stack is up; in another shell:");
-    println!("export AWS_ENDPOINT_URL_DYNAMODB={}", stack.endpoints.dynamodb);
+    println!(
+        "export AWS_ENDPOINT_URL_DYNAMODB={}",
+        stack.endpoints.dynamodb
+    );
     println!("export AWS_ENDPOINT_URL_SQS={}", stack.endpoints.sqs_events);
-    println!("export AWS_ENDPOINT_URL_EVENTBRIDGE={}", stack.endpoints.sqs_events);
+    println!(
+        "export AWS_ENDPOINT_URL_EVENTBRIDGE={}",
+        stack.endpoints.sqs_events
+    );
     println!("export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1");
-    let mut env: Vec<_> = ls.provisioned.function("admin").env.iter().chain(ls.provisioned.function("webhook-ingest").env.iter()).collect();
+    let mut env: Vec<_> = ls
+        .provisioned
+        .function("admin")
+        .env
+        .iter()
+        .chain(ls.provisioned.function("webhook-ingest").env.iter())
+        .collect();
     env.sort();
     env.dedup();
     for (k, v) in env {
