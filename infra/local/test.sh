@@ -12,4 +12,4 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 echo "== cargo test (unit, property, integration, events, template lint)"
-cargo test --workspace
+cargo test --workspace -- --show-output

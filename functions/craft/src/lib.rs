@@ -3,8 +3,8 @@
 //! and writes them as drafts waiting for an operator's approval.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use serde::{Deserialize, Serialize};
 use shared::adapters::dynamo::Store;
+pub use shared::domain::lead::LeadRef;
 use shared::domain::lead::{Lead, LeadStatus};
 use shared::domain::sequence::{plan_step, StepPlan};
 use shared::domain::signature::sign_link;
@@ -16,12 +16,6 @@ use shared::error::{Error, Result};
 use shared::ports::Clock;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LeadRef {
-    pub tenant: String,
-    pub lead_id: String,
-}
 
 /// Where unsubscribe links point and the key that signs them.
 #[derive(Clone)]

@@ -3,21 +3,14 @@
 //! not do, and hands the lead to scoring. Idempotent per lead.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use serde::{Deserialize, Serialize};
 use shared::adapters::dynamo::Store;
+pub use shared::domain::lead::LeadRef;
 use shared::domain::lead::LeadStatus;
 use shared::domain::timezone::{resolve_timezone, LocationHints};
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, WorkQueue};
 use std::sync::Arc;
-
-/// The message on the enrich, score and craft queues.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LeadRef {
-    pub tenant: String,
-    pub lead_id: String,
-}
 
 pub struct App {
     pub store: Store,

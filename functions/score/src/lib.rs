@@ -2,20 +2,14 @@
 //! channels. Tier 1 and 2 go on to crafting; tier 3 is held, not contacted.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use serde::{Deserialize, Serialize};
 use shared::adapters::dynamo::Store;
+pub use shared::domain::lead::LeadRef;
 use shared::domain::lead::{LeadStatus, Tier};
 use shared::domain::scoring::score_lead;
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, WorkQueue};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LeadRef {
-    pub tenant: String,
-    pub lead_id: String,
-}
 
 pub struct App {
     pub store: Store,

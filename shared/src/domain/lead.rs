@@ -178,6 +178,13 @@ impl Tier {
     }
 }
 
+/// The message on the enrich, score and craft queues: which lead to work on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadRef {
+    pub tenant: String,
+    pub lead_id: String,
+}
+
 /// A lead as stored. Contact fields are optional: imports are messy.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Lead {
