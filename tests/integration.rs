@@ -202,6 +202,7 @@ async fn concurrent_ticks_never_send_twice_nor_pass_a_cap() {
                     clock.clone(),
                 )),
                 clock: clock.clone(),
+                live: None,
                 lease: Duration::minutes(5),
                 per_shard_limit: 200,
             });

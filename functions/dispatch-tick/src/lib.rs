@@ -19,7 +19,11 @@ use std::sync::Arc;
 
 pub struct App {
     pub store: Store,
+    /// The shadow outbox: where every send of a tenant in shadow mode goes.
     pub sender: Arc<dyn ChannelSender>,
+    /// Real provider senders; none yet. A tenant out of shadow mode without
+    /// one is not sent to (and not silently shadowed either).
+    pub live: Option<Arc<dyn ChannelSender>>,
     pub clock: Arc<dyn Clock>,
     /// How long a reservation may stay unconfirmed before it is in doubt.
     pub lease: Duration,
@@ -264,6 +268,16 @@ impl App {
             .await;
         }
 
+        let sender = match (&config.shadow_mode, &self.live) {
+            (true, _) => self.sender.clone(),
+            (false, Some(live)) => live.clone(),
+            (false, None) => {
+                return Err(Error::Config(format!(
+                    "tenant {} is out of shadow mode but no live {} provider is configured",
+                    touch.tenant, touch.channel
+                )))
+            }
+        };
         let tenant_tz = config.tz();
         let day = now.with_timezone(&tenant_tz).date_naive();
         let rotation = seed.wrapping_add(u64::from(day.num_days_from_ce() as u32));
@@ -327,8 +341,7 @@ impl App {
 
         let mut sending = touch.clone();
         sending.sender_domain = candidate.domain.clone();
-        match self
-            .sender
+        match sender
             .send(&sending, &lead, &candidate.identity, &attempt)
             .await
         {

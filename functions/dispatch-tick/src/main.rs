@@ -21,6 +21,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         // Real provider adapters plug in here; until a tenant leaves shadow
         // mode with one configured, every send goes to the outbox.
         sender: Arc::new(ShadowOutbox::new(store.clone(), clock.clone())),
+        live: None,
         store,
         clock,
         lease: chrono::Duration::seconds(env.parse_or("SEND_LEASE_SECS", 300i64)?),

@@ -270,6 +270,7 @@ impl LocalStack {
             dispatch: dispatch_tick::App {
                 store: store.clone(),
                 sender: Arc::new(ShadowOutbox::new(store.clone(), clock_dyn.clone())),
+                live: None,
                 clock: clock_dyn.clone(),
                 lease: Duration::minutes(5),
                 per_shard_limit: 200,
