@@ -331,6 +331,34 @@ mod tests {
 
     proptest! {
         #[test]
+        fn a_better_positive_signal_never_lowers_the_score(
+            rating in proptest::option::of(0.0f64..5.0), reviews in proptest::option::of(0u32..1000),
+            employees in proptest::option::of(0u32..5000), intent in 0u32..100, extra in 1u32..50,
+            has_site in any::<bool>(), gbp in proptest::option::of(any::<bool>()),
+            has_phone in any::<bool>(), has_email in any::<bool>(), signal in 0usize..6,
+        ) {
+            let mut lead = dream_lead();
+            lead.rating = rating; lead.reviews = reviews; lead.employees = employees;
+            lead.website = has_site.then(|| "https://x.example".to_string()); lead.has_gbp = gbp;
+            lead.phone = has_phone.then(|| "+16025550100".to_string());
+            lead.email = has_email.then(|| "o@x.example".to_string());
+            let c = config();
+            let before = score_lead(&lead, &c, intent).score;
+            let mut better = lead.clone();
+            let mut intent_after = intent;
+            match signal {
+                0 => better.website = Some("https://x.example".into()),
+                1 => better.has_gbp = Some(true),
+                2 => better.phone = Some("+16025550100".into()),
+                3 => better.email = Some("o@x.example".into()),
+                4 => intent_after = intent + extra,
+                _ => better.review_response_rate = Some(0.0),
+            }
+            let after = score_lead(&better, &c, intent_after).score;
+            prop_assert!(after >= before, "signal {signal}: {before} -> {after}");
+        }
+
+        #[test]
         fn score_is_deterministic_bounded_and_explained(
             rating in proptest::option::of(0.0f64..5.0), reviews in proptest::option::of(0u32..1000),
             employees in proptest::option::of(0u32..5000), intent in 0u32..100,
