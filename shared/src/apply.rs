@@ -91,10 +91,7 @@ pub async fn apply_signal(
                     l.status = to;
                 }
             }
-            if eff.cancel != Cancel::Nothing
-                && l.stop_reason.is_none()
-                && eff.cancel == Cancel::Everything
-            {
+            if eff.cancel == Cancel::Everything && l.stop_reason.is_none() {
                 l.stop_reason = Some(format!("{} via {}", signal.kind.as_str(), signal.provider));
             }
             l

@@ -292,11 +292,7 @@ impl App {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<(u16, Value)> {
-        let config = self
-            .store
-            .config(tenant)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("tenant {tenant}")))?;
+        let config = self.store.require_config(tenant).await?;
         let tid = TenantId::parse(tenant)?;
         let parsed = parse_csv(&tid, body.as_bytes(), source, now)
             .map_err(|e| Error::invalid("csv", e.to_string()))?;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use shared::adapters::dynamo::Store;
 use shared::domain::breaker::{evaluate, window_buckets, BreakerDecision};
-use shared::error::{Error, Result};
+use shared::error::Result;
 use shared::ports::{Alerter, Clock};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -88,11 +88,7 @@ impl App {
     }
 
     pub async fn evaluate(&self, tenant: &str) -> Result<Evaluation> {
-        let config = self
-            .store
-            .config(tenant)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("tenant {tenant}")))?;
+        let config = self.store.require_config(tenant).await?;
         let now = self.clock.now();
         let control = self.store.control(tenant).await?;
         // Hours an operator already reviewed (at a manual resume) don't count.

@@ -1,8 +1,8 @@
 #![recursion_limit = "256"]
 use lambda_runtime::{service_fn, LambdaEvent};
+use shared::adapters::aws;
 use shared::adapters::slack::{LogAlerter, SlackWebhook};
-use shared::adapters::{aws, dynamo::Store};
-use shared::config::{Env, StoreSettings};
+use shared::config::Env;
 use shared::ports::Alerter;
 use std::sync::Arc;
 
@@ -11,17 +11,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::edge::init_tracing();
     let env = Env::from_process();
     let sdk = aws::sdk_config().await;
-    let settings = StoreSettings::from_env(&env)?;
     let alerter: Arc<dyn Alerter> = match env.get("SLACK_WEBHOOK_URL") {
         Some(url) => Arc::new(SlackWebhook::new(url)?),
         None => Arc::new(LogAlerter),
     };
     let app = breaker_evaluator::App {
-        store: Store::new(
-            aws::dynamodb(&sdk),
-            settings.table_name,
-            settings.due_shards,
-        ),
+        store: aws::store_from_env(&env, &sdk)?,
         alerter,
         clock: Arc::new(shared::ports::SystemClock),
     };

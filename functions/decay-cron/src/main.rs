@@ -1,7 +1,7 @@
 #![recursion_limit = "256"]
 use lambda_runtime::{service_fn, LambdaEvent};
-use shared::adapters::{aws, dynamo::Store};
-use shared::config::{Env, StoreSettings};
+use shared::adapters::aws;
+use shared::config::Env;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -9,13 +9,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::edge::init_tracing();
     let env = Env::from_process();
     let sdk = aws::sdk_config().await;
-    let settings = StoreSettings::from_env(&env)?;
     let app = decay_cron::App {
-        store: Store::new(
-            aws::dynamodb(&sdk),
-            settings.table_name,
-            settings.due_shards,
-        ),
+        store: aws::store_from_env(&env, &sdk)?,
         clock: Arc::new(shared::ports::SystemClock),
     };
     let app = &app;

@@ -1,7 +1,7 @@
 #![recursion_limit = "256"]
 use lambda_runtime::{service_fn, LambdaEvent};
-use shared::adapters::{aws, dynamo::Store, outbox::ShadowOutbox};
-use shared::config::{Env, StoreSettings};
+use shared::adapters::{aws, outbox::ShadowOutbox};
+use shared::config::Env;
 use shared::ports::{Clock, SystemClock};
 use std::sync::Arc;
 
@@ -10,12 +10,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::edge::init_tracing();
     let env = Env::from_process();
     let sdk = aws::sdk_config().await;
-    let settings = StoreSettings::from_env(&env)?;
-    let store = Store::new(
-        aws::dynamodb(&sdk),
-        settings.table_name,
-        settings.due_shards,
-    );
+    let store = aws::store_from_env(&env, &sdk)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = dispatch_tick::App {
         // Real provider adapters plug in here; until a tenant leaves shadow

@@ -1,8 +1,8 @@
 #![recursion_limit = "256"]
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{service_fn, LambdaEvent};
-use shared::adapters::{aws, dynamo::Store, queue::SqsQueue};
-use shared::config::{Env, StoreSettings};
+use shared::adapters::{aws, queue::SqsQueue};
+use shared::config::Env;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -10,13 +10,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::edge::init_tracing();
     let env = Env::from_process();
     let sdk = aws::sdk_config().await;
-    let settings = StoreSettings::from_env(&env)?;
     let app = enrich::App {
-        store: Store::new(
-            aws::dynamodb(&sdk),
-            settings.table_name,
-            settings.due_shards,
-        ),
+        store: aws::store_from_env(&env, &sdk)?,
         next: Arc::new(SqsQueue::new(
             aws::sqs(&sdk),
             env.require("SCORE_QUEUE_URL")?,

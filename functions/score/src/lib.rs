@@ -26,11 +26,7 @@ impl App {
     }
 
     pub async fn score(&self, msg: &LeadRef) -> Result<()> {
-        let config = self
-            .store
-            .config(&msg.tenant)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("tenant {}", msg.tenant)))?;
+        let config = self.store.require_config(&msg.tenant).await?;
         for _ in 0..5 {
             let Some(mut lead) = self.store.lead(&msg.tenant, &msg.lead_id).await? else {
                 return Err(Error::NotFound(format!("lead {}", msg.lead_id)));

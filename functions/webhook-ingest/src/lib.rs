@@ -232,22 +232,16 @@ pub fn parse_mailgun(
         });
     }
     let fields = if ct.starts_with("multipart/form-data") {
-        let boundary = ct
-            .split(';')
-            .find_map(|p| p.trim().strip_prefix("boundary="))
-            .map(|b| b.trim_matches('"').to_string())
-            .ok_or_else(|| Error::invalid("content-type", "multipart without boundary"))?;
-        // The boundary's case matters: take it from the original header.
-        let original = content_type
+        // The parameter name is case-insensitive; the boundary itself is not.
+        let boundary = content_type
             .split(';')
             .find_map(|p| {
-                p.trim()
-                    .strip_prefix("boundary=")
-                    .or_else(|| p.trim().strip_prefix("BOUNDARY="))
+                let (name, value) = p.trim().split_once('=')?;
+                name.eq_ignore_ascii_case("boundary")
+                    .then(|| value.trim_matches('"').to_string())
             })
-            .map(|b| b.trim_matches('"').to_string())
-            .unwrap_or(boundary);
-        parse_multipart(body, &original)
+            .ok_or_else(|| Error::invalid("content-type", "multipart without boundary"))?;
+        parse_multipart(body, &boundary)
     } else if ct.starts_with("application/x-www-form-urlencoded") {
         form_urlencoded::parse(body.as_bytes())
             .into_owned()

@@ -8,6 +8,19 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
+/// The store every function uses, from `TABLE_NAME` and `DUE_SHARDS`.
+pub fn store_from_env(
+    env: &crate::config::Env,
+    config: &aws_config::SdkConfig,
+) -> Result<super::dynamo::Store, crate::error::Error> {
+    let settings = crate::config::StoreSettings::from_env(env)?;
+    Ok(super::dynamo::Store::new(
+        dynamodb(config),
+        settings.table_name,
+        settings.due_shards,
+    ))
+}
+
 pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
 }

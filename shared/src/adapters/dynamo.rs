@@ -517,10 +517,6 @@ impl Store {
         Ok(i)
     }
 
-    pub async fn put_config(&self, config: &TenantConfig, now: DateTime<Utc>) -> Result<()> {
-        self.put(self.config_item(config, now)?).await
-    }
-
     pub async fn config(&self, tenant: &str) -> Result<Option<TenantConfig>> {
         let Some(item) = self.get(keys::tenant(tenant), "CONFIG").await? else {
             return Ok(None);
@@ -532,6 +528,13 @@ impl Store {
         serde_json::from_str(json)
             .map(Some)
             .map_err(|e| Error::store("config", format!("stored config does not parse: {e}")))
+    }
+
+    /// The tenant config, or NotFound naming the tenant.
+    pub async fn require_config(&self, tenant: &str) -> Result<TenantConfig> {
+        self.config(tenant)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("tenant {tenant}")))
     }
 
     /// The tenant config with the warmup rows read from their own items.
@@ -1736,19 +1739,6 @@ impl Store {
         )?;
         self.transact("mark_published", vec![tx]).await?;
         Ok(())
-    }
-
-    /// Was this token already seen with another event (a replay)?
-    pub async fn token_event(
-        &self,
-        tenant: &str,
-        provider: &str,
-        token: &str,
-    ) -> Result<Option<String>> {
-        Ok(self
-            .get(keys::webhook_token(tenant, provider, token), "TOKEN")
-            .await?
-            .and_then(|i| i.get("event_id").and_then(|v| v.as_s().ok()).cloned()))
     }
 
     // ----------------------------------------------------- rates and counters
