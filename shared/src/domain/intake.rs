@@ -16,6 +16,8 @@ enum Field {
     LastName,
     FullName,
     Title,
+    Seniority,
+    EmailStatus,
     Company,
     Website,
     Phone,
@@ -47,6 +49,8 @@ fn field_for(header: &str) -> Option<Field> {
         "lastname" | "last" | "surname" | "familyname" => Field::LastName,
         "name" | "fullname" | "contactname" => Field::FullName,
         "title" | "jobtitle" | "position" | "role" => Field::Title,
+        "seniority" | "level" => Field::Seniority,
+        "emailstatus" | "emailverification" | "emailverified" => Field::EmailStatus,
         "company" | "companyname" | "organization" | "organisation" | "account" | "business"
         | "businessname" => Field::Company,
         "website" | "url" | "domain" | "companywebsite" | "companydomain" => Field::Website,
@@ -235,6 +239,8 @@ fn lead_from_record(
                 lead.last_name = lead.last_name.take().or(parts.next().map(str::to_string));
             }
             Field::Title => lead.title = Some(v),
+            Field::Seniority => lead.seniority = Some(v.to_lowercase()),
+            Field::EmailStatus => lead.email_status = Some(v.to_lowercase()),
             Field::Company => lead.company = Some(v),
             Field::Website => {
                 lead.company_domain = canonical_domain(&v);
@@ -309,6 +315,8 @@ pub fn merge(existing: &mut Lead, incoming: &Lead) -> Vec<&'static str> {
         first_name,
         last_name,
         title,
+        seniority,
+        email_status,
         company,
         website,
         company_domain,

@@ -198,6 +198,12 @@ pub struct Lead {
     pub last_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Seniority as a people-search API reports it (`owner`, `c_suite`, `vp`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seniority: Option<String>,
+    /// What the source says of the email: `verified`, `guessed`, `unavailable`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
