@@ -94,13 +94,19 @@ fn non_empty(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-/// The dedup key: canonical email, else company domain + phone.
+/// The dedup key: canonical email, else company domain + phone, else (for
+/// a Google Places record) its place id.
 pub fn dedup_key(lead: &Lead) -> Option<String> {
     if let Some(e) = lead.email.as_deref() {
         return Some(format!("email:{e}"));
     }
-    match (lead.company_domain.as_deref(), lead.phone.as_deref()) {
-        (Some(d), Some(p)) => Some(format!("domain-phone:{d}|{p}")),
+    match (
+        lead.company_domain.as_deref(),
+        lead.phone.as_deref(),
+        lead.place_id.as_deref(),
+    ) {
+        (Some(d), Some(p), _) => Some(format!("domain-phone:{d}|{p}")),
+        (_, _, Some(place)) => Some(format!("place:{place}")),
         _ => None,
     }
 }
@@ -332,7 +338,8 @@ pub fn merge(existing: &mut Lead, incoming: &Lead) -> Vec<&'static str> {
         has_gbp,
         review_response_rate,
         hq_timezone,
-        notes
+        notes,
+        place_id
     );
     changed
 }

@@ -237,6 +237,10 @@ pub struct Lead {
     pub hq_timezone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The place id of a Google Places record: identifies a business that
+    /// has neither an email nor a website + phone pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place_id: Option<String>,
 
     pub status: LeadStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
