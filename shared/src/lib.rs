@@ -8,4 +8,5 @@ pub mod config;
 pub mod domain;
 pub mod edge;
 pub mod error;
+pub mod import;
 pub mod ports;

@@ -8,15 +8,16 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use shared::adapters::dynamo::{short_id, Batch, ImportOutcome, Store};
+use shared::adapters::dynamo::{short_id, Batch, Store};
 use shared::apply::apply_signal;
 use shared::domain::ids::TenantId;
-use shared::domain::intake::parse_csv;
+use shared::domain::intake::CsvLeads;
+use shared::import::import_rows;
 use shared::domain::lead::LeadStatus;
 use shared::domain::signals::{Signal, SignalKind};
 use shared::domain::signature::verify_link;
 use shared::domain::suppression::{
-    canonical_domain, canonical_email, canonical_phone, domain_matches, suppression_keys,
+    canonical_domain, canonical_email, canonical_phone,
     SuppressionKind,
 };
 use shared::domain::tenant::TenantConfig;
@@ -292,83 +293,37 @@ impl App {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<(u16, Value)> {
-        let config = self.store.require_config(tenant).await?;
-        let tid = TenantId::parse(tenant)?;
-        let parsed = parse_csv(&tid, body.as_bytes(), source, now)
-            .map_err(|e| Error::invalid("csv", e.to_string()))?;
-        let suppressed: HashSet<String> = self
-            .store
-            .suppressions(tenant)
-            .await?
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
-        let (mut created, mut merged, mut unchanged, mut held) = (0u32, 0u32, 0u32, 0u32);
-        let mut duplicates_in_file = 0u32;
-        let mut to_enrich = Vec::new();
-        let mut seen = HashSet::new();
-        for (_line, mut lead) in parsed.leads {
-            if !seen.insert(lead.id.clone()) {
-                duplicates_in_file += 1;
-            }
-            let keys = suppression_keys(
-                lead.email.as_deref(),
-                lead.company_domain.as_deref(),
-                lead.phone.as_deref(),
-            );
-            let hit = keys.iter().find_map(|(k, v)| {
-                let key = format!("{}#{v}", k.as_str());
-                if suppressed.contains(&key) {
-                    return Some(format!("suppression list: {key}"));
-                }
-                (*k == SuppressionKind::Domain)
-                    .then(|| {
-                        config
-                            .excluded_domains
-                            .iter()
-                            .find(|ex| domain_matches(ex, v))
-                    })
-                    .flatten()
-                    .map(|ex| format!("excluded customer domain {ex}"))
-            });
-            if let Some(why) = &hit {
-                lead.suppressed = Some(why.clone());
-            }
-            match self.store.import_lead(&lead, now).await? {
-                ImportOutcome::Created => {
-                    created += 1;
-                    if hit.is_some() {
-                        held += 1;
-                    } else {
-                        to_enrich.push(json!({"tenant": tenant, "lead_id": lead.id}));
-                    }
-                }
-                ImportOutcome::Merged(_) => merged += 1,
-                ImportOutcome::Unchanged => unchanged += 1,
-            }
+        if body.trim().is_empty() {
+            return Err(Error::invalid("body", "empty: send the CSV as the body"));
         }
-        self.enrich.send_all(&to_enrich).await?;
-        self.store
-            .audit(
-                tenant,
-                "operator",
-                "import",
-                &format!(
-                    "{source}: {created} created, {merged} merged, {} errors",
-                    parsed.errors.len()
+        let tid = TenantId::parse(tenant)?;
+        let rows = CsvLeads::new(&tid, body.as_bytes(), source, now)
+            .map_err(|e| Error::invalid("csv", format!("header row unreadable: {e}")))?;
+        if !rows.has_identity_column() {
+            return Err(Error::invalid(
+                "header",
+                format!(
+                    "no column maps to email, website, phone or LinkedIn (unmapped: {})",
+                    rows.unmapped_columns().join(", ")
                 ),
-                now,
-            )
+            ));
+        }
+        let unmapped = rows.unmapped_columns().to_vec();
+        let mut report = import_rows(
+            &self.store,
+            self.enrich.as_ref(),
+            tenant,
+            source,
+            rows,
+            now,
+            &mut |_| {},
+        )
+        .await?;
+        report.unmapped_columns = unmapped;
+        self.store
+            .audit(tenant, "operator", "import", &report.summary(), now)
             .await?;
-        Ok((
-            200,
-            json!({
-                "source": source, "created": created, "merged": merged, "unchanged": unchanged,
-                "duplicates_in_file": duplicates_in_file, "suppressed_at_intake": held,
-                "queued_for_enrichment": to_enrich.len(), "errors": parsed.errors,
-                "unmapped_columns": parsed.unmapped_columns,
-            }),
-        ))
+        Ok((200, serde_json::to_value(&report).unwrap_or_default()))
     }
 
     async fn create_batch(

@@ -193,7 +193,15 @@ pub enum Reservation {
 pub enum ImportOutcome {
     Created,
     Merged(Vec<&'static str>),
-    Unchanged,
+    /// Nothing new. `awaiting_enrichment`: the stored lead is still `new`
+    /// and not suppressed (its first enrichment message may have been lost).
+    Unchanged { awaiting_enrichment: bool },
+}
+
+fn unchanged(stored: &Lead) -> ImportOutcome {
+    ImportOutcome::Unchanged {
+        awaiting_enrichment: stored.status == LeadStatus::New && stored.suppressed.is_none(),
+    }
 }
 
 /// Outcome of writing a signal once.
@@ -326,6 +334,50 @@ impl Store {
             .await
             .map_err(sdk("put_item"))?;
         Ok(())
+    }
+
+    /// Reads many items with BatchGetItem (100 keys a request, strongly
+    /// consistent), retrying unprocessed keys. Missing items are left out.
+    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut pending = chunk.to_vec();
+            let mut rounds = 0;
+            while !pending.is_empty() {
+                rounds += 1;
+                if rounds > 5 {
+                    return Err(Error::store(
+                        "batch_get_item",
+                        "unprocessed keys after 5 rounds",
+                    ));
+                }
+                self.requests.bump();
+                let ka = KeysAndAttributes::builder()
+                    .set_keys(Some(pending))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| Error::store("batch_get build", e))?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, ka)
+                    .send()
+                    .await
+                    .map_err(sdk("batch_get_item"))?;
+                found.extend(
+                    out.responses
+                        .unwrap_or_default()
+                        .remove(&self.table)
+                        .unwrap_or_default(),
+                );
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut m| m.remove(&self.table))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(found)
     }
 
     /// Queries a partition (or an index partition) to the end.
@@ -750,7 +802,7 @@ impl Store {
                 Some(mut existing) => {
                     let changed = crate::domain::intake::merge(&mut existing, incoming);
                     if changed.is_empty() {
-                        return Ok(ImportOutcome::Unchanged);
+                        return Ok(unchanged(&existing));
                     }
                     let detail = format!("merged from {}: {}", incoming.source, changed.join(", "));
                     if self
@@ -766,6 +818,81 @@ impl Store {
             "lead {} kept changing during import",
             incoming.id
         )))
+    }
+
+    /// Imports a chunk of distinct leads of one tenant (at most 50) in a few
+    /// requests: one BatchGetItem finds which exist; the new ones go in one
+    /// transaction (lead + "imported" event each, conditional on absence);
+    /// existing ones merge one by one. A lost race (someone created one of
+    /// the leads meanwhile) falls back to `import_lead` for that chunk, so
+    /// the outcome is the same as importing one at a time.
+    pub async fn import_leads(
+        &self,
+        incoming: &[Lead],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ImportOutcome>> {
+        assert!(incoming.len() <= 50, "at most 50 leads a chunk");
+        let Some(first) = incoming.first() else {
+            return Ok(vec![]);
+        };
+        let tenant = first.tenant.clone();
+        let stored: HashMap<String, Lead> = self
+            .batch_get(
+                incoming
+                    .iter()
+                    .map(|l| Self::key(keys::lead(&tenant, &l.id), "LEAD"))
+                    .collect(),
+            )
+            .await?
+            .into_iter()
+            .map(|i| from_item::<Lead>(i).map(|l| (l.id.clone(), l)))
+            .collect::<Result<_>>()?;
+        let mut creates = Vec::new();
+        for lead in incoming.iter().filter(|l| !stored.contains_key(&l.id)) {
+            let mut lead = lead.clone();
+            lead.version = 1;
+            creates.push(self.put_tx(
+                self.lead_item(&lead)?,
+                Some("attribute_not_exists(PK)"),
+                vec![],
+            )?);
+            creates.push(self.event_put(
+                &tenant,
+                &lead.id,
+                now,
+                "imported",
+                &format!("from {}", lead.source),
+            )?);
+        }
+        if !creates.is_empty() && self.transact("import_leads", creates).await?.is_some() {
+            let mut out = Vec::with_capacity(incoming.len());
+            for lead in incoming {
+                out.push(self.import_lead(lead, now).await?);
+            }
+            return Ok(out);
+        }
+        let mut out = Vec::with_capacity(incoming.len());
+        for lead in incoming {
+            out.push(match stored.get(&lead.id) {
+                None => ImportOutcome::Created,
+                Some(existing) => {
+                    let mut merged = existing.clone();
+                    let changed = crate::domain::intake::merge(&mut merged, lead);
+                    if changed.is_empty() {
+                        unchanged(existing)
+                    } else {
+                        let detail =
+                            format!("merged from {}: {}", lead.source, changed.join(", "));
+                        if self.save_lead(&mut merged, "merged", &detail, now).await? {
+                            ImportOutcome::Merged(changed)
+                        } else {
+                            self.import_lead(lead, now).await?
+                        }
+                    }
+                }
+            });
+        }
+        Ok(out)
     }
 
     /// Writes `lead` if nobody changed it since it was read (version check),
@@ -982,58 +1109,24 @@ impl Store {
         let mut control = Control::default();
         let mut lead = None;
         let mut hits = Vec::new();
-        let mut pending = wanted;
-        let mut rounds = 0;
-        while !pending.is_empty() {
-            rounds += 1;
-            if rounds > 5 {
-                return Err(Error::store(
-                    "batch_get_item",
-                    "unprocessed keys after 5 rounds",
-                ));
-            }
-            self.requests.bump();
-            let ka = KeysAndAttributes::builder()
-                .set_keys(Some(pending.clone()))
-                .consistent_read(true)
-                .build()
-                .map_err(|e| Error::store("batch_get build", e))?;
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, ka)
-                .send()
-                .await
-                .map_err(sdk("batch_get_item"))?;
-            for item in out
-                .responses
-                .unwrap_or_default()
-                .remove(&self.table)
-                .unwrap_or_default()
-            {
-                let pk = item
-                    .get("PK")
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                let sk = item
-                    .get("SK")
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                if sk == "CONTROL" {
-                    control = from_item(item)?;
-                } else if sk == "LEAD" {
-                    lead = Some(from_item(item)?);
-                } else if pk == keys::suppression(tenant) {
-                    hits.push(sk);
-                }
-            }
-            pending = out
-                .unprocessed_keys
-                .and_then(|mut m| m.remove(&self.table))
-                .map(|k| k.keys)
+        for item in self.batch_get(wanted).await? {
+            let pk = item
+                .get("PK")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
                 .unwrap_or_default();
+            let sk = item
+                .get("SK")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            if sk == "CONTROL" {
+                control = from_item(item)?;
+            } else if sk == "LEAD" {
+                lead = Some(from_item(item)?);
+            } else if pk == keys::suppression(tenant) {
+                hits.push(sk);
+            }
         }
         hits.sort();
         Ok((control, lead, hits))

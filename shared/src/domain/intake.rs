@@ -164,52 +164,140 @@ impl<R: Read> Read for CrlfToLf<R> {
     }
 }
 
-/// Parses a CSV of leads. Bad rows are reported and skipped; the rest import.
+/// One parsed row: its line and the lead, or why it was refused.
+pub type RowResult = Result<(u64, Lead), RowError>;
+
+/// A streaming CSV reader of leads: one row in memory at a time, so a file of
+/// any length imports in bounded memory. Bad rows come out as `RowError`s
+/// (line, field, reason) and the next row is read as usual.
+pub struct CsvLeads<R: Read> {
+    reader: csv::Reader<CrlfToLf<R>>,
+    mapping: Vec<Option<Field>>,
+    unmapped: Vec<String>,
+    record: csv::StringRecord,
+    done: bool,
+    tenant: TenantId,
+    source: String,
+    now: DateTime<Utc>,
+}
+
+impl<R: Read> CsvLeads<R> {
+    /// Reads the header row. Fails only when there is no readable header.
+    pub fn new(
+        tenant: &TenantId,
+        input: R,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Self, csv::Error> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(CrlfToLf::new(input));
+        let headers = reader.headers()?.clone();
+        let mut unmapped = Vec::new();
+        let mapping = headers
+            .iter()
+            .map(|h| {
+                let f = field_for(h);
+                if f.is_none() && !h.trim().is_empty() {
+                    unmapped.push(h.trim_start_matches('\u{feff}').to_string());
+                }
+                f
+            })
+            .collect();
+        Ok(Self {
+            reader,
+            mapping,
+            unmapped,
+            record: csv::StringRecord::new(),
+            done: false,
+            tenant: tenant.clone(),
+            source: source.to_string(),
+            now,
+        })
+    }
+
+    /// Header columns that map to no lead field (reported, not fatal).
+    pub fn unmapped_columns(&self) -> &[String] {
+        &self.unmapped
+    }
+
+    /// True when no column maps to an identity field: every row would fail.
+    pub fn has_identity_column(&self) -> bool {
+        self.mapping.iter().flatten().any(|f| {
+            matches!(
+                f,
+                Field::Email | Field::Website | Field::Phone | Field::Linkedin
+            )
+        })
+    }
+}
+
+impl<R: Read> Iterator for CsvLeads<R> {
+    type Item = RowResult;
+
+    fn next(&mut self) -> Option<RowResult> {
+        if self.done {
+            return None;
+        }
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    // The input itself failed: report it once and stop.
+                    self.done = true;
+                    return Some(Err(RowError {
+                        line,
+                        field: "-".into(),
+                        reason: format!("input could not be read: {e}"),
+                    }));
+                }
+                Some(Err(RowError {
+                    line,
+                    field: "-".into(),
+                    reason: format!("unreadable row: {e}"),
+                }))
+            }
+            Ok(true) => {
+                let line = self.record.position().map_or(0, |p| p.line());
+                Some(
+                    lead_from_record(
+                        &self.tenant,
+                        &self.mapping,
+                        &self.record,
+                        &self.source,
+                        self.now,
+                    )
+                    .map(|lead| (line, lead))
+                    .map_err(|(field, reason)| RowError {
+                        line,
+                        field,
+                        reason,
+                    }),
+                )
+            }
+        }
+    }
+}
+
+/// Parses a whole CSV of leads in memory (small uploads and tests). Bad rows
+/// are reported and skipped; the rest import.
 pub fn parse_csv(
     tenant: &TenantId,
     input: impl Read,
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<ParsedCsv, csv::Error> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(CrlfToLf::new(input));
-    let headers = reader.headers()?.clone();
+    let mut rows = CsvLeads::new(tenant, input, source, now)?;
     let mut out = ParsedCsv::default();
-    let mapping: Vec<Option<Field>> = headers
-        .iter()
-        .map(|h| {
-            let f = field_for(h);
-            if f.is_none() && !h.trim().is_empty() {
-                out.unmapped_columns.push(h.to_string());
-            }
-            f
-        })
-        .collect();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                out.errors.push(RowError {
-                    line,
-                    field: "-".into(),
-                    reason: format!("unreadable row: {e}"),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        match lead_from_record(tenant, &mapping, &record, source, now) {
-            Ok(lead) => out.leads.push((line, lead)),
-            Err((field, reason)) => out.errors.push(RowError {
-                line,
-                field,
-                reason,
-            }),
+    for row in rows.by_ref() {
+        match row {
+            Ok(lead) => out.leads.push(lead),
+            Err(e) => out.errors.push(e),
         }
     }
+    out.unmapped_columns = rows.unmapped_columns().to_vec();
     Ok(out)
 }
 
