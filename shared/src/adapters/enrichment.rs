@@ -288,7 +288,7 @@ impl<'a> MatchRequest<'a> {
         let named = q.first_name.is_some() && q.last_name.is_some();
         let employer = q.company_domain.is_some() || q.company.is_some();
         let identifies = q.email.is_some() || q.linkedin_url.is_some() || (named && employer);
-        identifies.then(|| Self {
+        identifies.then_some(Self {
             first_name: q.first_name.as_deref(),
             last_name: q.last_name.as_deref(),
             email: q.email.as_deref(),

@@ -250,6 +250,9 @@ pub fn apply_patch(lead: &mut Lead, patch: &EnrichmentPatch) -> Vec<&'static str
 }
 
 /// A provider's answer.
+// One is returned per provider call and matched at once: boxing the patch
+// would save nothing worth the clumsier matching.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Lookup {
