@@ -201,7 +201,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 ///
 /// What the request and response look like, from Apollo's documentation
 /// (docs.apollo.io/reference/people-enrichment and
-/// docs.apollo.io/docs/enrich-people-data, read in 2026): the key goes in
+/// docs.apollo.io/docs/enrich-people-data): the key goes in
 /// an `X-Api-Key` header with `Content-Type: application/json` and
 /// `Cache-Control: no-cache`; the identifiers are `first_name`, `last_name`,
 /// `name`, `email`, `organization_name`, `domain` and `linkedin_url`;
@@ -442,7 +442,7 @@ impl EnrichmentProvider for PeopleMatch {
 /// result.
 ///
 /// From FullEnrich's OpenAPI document (docs.fullenrich.com/api/v2, version
-/// 2.0.0, read in 2026): Bearer auth; `POST /api/v2/contact/enrich/bulk`
+/// 2.0.0): Bearer auth; `POST /api/v2/contact/enrich/bulk`
 /// with `{name, data: [{first_name, last_name, domain, company_name,
 /// linkedin_url, enrich_fields}]}` (a contact needs a full name with a
 /// domain or company name, or a LinkedIn URL) answers `{enrichment_id}`;
