@@ -1,6 +1,7 @@
 //! Ports: what the domain needs from outside, as traits. Adapters implement
 //! them on AWS and provider APIs; the local runner swaps in a simulated clock.
 
+use crate::domain::enrichment::{EnrichmentQuery, Lookup, ProviderError};
 use crate::domain::lead::Lead;
 use crate::domain::touch::Touch;
 use crate::error::Result;
@@ -84,4 +85,24 @@ pub trait ChannelSender: Send + Sync {
         sender: &str,
         attempt_id: &str,
     ) -> Result<String>;
+}
+
+/// A source of contact and company data, tried in turn by the enrichment
+/// waterfall.
+#[async_trait]
+pub trait EnrichmentProvider: Send + Sync {
+    /// Stable short name, used in config, logs and the lead's timeline.
+    fn name(&self) -> &str;
+    /// Credits one successful reveal costs against the monthly budget.
+    fn cost(&self) -> u32;
+    /// Looks the lead up. `pending` is a job id an earlier call returned as
+    /// `Lookup::Pending`: with it the provider MUST only ask for that job's
+    /// result and MUST NOT submit (and pay for) a new one. MUST return
+    /// `NotFound`, not an error, when the provider has no match or the query
+    /// lacks what the provider needs to search.
+    async fn lookup(
+        &self,
+        query: &EnrichmentQuery,
+        pending: Option<&str>,
+    ) -> std::result::Result<Lookup, ProviderError>;
 }

@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod bus;
 pub mod dynamo;
+pub mod enrichment;
 pub mod outbox;
 pub mod queue;
 pub mod slack;

@@ -3,6 +3,7 @@
 pub mod breaker;
 pub mod caps;
 pub mod decay;
+pub mod enrichment;
 pub mod ids;
 pub mod intake;
 pub mod lead;
