@@ -4,5 +4,6 @@ pub mod aws;
 pub mod bus;
 pub mod dynamo;
 pub mod outbox;
+pub mod prospecting;
 pub mod queue;
 pub mod slack;
