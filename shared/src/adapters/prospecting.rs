@@ -227,7 +227,8 @@ pub struct PeopleSearchFilters {
     pub q_keywords: Option<String>,
 }
 
-/// Apollo-style people search: `POST {base}/api/v1/mixed_people/search` with
+/// Apollo-style people search (docs.apollo.io/reference/people-api-search):
+/// `POST {base}/api/v1/mixed_people/search` with
 /// an `x-api-key` header and the filters, `page` and `per_page` as a JSON
 /// body. The cursor is the page number. Records are the response's `people`
 /// then `contacts`; the last page is the one `pagination.total_pages` names
@@ -371,7 +372,8 @@ impl ProspectSource for PeopleSearch {
 const DATASET_PAGING_PARAMS: [&str; 4] = ["format", "clean", "offset", "limit"];
 const APIFY_TOTAL: &str = "x-apify-pagination-total";
 
-/// A dataset paged like Apify's dataset items API: `GET
+/// A dataset paged like Apify's dataset items API
+/// (docs.apify.com/api/v2/dataset-items-get): `GET
 /// {url}?format=json&clean=true&offset=N&limit=M`, with an optional Bearer
 /// token. The cursor is the offset. `clean` skips empty items, so a page can
 /// be shorter than `limit` while more follow: the next offset is always

@@ -666,14 +666,16 @@ pub fn map_record(
 
 /// A Google Places record as a lead for the business.
 ///
-/// Two shapes are read (field names confirmed against public code using them):
-/// - the Apify Google Maps scraper (`compass/crawler-google-places`) dataset
-///   item: `title`, `website`, `phone`, `phoneUnformatted`, `street`, `city`,
+/// Two shapes are read. Field names were checked against public code that
+/// reads them (typed dataset items and field masks), not against a live run:
+/// - the Apify Google Maps scraper (`compass/crawler-google-places`,
+///   apify.com/compass/crawler-google-places) dataset item: `title`, `website`, `phone`, `phoneUnformatted`, `street`, `city`,
 ///   `state`, `postalCode`, `countryCode`, `totalScore`, `reviewsCount`,
 ///   `categoryName`, `categories`, `claimThisBusiness` (true when the owner
 ///   has NOT claimed the profile), `permanentlyClosed`, `placeId`, and, on
 ///   detail-page crawls, `reviews[].responseFromOwnerText`;
-/// - the Places API (New) `Place`: `id`, `displayName.text`, `websiteUri`,
+/// - the Places API (New) `Place` (developers.google.com/maps/documentation/
+///   places/web-service/reference/rest/v1/places): `id`, `displayName.text`, `websiteUri`,
 ///   `internationalPhoneNumber`, `nationalPhoneNumber`, `formattedAddress`,
 ///   `addressComponents[]{longText, shortText, types}`, `rating`,
 ///   `userRatingCount`, `primaryType`, `primaryTypeDisplayName.text`,
@@ -765,8 +767,9 @@ pub fn places_lead(
 }
 
 /// A people-search person record as a lead, in the shape of Apollo's
-/// `mixed_people/search` and `people/match` `person` (field names confirmed
-/// against public code using them): `first_name`, `last_name`, `name`,
+/// `mixed_people/search` and `people/match` `person` (docs.apollo.io/reference/
+/// people-api-search and /people-enrichment; field names checked against
+/// public code that reads them): `first_name`, `last_name`, `name`,
 /// `title`, `seniority`, `email`, `email_status`, `linkedin_url`, `city`,
 /// `state`, `country`, `time_zone`, `phone_numbers[].sanitized_number`, and
 /// `organization{name, website_url, primary_domain, estimated_num_employees,
