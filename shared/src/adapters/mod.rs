@@ -5,5 +5,6 @@ pub mod bus;
 pub mod dynamo;
 pub mod enrichment;
 pub mod outbox;
+pub mod prospecting;
 pub mod queue;
 pub mod slack;

@@ -10,7 +10,7 @@ use std::io::Read;
 
 /// A lead field a CSV column can map to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
+pub(super) enum Field {
     Email,
     FirstName,
     LastName,
@@ -35,7 +35,7 @@ enum Field {
     Notes,
 }
 
-fn field_for(header: &str) -> Option<Field> {
+pub(super) fn field_for(header: &str) -> Option<Field> {
     let h: String = header
         .trim()
         .trim_start_matches('\u{feff}')
@@ -301,7 +301,7 @@ pub fn parse_csv(
     Ok(out)
 }
 
-fn lead_from_record(
+pub(super) fn lead_from_record(
     tenant: &TenantId,
     mapping: &[Option<Field>],
     record: &csv::StringRecord,

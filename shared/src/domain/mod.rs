@@ -2,6 +2,7 @@
 
 pub mod breaker;
 pub mod caps;
+pub mod datasets;
 pub mod decay;
 pub mod enrichment;
 pub mod ids;

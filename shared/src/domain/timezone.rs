@@ -135,6 +135,12 @@ pub fn country_timezone(code_or_name: &str) -> Option<Tz> {
     find_country(code_or_name).map(|entry| entry.tz)
 }
 
+/// The upper-case ISO-3166 alpha-2 code of a country given by alpha-2, alpha-3 or common
+/// name ("United States", "USA", "us" -> "US"); None when the country is not known.
+pub fn country_alpha2(code_or_name: &str) -> Option<String> {
+    find_country(code_or_name).map(|entry| entry.alpha2.to_ascii_uppercase())
+}
+
 /// The NANP area code of a phone number, whatever its formatting: text before the first
 /// digit ("tel:", "Phone:") and an extension after it (from the first letter on, as in
 /// "x12" or "ext. 12") are dropped, non-digits are stripped, then 10 digits, or 11 digits

@@ -1,0 +1,920 @@
+//! Prospecting sources: the port a scheduled prospecting run pulls the next
+//! page of records from, and its adapters on a people-search API
+//! (Apollo-style) and on a paged dataset URL (Apify dataset items).
+
+use crate::config::Env;
+use crate::domain::datasets::DatasetKind;
+use crate::error::{Error, Result};
+use async_trait::async_trait;
+use reqwest::header::{ACCEPT, CACHE_CONTROL, RETRY_AFTER};
+use reqwest::{Client, RequestBuilder, Response, StatusCode, Url};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::time::Duration;
+
+/// One page of records from a prospecting source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProspectPage {
+    pub records: Vec<Value>,
+    /// How the records map to leads (see `domain::datasets::map_record`).
+    pub kind: DatasetKind,
+    /// Where the next page starts; None when the source is exhausted.
+    pub next_cursor: Option<String>,
+}
+
+/// A source of prospect records, read a page at a time by a scheduled run
+/// that stores the cursor between runs.
+#[async_trait]
+pub trait ProspectSource: Send + Sync {
+    fn name(&self) -> &str;
+    /// Fetches up to `limit` records starting at `cursor` (None = from the
+    /// start). MUST return `next_cursor: None` once the source is exhausted,
+    /// and MUST fail with a retryable `Error::Provider` on a transient failure
+    /// (rate limit, 5xx, timeout) so the run retries the same cursor later.
+    async fn fetch(&self, cursor: Option<&str>, limit: u32) -> Result<ProspectPage>;
+}
+
+/// How a prospecting adapter retries a request that failed transiently (429,
+/// 408, 5xx, a timeout or a connection error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// Wait before the first retry when the server does not say; doubles on
+    /// each retry.
+    pub first_backoff: Duration,
+    /// A `Retry-After` longer than this is not waited out: the request fails
+    /// (retryable) and the next scheduled run tries again.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            first_backoff: Duration::from_millis(500),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Per-request timeout of the `from_env` constructors.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn http_client(timeout: Duration) -> Result<Client> {
+    Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .build()
+        .map_err(|e| Error::Config(format!("http client: {e}")))
+}
+
+fn provider_error(provider: &str, message: impl Into<String>, retryable: bool) -> Error {
+    Error::Provider {
+        provider: provider.to_string(),
+        message: message.into(),
+        retryable,
+    }
+}
+
+fn is_transient(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status.is_server_error()
+}
+
+/// `Retry-After` in delta-seconds; the HTTP-date form is ignored (backoff
+/// applies instead).
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// The start of an error body, enough to tell what the provider objected to.
+fn snippet(body: &str) -> String {
+    let body = body.trim();
+    match body.char_indices().nth(200) {
+        Some((at, _)) => format!("{}...", &body[..at]),
+        None => body.to_string(),
+    }
+}
+
+/// Sends the request `build` makes, retrying transient failures as `policy`
+/// says. Other 4xx statuses fail at once, not retryable. Transport errors are
+/// reported without the URL, which may carry a token.
+async fn send_with_retry(
+    provider: &str,
+    policy: RetryPolicy,
+    build: impl Fn() -> RequestBuilder,
+) -> Result<Response> {
+    let mut attempt = 0u32;
+    loop {
+        let (reason, asked_wait) = match build().send().await {
+            Ok(r) if r.status().is_success() => return Ok(r),
+            Ok(r) if is_transient(r.status()) => {
+                (format!("status {}", r.status()), retry_after(&r))
+            }
+            Ok(r) => {
+                let status = r.status();
+                let body = r.text().await.unwrap_or_default();
+                return Err(provider_error(
+                    provider,
+                    format!("status {status}: {}", snippet(&body)),
+                    false,
+                ));
+            }
+            Err(e) => (e.without_url().to_string(), None),
+        };
+        if attempt >= policy.max_retries {
+            return Err(provider_error(
+                provider,
+                format!("{reason} after {} attempts", attempt + 1),
+                true,
+            ));
+        }
+        let wait = match asked_wait {
+            Some(wait) if wait > policy.max_retry_after => {
+                return Err(provider_error(
+                    provider,
+                    format!(
+                        "{reason}; asked to retry after {}s, longer than the {}s a run waits",
+                        wait.as_secs(),
+                        policy.max_retry_after.as_secs()
+                    ),
+                    true,
+                ));
+            }
+            Some(wait) => wait,
+            None => policy
+                .first_backoff
+                .saturating_mul(2u32.saturating_pow(attempt)),
+        };
+        tracing::warn!(
+            provider,
+            attempt = attempt + 1,
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            reason = %reason,
+            "prospect source request failed; retrying"
+        );
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+    }
+}
+
+/// Reads a successful response body as JSON: a body cut short is retryable,
+/// a body that is not JSON is not.
+async fn json_body(provider: &str, response: Response) -> Result<Value> {
+    let bytes = response.bytes().await.map_err(|e| {
+        provider_error(
+            provider,
+            format!("reading the response: {}", e.without_url()),
+            true,
+        )
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| provider_error(provider, format!("the response is not JSON: {e}"), false))
+}
+
+fn parse_url(raw: &str, what: &str) -> Result<Url> {
+    Url::parse(raw.trim()).map_err(|e| Error::Config(format!("{what} {raw:?} is not a URL: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------
+// People search
+// ---------------------------------------------------------------------------------------
+
+/// Apollo serves at most 500 pages of a search (100 per page).
+const PEOPLE_SEARCH_MAX_PAGE: u32 = 500;
+const PEOPLE_SEARCH_MAX_PER_PAGE: u32 = 100;
+const PEOPLE_SEARCH_PATH: &str = "/api/v1/mixed_people/search";
+
+/// The filters of a people search, as a tenant's prospecting config carries
+/// them; serialized as the body of Apollo's people search (names as in its
+/// API reference). Empty filters are left out of the request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PeopleSearchFilters {
+    /// Job titles, any of which a person may hold ("owner", "general manager").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub person_titles: Vec<String>,
+    /// Also match similar titles (the API's default is true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub include_similar_titles: Option<bool>,
+    /// owner, founder, c_suite, partner, vp, head, director, manager, senior,
+    /// entry, intern.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub person_seniorities: Vec<String>,
+    /// Where people live ("arizona", "texas, us").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub person_locations: Vec<String>,
+    /// Where their employer has its HQ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub organization_locations: Vec<String>,
+    /// Employer headcount ranges as "min,max" ("11,50").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub organization_num_employees_ranges: Vec<String>,
+    /// Employer keyword tags ("used car dealer").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub q_organization_keyword_tags: Vec<String>,
+    /// Employer domains, without `www.`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub q_organization_domains_list: Vec<String>,
+    /// verified, unverified, likely to engage, unavailable.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contact_email_status: Vec<String>,
+    /// Free-text keywords.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q_keywords: Option<String>,
+}
+
+/// Apollo-style people search (docs.apollo.io/reference/people-api-search):
+/// `POST {base}/api/v1/mixed_people/search` with
+/// an `x-api-key` header and the filters, `page` and `per_page` as a JSON
+/// body. The cursor is the page number. Records are the response's `people`
+/// then `contacts`; the last page is the one `pagination.total_pages` names
+/// (or, without it, a page shorter than asked), capped at the API's 500.
+pub struct PeopleSearch {
+    http: Client,
+    /// The configured base URL, without a trailing slash.
+    base: String,
+    endpoint: Url,
+    api_key: String,
+    filters: PeopleSearchFilters,
+    retry: RetryPolicy,
+}
+
+impl PeopleSearch {
+    pub const PROVIDER: &'static str = "people-search";
+
+    /// `base_url` is the API's origin (`https://api.apollo.io` or a proxy);
+    /// `timeout` bounds each request.
+    pub fn new(
+        base_url: &str,
+        api_key: impl Into<String>,
+        filters: PeopleSearchFilters,
+        timeout: Duration,
+    ) -> Result<Self> {
+        let base = base_url.trim().trim_end_matches('/').to_string();
+        Ok(Self {
+            http: http_client(timeout)?,
+            endpoint: search_endpoint(&base, PEOPLE_SEARCH_PATH)?,
+            base,
+            api_key: api_key.into(),
+            filters,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// From `PEOPLE_SEARCH_API_URL` and `PEOPLE_SEARCH_API_KEY`; None when
+    /// neither is set, an error when only one is.
+    pub fn from_env(env: &Env, filters: PeopleSearchFilters) -> Result<Option<Self>> {
+        match (
+            env.get("PEOPLE_SEARCH_API_URL"),
+            env.get("PEOPLE_SEARCH_API_KEY"),
+        ) {
+            (None, None) => Ok(None),
+            (Some(url), Some(key)) => Self::new(url, key, filters, DEFAULT_TIMEOUT).map(Some),
+            _ => Err(Error::Config(
+                "PEOPLE_SEARCH_API_URL and PEOPLE_SEARCH_API_KEY must be set together".into(),
+            )),
+        }
+    }
+
+    /// Another search path under the same base URL, such as Apollo's newer
+    /// `/api/v1/mixed_people/api_search`.
+    pub fn with_search_path(mut self, path: &str) -> Result<Self> {
+        self.endpoint = search_endpoint(&self.base, path)?;
+        Ok(self)
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+}
+
+fn search_endpoint(base: &str, path: &str) -> Result<Url> {
+    parse_url(
+        &format!("{base}/{}", path.trim().trim_start_matches('/')),
+        "PEOPLE_SEARCH_API_URL",
+    )
+}
+
+#[async_trait]
+impl ProspectSource for PeopleSearch {
+    fn name(&self) -> &str {
+        Self::PROVIDER
+    }
+
+    async fn fetch(&self, cursor: Option<&str>, limit: u32) -> Result<ProspectPage> {
+        let page = match cursor {
+            None => 1,
+            Some(c) => c
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or_else(|| Error::invalid("cursor", format!("{c:?} is not a page number")))?,
+        };
+        let per_page = limit.clamp(1, PEOPLE_SEARCH_MAX_PER_PAGE);
+        let mut body = serde_json::to_value(&self.filters)
+            .map_err(|e| Error::invalid("filters", e.to_string()))?;
+        body["page"] = page.into();
+        body["per_page"] = per_page.into();
+
+        let response = send_with_retry(Self::PROVIDER, self.retry, || {
+            self.http
+                .post(self.endpoint.clone())
+                .header("x-api-key", &self.api_key)
+                .header(ACCEPT, "application/json")
+                .header(CACHE_CONTROL, "no-cache")
+                .json(&body)
+        })
+        .await?;
+        let json = json_body(Self::PROVIDER, response).await?;
+
+        let mut records = Vec::new();
+        let mut found = false;
+        for key in ["people", "contacts"] {
+            if let Some(list) = json.get(key).and_then(Value::as_array) {
+                found = true;
+                records.extend(list.iter().cloned());
+            }
+        }
+        if !found {
+            return Err(provider_error(
+                Self::PROVIDER,
+                "the response has no people or contacts array",
+                false,
+            ));
+        }
+        let more = match json
+            .pointer("/pagination/total_pages")
+            .and_then(Value::as_u64)
+        {
+            Some(total_pages) => u64::from(page) < total_pages,
+            None => records.len() >= per_page as usize,
+        };
+        let next_cursor = (more && page < PEOPLE_SEARCH_MAX_PAGE).then(|| (page + 1).to_string());
+        Ok(ProspectPage {
+            records,
+            kind: DatasetKind::People,
+            next_cursor,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Dataset URL
+// ---------------------------------------------------------------------------------------
+
+/// Query parameters the adapter sets itself on a dataset URL.
+const DATASET_PAGING_PARAMS: [&str; 4] = ["format", "clean", "offset", "limit"];
+const APIFY_TOTAL: &str = "x-apify-pagination-total";
+
+/// A dataset paged like Apify's dataset items API
+/// (docs.apify.com/api/v2/dataset-items-get): `GET
+/// {url}?format=json&clean=true&offset=N&limit=M`, with an optional Bearer
+/// token. The cursor is the offset. `clean` skips empty items, so a page can
+/// be shorter than `limit` while more follow: the next offset is always
+/// `offset + limit`, and the source is exhausted when the
+/// `X-Apify-Pagination-Total` header says so, or, without that header, when a
+/// page is shorter than `limit`. The body is an array of items (or an object
+/// with `items`, or `data.items`). The kind is the configured one, else
+/// detected from the page's first record.
+pub struct DatasetUrl {
+    http: Client,
+    url: Url,
+    token: Option<String>,
+    kind: Option<DatasetKind>,
+    retry: RetryPolicy,
+}
+
+impl DatasetUrl {
+    pub const PROVIDER: &'static str = "dataset";
+
+    /// `url` is the items URL (`https://api.apify.com/v2/datasets/{id}/items`);
+    /// any paging parameters already on it are replaced by the adapter's.
+    pub fn new(url: &str, token: Option<String>, timeout: Duration) -> Result<Self> {
+        let mut url = parse_url(url, "PROSPECT_DATASET_URL")?;
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !DATASET_PAGING_PARAMS.contains(&k.as_ref()))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.set_query(None);
+        if !kept.is_empty() {
+            url.query_pairs_mut().extend_pairs(kept);
+        }
+        Ok(Self {
+            http: http_client(timeout)?,
+            url,
+            token: token.filter(|t| !t.trim().is_empty()),
+            kind: None,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// From `PROSPECT_DATASET_URL` and the optional `PROSPECT_DATASET_TOKEN`;
+    /// None when the URL is not set.
+    pub fn from_env(env: &Env) -> Result<Option<Self>> {
+        let Some(url) = env.get("PROSPECT_DATASET_URL") else {
+            return Ok(None);
+        };
+        let token = env.get("PROSPECT_DATASET_TOKEN").map(str::to_string);
+        Self::new(url, token, DEFAULT_TIMEOUT).map(Some)
+    }
+
+    pub fn with_kind(mut self, kind: DatasetKind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+}
+
+#[async_trait]
+impl ProspectSource for DatasetUrl {
+    fn name(&self) -> &str {
+        Self::PROVIDER
+    }
+
+    async fn fetch(&self, cursor: Option<&str>, limit: u32) -> Result<ProspectPage> {
+        let offset = match cursor {
+            None => 0,
+            Some(c) => c
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| Error::invalid("cursor", format!("{c:?} is not an offset")))?,
+        };
+        let limit = u64::from(limit.max(1));
+        let mut url = self.url.clone();
+        url.query_pairs_mut()
+            .append_pair("format", "json")
+            .append_pair("clean", "true")
+            .append_pair("offset", &offset.to_string())
+            .append_pair("limit", &limit.to_string());
+
+        let response = send_with_retry(Self::PROVIDER, self.retry, || {
+            let request = self
+                .http
+                .get(url.clone())
+                .header(ACCEPT, "application/json");
+            match &self.token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            }
+        })
+        .await?;
+        let total = response
+            .headers()
+            .get(APIFY_TOTAL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let json = json_body(Self::PROVIDER, response).await?;
+        let items = match json {
+            Value::Array(items) => items,
+            mut other => match ["/items", "/data/items"]
+                .into_iter()
+                .find(|p| other.pointer(p).is_some_and(Value::is_array))
+                .and_then(|p| other.pointer_mut(p))
+                .map(Value::take)
+            {
+                Some(Value::Array(items)) => items,
+                _ => {
+                    return Err(provider_error(
+                        Self::PROVIDER,
+                        "the response is not an array of items",
+                        false,
+                    ))
+                }
+            },
+        };
+        let next = offset + limit;
+        let exhausted = match total {
+            Some(total) => next >= total,
+            None => (items.len() as u64) < limit,
+        };
+        let kind = self
+            .kind
+            .or_else(|| items.first().map(DatasetKind::detect))
+            .unwrap_or(DatasetKind::Csv);
+        Ok(ProspectPage {
+            records: items,
+            kind,
+            next_cursor: (!exhausted).then(|| next.to_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::{BTreeSet, HashMap};
+    use std::time::Instant;
+    use wiremock::matchers::{body_json, header, method, path};
+    use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+    /// Retries without the production waits.
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            first_backoff: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Matches a request whose query is exactly these pairs, in any order.
+    fn exact_query(pairs: &[(&str, &str)]) -> impl Fn(&Request) -> bool {
+        let want: BTreeSet<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |request: &Request| {
+            let got: BTreeSet<(String, String)> = request
+                .url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            got == want
+        }
+    }
+
+    fn filters() -> PeopleSearchFilters {
+        PeopleSearchFilters {
+            person_titles: vec!["owner".into(), "general manager".into()],
+            person_seniorities: vec!["owner".into()],
+            organization_locations: vec!["arizona, us".into()],
+            organization_num_employees_ranges: vec!["11,50".into()],
+            q_organization_keyword_tags: vec!["used car dealer".into()],
+            ..PeopleSearchFilters::default()
+        }
+    }
+
+    fn search_body(page: u32, per_page: u32) -> Value {
+        json!({
+            "person_titles": ["owner", "general manager"],
+            "person_seniorities": ["owner"],
+            "organization_locations": ["arizona, us"],
+            "organization_num_employees_ranges": ["11,50"],
+            "q_organization_keyword_tags": ["used car dealer"],
+            "page": page,
+            "per_page": per_page
+        })
+    }
+
+    fn person(n: u32) -> Value {
+        json!({"id": format!("p-{n}"), "first_name": format!("Person{n}"), "organization": {"name": "Lot"}})
+    }
+
+    fn people_search(server: &MockServer) -> PeopleSearch {
+        PeopleSearch::new(&server.uri(), "test-key", filters(), Duration::from_secs(5))
+            .unwrap()
+            .with_retry(fast())
+    }
+
+    fn search_mock() -> wiremock::MockBuilder {
+        Mock::given(method("POST"))
+            .and(path("/api/v1/mixed_people/search"))
+            .and(header("x-api-key", "test-key"))
+            .and(header("content-type", "application/json"))
+            .and(exact_query(&[]))
+    }
+
+    #[tokio::test]
+    async fn given_two_pages_when_fetching_then_the_cursor_moves_to_page_two_and_ends() {
+        let server = MockServer::start().await;
+        search_mock()
+            .and(body_json(search_body(1, 2)))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "breadcrumbs": [],
+                "people": [person(1), person(2)],
+                "pagination": {"page": 1, "per_page": 2, "total_entries": 3, "total_pages": 2}
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        search_mock()
+            .and(body_json(search_body(2, 2)))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "people": [person(3)],
+                "contacts": [person(4)],
+                "pagination": {"page": 2, "per_page": 2, "total_entries": 3, "total_pages": 2}
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let source = people_search(&server);
+
+        let first = source.fetch(None, 2).await.unwrap();
+        assert_eq!(first.kind, DatasetKind::People);
+        assert_eq!(first.records, vec![person(1), person(2)]);
+        assert_eq!(first.next_cursor.as_deref(), Some("2"));
+
+        let last = source.fetch(first.next_cursor.as_deref(), 2).await.unwrap();
+        assert_eq!(last.records, vec![person(3), person(4)]);
+        assert_eq!(last.next_cursor, None);
+    }
+
+    #[tokio::test]
+    async fn given_no_pagination_block_when_a_page_is_short_then_the_search_is_exhausted() {
+        let server = MockServer::start().await;
+        search_mock()
+            .and(body_json(search_body(3, 100)))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"people": [person(1)]})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        // Asking for more than a page holds is clamped to the API's 100.
+        let page = people_search(&server).fetch(Some("3"), 500).await.unwrap();
+        assert_eq!(page.records.len(), 1);
+        assert_eq!(page.next_cursor, None);
+    }
+
+    #[tokio::test]
+    async fn given_a_429_with_retry_after_when_fetching_then_it_waits_and_succeeds() {
+        let server = MockServer::start().await;
+        search_mock()
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .expect(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        search_mock()
+            .and(body_json(search_body(1, 2)))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "people": [person(1), person(2)],
+                "pagination": {"page": 1, "total_pages": 5}
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let started = Instant::now();
+        let page = people_search(&server).fetch(None, 2).await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(950));
+        assert_eq!(page.next_cursor.as_deref(), Some("2"));
+    }
+
+    #[tokio::test]
+    async fn given_500_four_times_when_fetching_then_it_fails_retryable_after_three_retries() {
+        let server = MockServer::start().await;
+        search_mock()
+            .respond_with(ResponseTemplate::new(500))
+            .expect(4)
+            .mount(&server)
+            .await;
+        let err = people_search(&server).fetch(None, 2).await.unwrap_err();
+        assert!(err.is_retryable(), "{err}");
+        assert!(
+            matches!(&err, Error::Provider { provider, message, .. }
+                if provider == "people-search" && message.contains("500") && message.contains("4 attempts")),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn given_a_retry_after_beyond_the_cap_when_fetching_then_it_gives_up_at_once() {
+        let server = MockServer::start().await;
+        search_mock()
+            .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "120"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = people_search(&server).fetch(None, 2).await.unwrap_err();
+        assert!(err.is_retryable());
+        assert!(err.to_string().contains("120s"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn given_a_rejected_key_when_fetching_then_it_fails_without_retrying() {
+        let server = MockServer::start().await;
+        search_mock()
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(json!({"error": "Invalid access credentials."})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = people_search(&server).fetch(None, 2).await.unwrap_err();
+        assert!(!err.is_retryable());
+        assert!(
+            err.to_string().contains("Invalid access credentials"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn given_a_bad_cursor_when_fetching_then_it_is_invalid_input_and_nothing_is_sent() {
+        let server = MockServer::start().await;
+        let source = people_search(&server);
+        for cursor in ["zero", "0", "-1"] {
+            let err = source.fetch(Some(cursor), 2).await.unwrap_err();
+            assert!(matches!(err, Error::Invalid { ref field, .. } if field == "cursor"));
+        }
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn given_another_search_path_when_fetching_then_it_is_posted_there() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/v1/mixed_people/api_search"))
+            .and(body_json(search_body(1, 10)))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"people": []})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let page = people_search(&server)
+            .with_search_path("/api/v1/mixed_people/api_search")
+            .unwrap()
+            .fetch(None, 10)
+            .await
+            .unwrap();
+        assert!(page.records.is_empty());
+        assert_eq!(page.next_cursor, None);
+    }
+
+    fn dataset_mock(offset: &str, limit: &str) -> wiremock::MockBuilder {
+        Mock::given(method("GET"))
+            .and(path("/v2/datasets/demo-dataset/items"))
+            .and(header("authorization", "Bearer dataset-token"))
+            .and(exact_query(&[
+                ("format", "json"),
+                ("clean", "true"),
+                ("offset", offset),
+                ("limit", limit),
+            ]))
+    }
+
+    fn place(n: u32) -> Value {
+        json!({"title": format!("Lot {n}"), "placeId": format!("p{n}"), "totalScore": 3.5})
+    }
+
+    fn dataset(server: &MockServer) -> DatasetUrl {
+        // Paging parameters already on the URL are replaced.
+        let url = format!(
+            "{}/v2/datasets/demo-dataset/items?limit=999&clean=false",
+            server.uri()
+        );
+        DatasetUrl::new(&url, Some("dataset-token".into()), Duration::from_secs(5))
+            .unwrap()
+            .with_retry(fast())
+    }
+
+    #[tokio::test]
+    async fn given_a_dataset_when_paging_then_offsets_advance_until_a_short_page() {
+        let server = MockServer::start().await;
+        dataset_mock("0", "2")
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([place(1), place(2)])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        dataset_mock("2", "2")
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([place(3)])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let source = dataset(&server);
+
+        let first = source.fetch(None, 2).await.unwrap();
+        assert_eq!(first.kind, DatasetKind::Places);
+        assert_eq!(first.records, vec![place(1), place(2)]);
+        assert_eq!(first.next_cursor.as_deref(), Some("2"));
+
+        let last = source.fetch(first.next_cursor.as_deref(), 2).await.unwrap();
+        assert_eq!(last.records, vec![place(3)]);
+        assert_eq!(last.next_cursor, None);
+    }
+
+    #[tokio::test]
+    async fn given_a_total_header_when_clean_skips_an_empty_item_then_paging_goes_on() {
+        let server = MockServer::start().await;
+        dataset_mock("0", "3")
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-apify-pagination-total", "5")
+                    .set_body_json(json!([place(1), place(3)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        dataset_mock("3", "3")
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-apify-pagination-total", "5")
+                    .set_body_json(json!([place(4), place(5)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let source = dataset(&server).with_kind(DatasetKind::Places);
+        let first = source.fetch(None, 3).await.unwrap();
+        assert_eq!(first.next_cursor.as_deref(), Some("3"));
+        let last = source.fetch(Some("3"), 3).await.unwrap();
+        assert_eq!(last.records.len(), 2);
+        assert_eq!(last.next_cursor, None);
+    }
+
+    #[tokio::test]
+    async fn given_an_empty_dataset_page_when_fetching_then_it_is_exhausted() {
+        let server = MockServer::start().await;
+        dataset_mock("40", "20")
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let page = dataset(&server).fetch(Some("40"), 20).await.unwrap();
+        assert!(page.records.is_empty());
+        assert_eq!(page.next_cursor, None);
+    }
+
+    #[tokio::test]
+    async fn given_a_flaky_dataset_when_fetching_then_5xx_is_retried_and_a_non_array_is_refused() {
+        let server = MockServer::start().await;
+        dataset_mock("0", "2")
+            .respond_with(ResponseTemplate::new(502))
+            .up_to_n_times(2)
+            .expect(2)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        dataset_mock("0", "2")
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"error": "nope"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = dataset(&server).fetch(None, 2).await.unwrap_err();
+        assert!(!err.is_retryable());
+        assert!(err.to_string().contains("not an array"), "{err}");
+    }
+
+    #[test]
+    fn given_env_when_building_sources_then_unset_is_none_and_half_set_is_an_error() {
+        let env = |pairs: &[(&str, &str)]| {
+            Env::from_map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<HashMap<_, _>>(),
+            )
+        };
+        let none = env(&[]);
+        assert!(PeopleSearch::from_env(&none, filters()).unwrap().is_none());
+        assert!(DatasetUrl::from_env(&none).unwrap().is_none());
+
+        let half = env(&[("PEOPLE_SEARCH_API_KEY", "k")]);
+        assert!(matches!(
+            PeopleSearch::from_env(&half, filters()),
+            Err(Error::Config(_))
+        ));
+
+        let full = env(&[
+            ("PEOPLE_SEARCH_API_URL", "https://people.example"),
+            ("PEOPLE_SEARCH_API_KEY", "k"),
+            (
+                "PROSPECT_DATASET_URL",
+                "https://data.example/v2/datasets/x/items",
+            ),
+        ]);
+        let people = PeopleSearch::from_env(&full, filters()).unwrap().unwrap();
+        assert_eq!(
+            people.endpoint.as_str(),
+            "https://people.example/api/v1/mixed_people/search"
+        );
+        let proxied = PeopleSearch::new(
+            "https://proxy.example/apollo/",
+            "k",
+            filters(),
+            DEFAULT_TIMEOUT,
+        )
+        .unwrap()
+        .with_search_path("api/v1/mixed_people/api_search")
+        .unwrap();
+        assert_eq!(
+            proxied.endpoint.as_str(),
+            "https://proxy.example/apollo/api/v1/mixed_people/api_search"
+        );
+        let data = DatasetUrl::from_env(&full).unwrap().unwrap();
+        assert_eq!(data.token, None);
+        assert!(matches!(
+            DatasetUrl::from_env(&env(&[("PROSPECT_DATASET_URL", "not a url")])),
+            Err(Error::Config(_))
+        ));
+    }
+
+    #[test]
+    fn given_filters_in_a_tenant_config_when_round_tripped_then_empty_ones_are_left_out() {
+        let json = serde_json::to_value(filters()).unwrap();
+        assert_eq!(json.get("person_locations"), None);
+        assert_eq!(json.get("q_keywords"), None);
+        let back: PeopleSearchFilters =
+            serde_json::from_value(json!({"person_titles": ["owner"]})).unwrap();
+        assert_eq!(back.person_titles, vec!["owner".to_string()]);
+        assert!(back.person_seniorities.is_empty());
+    }
+}
