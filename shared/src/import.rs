@@ -7,11 +7,13 @@
 //! same rows changes nothing.
 
 use crate::adapters::dynamo::{ImportOutcome, Store};
-use crate::domain::intake::{merge, RowError, RowResult};
+use crate::domain::datasets::{parse_json_dataset, DatasetKind};
+use crate::domain::ids::TenantId;
+use crate::domain::intake::{merge, CsvLeads, RowError, RowResult};
 use crate::domain::lead::{Lead, LeadRef};
 use crate::domain::suppression::{domain_matches, suppression_keys, SuppressionKind};
 use crate::domain::tenant::TenantConfig;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ports::WorkQueue;
 use chrono::{DateTime, Utc};
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -67,6 +69,63 @@ impl ImportReport {
             self.suppressed_at_intake,
             self.error_count
         )
+    }
+}
+
+/// The shape of an upload or a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadFormat {
+    Csv,
+    /// A JSON array, JSON Lines, or an object wrapping the records (`people`,
+    /// `items`, ...). `None`: tell Places from people-search by the first record.
+    Json(Option<DatasetKind>),
+}
+
+impl LeadFormat {
+    /// From an explicit name (`csv`, `json`, `jsonl`, `places`, `people`, ...),
+    /// a file extension or a content type.
+    pub fn parse(name: &str) -> Option<Self> {
+        let n = name.trim().to_lowercase();
+        let n = n.split(';').next().unwrap_or_default().trim();
+        Some(match n {
+            "csv" | "txt" | "text/csv" | "text/plain" => LeadFormat::Csv,
+            "json" | "jsonl" | "ndjson" | "application/json" | "application/x-ndjson"
+            | "application/jsonl" => LeadFormat::Json(None),
+            other => LeadFormat::Json(Some(DatasetKind::parse(other)?)),
+        })
+    }
+}
+
+/// Rows of leads read one at a time from `input`, and the CSV columns that
+/// map to nothing. Fails when the input cannot be a lead file at all (no
+/// header, or no column that identifies a lead).
+pub fn open_rows<R: std::io::Read + Send + 'static>(
+    format: LeadFormat,
+    tenant: &TenantId,
+    input: R,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<(Box<dyn Iterator<Item = RowResult> + Send>, Vec<String>)> {
+    match format {
+        LeadFormat::Csv => {
+            let rows = CsvLeads::new(tenant, input, source, now)
+                .map_err(|e| Error::invalid("csv", format!("header row unreadable: {e}")))?;
+            if !rows.has_identity_column() {
+                return Err(Error::invalid(
+                    "header",
+                    format!(
+                        "no column maps to email, website, phone or LinkedIn (unmapped: {})",
+                        rows.unmapped_columns().join(", ")
+                    ),
+                ));
+            }
+            let unmapped = rows.unmapped_columns().to_vec();
+            Ok((Box::new(rows), unmapped))
+        }
+        LeadFormat::Json(kind) => Ok((
+            Box::new(parse_json_dataset(tenant, input, kind, source, now)),
+            vec![],
+        )),
     }
 }
 

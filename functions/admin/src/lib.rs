@@ -11,8 +11,7 @@ use sha2::{Digest, Sha256};
 use shared::adapters::dynamo::{short_id, Batch, Store};
 use shared::apply::apply_signal;
 use shared::domain::ids::TenantId;
-use shared::domain::intake::CsvLeads;
-use shared::import::import_rows;
+use shared::import::{import_rows, open_rows, LeadFormat};
 use shared::domain::lead::LeadStatus;
 use shared::domain::signals::{Signal, SignalKind};
 use shared::domain::signature::verify_link;
@@ -147,10 +146,21 @@ impl App {
         match (method, rest) {
             ("GET", ["control-plane"]) => self.control_plane(t, now).await,
             ("POST", ["leads", "import"]) => {
+                let named = req.query_string_parameters.first("format");
+                let format = match named.or(header(req, "content-type")) {
+                    None => LeadFormat::Csv,
+                    Some(f) => LeadFormat::parse(f).ok_or_else(|| {
+                        Error::invalid(
+                            "format",
+                            format!("{f:?} is not csv, json, jsonl, places or people"),
+                        )
+                    })?,
+                };
                 self.import(
                     t,
-                    &body,
-                    header(req, "x-source-name").unwrap_or("upload.csv"),
+                    body,
+                    format,
+                    header(req, "x-source-name").unwrap_or("upload"),
                     now,
                 )
                 .await
@@ -289,26 +299,22 @@ impl App {
     async fn import(
         &self,
         tenant: &str,
-        body: &str,
+        body: String,
+        format: LeadFormat,
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<(u16, Value)> {
         if body.trim().is_empty() {
-            return Err(Error::invalid("body", "empty: send the CSV as the body"));
+            return Err(Error::invalid("body", "empty: send the leads as the body"));
         }
         let tid = TenantId::parse(tenant)?;
-        let rows = CsvLeads::new(&tid, body.as_bytes(), source, now)
-            .map_err(|e| Error::invalid("csv", format!("header row unreadable: {e}")))?;
-        if !rows.has_identity_column() {
-            return Err(Error::invalid(
-                "header",
-                format!(
-                    "no column maps to email, website, phone or LinkedIn (unmapped: {})",
-                    rows.unmapped_columns().join(", ")
-                ),
-            ));
-        }
-        let unmapped = rows.unmapped_columns().to_vec();
+        let (rows, unmapped) = open_rows(
+            format,
+            &tid,
+            std::io::Cursor::new(body.into_bytes()),
+            source,
+            now,
+        )?;
         let mut report = import_rows(
             &self.store,
             self.enrich.as_ref(),

@@ -4,39 +4,29 @@
 
 use shared::adapters::dynamo::Store;
 use shared::domain::ids::TenantId;
-use shared::domain::intake::CsvLeads;
 use shared::error::{Error, Result};
-use shared::import::{import_rows, ImportReport};
+use shared::import::{import_rows, open_rows, ImportReport, LeadFormat};
 use shared::ports::WorkQueue;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-/// The shape of a lead file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-}
-
-impl Format {
-    /// From a `--format` value, else from the file's extension.
-    pub fn choose(flag: Option<&str>, path: &Path) -> Result<Self> {
-        let name = flag
-            .map(str::to_lowercase)
-            .or_else(|| {
-                path.extension()
-                    .and_then(|e| e.to_str())
-                    .map(str::to_lowercase)
-            })
-            .unwrap_or_default();
-        match name.as_str() {
-            "csv" | "txt" => Ok(Format::Csv),
-            other => Err(Error::invalid(
-                "format",
-                format!("unknown format {other:?}: use csv"),
-            )),
-        }
-    }
+/// The format of `path`: a `--format` value, else its extension.
+pub fn choose_format(flag: Option<&str>, path: &Path) -> Result<LeadFormat> {
+    let name = flag
+        .map(str::to_string)
+        .or_else(|| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    LeadFormat::parse(&name).ok_or_else(|| {
+        Error::invalid(
+            "format",
+            format!("unknown format {name:?}: use csv, json, jsonl, places or people"),
+        )
+    })
 }
 
 /// Streams `path` into `store` for `tenant`, calling `progress` after every
@@ -46,7 +36,7 @@ pub async fn import_file(
     enrich: &dyn WorkQueue,
     tenant: &str,
     path: &Path,
-    format: Format,
+    format: LeadFormat,
     now: chrono::DateTime<chrono::Utc>,
     progress: &mut (dyn FnMut(&ImportReport) + Send),
 ) -> Result<ImportReport> {
@@ -59,26 +49,10 @@ pub async fn import_file(
     let file = File::open(path)
         .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))?;
     let reader = BufReader::with_capacity(256 * 1024, file);
-    match format {
-        Format::Csv => {
-            let rows = CsvLeads::new(&tid, reader, &source, now)
-                .map_err(|e| Error::invalid("csv", format!("header row unreadable: {e}")))?;
-            if !rows.has_identity_column() {
-                return Err(Error::invalid(
-                    "header",
-                    format!(
-                        "no column maps to email, website, phone or LinkedIn (unmapped: {})",
-                        rows.unmapped_columns().join(", ")
-                    ),
-                ));
-            }
-            let unmapped = rows.unmapped_columns().to_vec();
-            let mut report =
-                import_rows(store, enrich, tenant, &source, rows, now, progress).await?;
-            report.unmapped_columns = unmapped;
-            Ok(report)
-        }
-    }
+    let (rows, unmapped) = open_rows(format, &tid, reader, &source, now)?;
+    let mut report = import_rows(store, enrich, tenant, &source, rows, now, progress).await?;
+    report.unmapped_columns = unmapped;
+    Ok(report)
 }
 
 /// Peak resident memory of this process so far, in KiB (Linux `VmHWM`).

@@ -193,14 +193,17 @@ pub enum Reservation {
 pub enum ImportOutcome {
     Created,
     Merged(Vec<&'static str>),
-    /// Nothing new. `awaiting_enrichment`: the stored lead is still `new`
-    /// and not suppressed (its first enrichment message may have been lost).
+    /// Nothing new. `awaiting_enrichment`: the stored lead is still `new`,
+    /// not suppressed, and was last written over 15 minutes ago: its first
+    /// enrichment message was lost, and a re-import should queue it again.
     Unchanged { awaiting_enrichment: bool },
 }
 
-fn unchanged(stored: &Lead) -> ImportOutcome {
+fn unchanged(stored: &Lead, now: DateTime<Utc>) -> ImportOutcome {
     ImportOutcome::Unchanged {
-        awaiting_enrichment: stored.status == LeadStatus::New && stored.suppressed.is_none(),
+        awaiting_enrichment: stored.status == LeadStatus::New
+            && stored.suppressed.is_none()
+            && stored.updated_at < now - Duration::minutes(15),
     }
 }
 
@@ -802,7 +805,7 @@ impl Store {
                 Some(mut existing) => {
                     let changed = crate::domain::intake::merge(&mut existing, incoming);
                     if changed.is_empty() {
-                        return Ok(unchanged(&existing));
+                        return Ok(unchanged(&existing, now));
                     }
                     let detail = format!("merged from {}: {}", incoming.source, changed.join(", "));
                     if self
@@ -879,7 +882,7 @@ impl Store {
                     let mut merged = existing.clone();
                     let changed = crate::domain::intake::merge(&mut merged, lead);
                     if changed.is_empty() {
-                        unchanged(existing)
+                        unchanged(existing, now)
                     } else {
                         let detail =
                             format!("merged from {}: {}", lead.source, changed.join(", "));

@@ -1,7 +1,7 @@
 //! `import`: streams a lead file (CSV, or a JSON dataset) into a stack.
 //!
 //! ```text
-//! import --tenant ID [--format csv] [--generate N] [--twice] [--drain] FILE
+//! import --tenant ID [--format csv|json|places|people] [--generate N] [--twice] [--drain] FILE
 //! ```
 //!
 //! With `TABLE_NAME` and `ENRICH_QUEUE_URL` in the environment (the `stack`
@@ -15,7 +15,7 @@
 
 use chrono::Utc;
 use local_stack::emulators::OwnedStack;
-use local_stack::import::{import_file, peak_rss_kib, write_synthetic_csv, Format};
+use local_stack::import::{choose_format, import_file, peak_rss_kib, write_synthetic_csv};
 use local_stack::runner::LocalStack;
 use shared::adapters::{aws, queue::SqsQueue};
 use shared::config::Env;
@@ -36,7 +36,7 @@ struct Args {
 }
 
 fn usage(why: &str) -> ! {
-    eprintln!("{why}\nusage: import --tenant ID [--format csv] [--generate N] [--twice] [--drain] FILE");
+    eprintln!("{why}\nusage: import --tenant ID [--format csv|json|places|people] [--generate N] [--twice] [--drain] FILE");
     std::process::exit(2);
 }
 
@@ -115,7 +115,7 @@ async fn run(
     store: &shared::adapters::dynamo::Store,
     enrich: &dyn WorkQueue,
 ) -> Result<(), String> {
-    let format = Format::choose(a.format.as_deref(), &a.file).map_err(|e| e.to_string())?;
+    let format = choose_format(a.format.as_deref(), &a.file).map_err(|e| e.to_string())?;
     let passes = if a.twice { 2 } else { 1 };
     for pass in 1..=passes {
         let started = Instant::now();
