@@ -253,6 +253,9 @@ impl LocalStack {
                 store: store.clone(),
                 next: queue("enrich", "SCORE_QUEUE_URL")?,
                 clock: clock_dyn.clone(),
+                // No provider credentials locally; tests plug in adapters
+                // pointed at local HTTP servers.
+                providers: Vec::new(),
             },
             score: score::App {
                 store: store.clone(),

@@ -10,6 +10,9 @@
 //! - `T#t#CTR#<date>` / `<scope>`: daily counters (TTL)
 //! - `T#t#RATE` / `<hour>`: hourly send/bounce buckets (TTL)
 //! - `T#t#WH#<provider>#<event>` / `EVENT`; `T#t#WHTOKEN#<provider>#<token>` / `TOKEN`
+//! - `T#t#PROVIDER#<name>` / `CIRCUIT`: an enrichment provider's circuit state
+//! - `T#t#CREDITS` / `<month>#<provider>`: enrichment credits spent in a month
+//! - `T#t#PROSPECT` / `CURSOR`, `<month>`: prospecting cursor and leads pulled
 //! - `T#t#BATCH#<id>` / `BATCH`; `T#t#OUTBOX` / `A#<attempt>`; `T#t#AUDIT` / `<ts>#<id>`
 //!
 //! `DueIndex` (DuePK = `DUE#<shard>`, DueSK = `<due>#<tenant>#<lead>#<step>`) holds
@@ -18,6 +21,7 @@
 
 use crate::domain::breaker::RateBucket;
 use crate::domain::caps::CapReservation;
+use crate::domain::enrichment::CircuitState;
 use crate::domain::lead::{Lead, LeadStatus};
 use crate::domain::suppression::SuppressionKind;
 use crate::domain::tenant::TenantConfig;
@@ -90,6 +94,12 @@ pub mod keys {
     }
     pub fn outbox(t: &str) -> String {
         format!("T#{t}#OUTBOX")
+    }
+    pub fn provider(t: &str, name: &str) -> String {
+        format!("T#{t}#PROVIDER#{name}")
+    }
+    pub fn credits(t: &str) -> String {
+        format!("T#{t}#CREDITS")
     }
     pub fn audit(t: &str) -> String {
         format!("T#{t}#AUDIT")
@@ -196,7 +206,9 @@ pub enum ImportOutcome {
     /// Nothing new. `awaiting_enrichment`: the stored lead is still `new`,
     /// not suppressed, and was last written over 15 minutes ago: its first
     /// enrichment message was lost, and a re-import should queue it again.
-    Unchanged { awaiting_enrichment: bool },
+    Unchanged {
+        awaiting_enrichment: bool,
+    },
 }
 
 fn unchanged(stored: &Lead, now: DateTime<Utc>) -> ImportOutcome {
@@ -259,6 +271,13 @@ fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T> {
 /// The lowercase DueSK of a touch at `due`.
 pub fn due_sort_key(due: DateTime<Utc>, tenant: &str, lead: &str, step: u8) -> String {
     format!("{}#{tenant}#{lead}#{step:02}", ts(due))
+}
+
+/// True when a single-item write failed its condition expression.
+fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
+    e: &SdkError<E, R>,
+) -> bool {
+    e.as_service_error().and_then(|s| s.code()) == Some("ConditionalCheckFailedException")
 }
 
 /// Cancellation reasons of a failed transaction, if it was one.
@@ -884,8 +903,7 @@ impl Store {
                     if changed.is_empty() {
                         unchanged(existing, now)
                     } else {
-                        let detail =
-                            format!("merged from {}: {}", lead.source, changed.join(", "));
+                        let detail = format!("merged from {}: {}", lead.source, changed.join(", "));
                         if self.save_lead(&mut merged, "merged", &detail, now).await? {
                             ImportOutcome::Merged(changed)
                         } else {
@@ -1871,6 +1889,121 @@ impl Store {
                 sends: num(i, "sends"),
                 bounces: num(i, "bounces"),
                 complaints: num(i, "complaints"),
+            })
+            .collect())
+    }
+
+    // ------------------------------------------------------------ providers
+
+    /// A provider's circuit state for a tenant (closed if never written).
+    pub async fn circuit(&self, tenant: &str, provider: &str) -> Result<CircuitState> {
+        Ok(
+            match self
+                .get(keys::provider(tenant, provider), "CIRCUIT")
+                .await?
+            {
+                Some(i) => from_item(i)?,
+                None => CircuitState::default(),
+            },
+        )
+    }
+
+    pub async fn put_circuit(
+        &self,
+        tenant: &str,
+        provider: &str,
+        state: &CircuitState,
+    ) -> Result<()> {
+        let mut i = to_item(state)?;
+        i.extend(Self::key(keys::provider(tenant, provider), "CIRCUIT"));
+        self.put(i).await
+    }
+
+    /// Takes `cost` credits of `provider` for `month`, atomically, only
+    /// while the month's total stays within `budget` (None: no limit).
+    pub async fn take_credits(
+        &self,
+        tenant: &str,
+        provider: &str,
+        month: &str,
+        cost: u32,
+        budget: Option<u32>,
+    ) -> Result<bool> {
+        self.requests.bump();
+        let mut u = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                keys::credits(tenant),
+                format!("{month}#{provider}"),
+            )))
+            .update_expression("ADD used :c SET ttl_at = :ttl")
+            .expression_attribute_values(":c", n(cost))
+            .expression_attribute_values(":ttl", n(Utc::now().timestamp() + 400 * DAY_SECS));
+        if let Some(budget) = budget {
+            if cost > budget {
+                return Ok(false);
+            }
+            u = u
+                .condition_expression("attribute_not_exists(used) OR used <= :room")
+                .expression_attribute_values(":room", n(budget - cost));
+        }
+        match u.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(Error::store("update_item", DisplayErrorContext(e))),
+        }
+    }
+
+    /// Gives back credits taken for a call that was not charged (no match,
+    /// or the provider failed).
+    pub async fn refund_credits(
+        &self,
+        tenant: &str,
+        provider: &str,
+        month: &str,
+        cost: u32,
+    ) -> Result<()> {
+        self.requests.bump();
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                keys::credits(tenant),
+                format!("{month}#{provider}"),
+            )))
+            .update_expression("ADD used :c")
+            .condition_expression("attribute_exists(used)")
+            .expression_attribute_values(":c", n(-i64::from(cost)))
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|e| {
+                if is_condition_failure(&e) {
+                    Ok(())
+                } else {
+                    Err(Error::store("update_item", DisplayErrorContext(e)))
+                }
+            })
+    }
+
+    /// Credits spent this `month`, per provider.
+    pub async fn credits_used(&self, tenant: &str, month: &str) -> Result<Vec<(String, u32)>> {
+        Ok(self
+            .query_all(
+                None,
+                "PK",
+                keys::credits(tenant),
+                Some(&format!("{month}#")),
+            )
+            .await?
+            .into_iter()
+            .filter_map(|i| {
+                let sk = i.get("SK")?.as_s().ok()?;
+                let provider = sk.split_once('#')?.1.to_string();
+                let used = i.get("used")?.as_n().ok()?.parse().ok()?;
+                Some((provider, used))
             })
             .collect())
     }

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use async_trait::async_trait;
 use reqwest::header::{ACCEPT, CACHE_CONTROL, RETRY_AFTER};
 use reqwest::{Client, RequestBuilder, Response, StatusCode, Url};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -188,44 +187,7 @@ const PEOPLE_SEARCH_MAX_PAGE: u32 = 500;
 const PEOPLE_SEARCH_MAX_PER_PAGE: u32 = 100;
 const PEOPLE_SEARCH_PATH: &str = "/api/v1/mixed_people/search";
 
-/// The filters of a people search, as a tenant's prospecting config carries
-/// them; serialized as the body of Apollo's people search (names as in its
-/// API reference). Empty filters are left out of the request.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PeopleSearchFilters {
-    /// Job titles, any of which a person may hold ("owner", "general manager").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub person_titles: Vec<String>,
-    /// Also match similar titles (the API's default is true).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub include_similar_titles: Option<bool>,
-    /// owner, founder, c_suite, partner, vp, head, director, manager, senior,
-    /// entry, intern.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub person_seniorities: Vec<String>,
-    /// Where people live ("arizona", "texas, us").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub person_locations: Vec<String>,
-    /// Where their employer has its HQ.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub organization_locations: Vec<String>,
-    /// Employer headcount ranges as "min,max" ("11,50").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub organization_num_employees_ranges: Vec<String>,
-    /// Employer keyword tags ("used car dealer").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub q_organization_keyword_tags: Vec<String>,
-    /// Employer domains, without `www.`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub q_organization_domains_list: Vec<String>,
-    /// verified, unverified, likely to engage, unavailable.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub contact_email_status: Vec<String>,
-    /// Free-text keywords.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub q_keywords: Option<String>,
-}
+pub use crate::domain::prospecting::PeopleSearchFilters;
 
 /// Apollo-style people search (docs.apollo.io/reference/people-api-search):
 /// `POST {base}/api/v1/mixed_people/search` with

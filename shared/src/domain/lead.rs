@@ -185,6 +185,19 @@ pub struct LeadRef {
     pub lead_id: String,
 }
 
+/// An asynchronous enrichment job the lead waits for, with what the
+/// waterfall already did (so a redelivery resumes instead of paying again).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PendingEnrichment {
+    pub provider: String,
+    pub job_id: String,
+    pub since: DateTime<Utc>,
+    /// Providers already tried, in order.
+    pub tried: Vec<String>,
+    /// What each step did, for the lead's `enrichment` summary.
+    pub notes: Vec<String>,
+}
+
 /// A lead as stored. Contact fields are optional: imports are messy.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Lead {
@@ -247,6 +260,9 @@ pub struct Lead {
     pub timezone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone_source: Option<String>,
+    /// An enrichment still running at an asynchronous provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_enrichment: Option<PendingEnrichment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrichment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

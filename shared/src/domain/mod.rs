@@ -8,6 +8,7 @@ pub mod enrichment;
 pub mod ids;
 pub mod intake;
 pub mod lead;
+pub mod prospecting;
 pub mod scoring;
 pub mod sequence;
 pub mod signals;

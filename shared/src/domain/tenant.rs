@@ -40,6 +40,74 @@ pub struct TenantConfig {
     pub breaker: BreakerConfig,
     pub decay: DecayConfig,
     pub templates: TemplateSet,
+    #[serde(default)]
+    pub enrichment: EnrichmentSettings,
+    #[serde(default)]
+    pub prospecting: ProspectingSettings,
+}
+
+/// The enrichment waterfall of a tenant. Provider credentials come from the
+/// environment (`PEOPLE_MATCH_API_KEY`, `ASYNC_ENRICH_API_KEY`); this says
+/// which of the deployed providers to use, in what order, within what budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EnrichmentSettings {
+    /// Provider names in the order they are tried (`people_match`,
+    /// `async_enrich`). Empty: no provider is called; leads go on as imported.
+    pub waterfall: Vec<String>,
+    /// Credits each provider may spend per calendar month (UTC). A provider
+    /// not listed has no limit.
+    pub monthly_credits: std::collections::BTreeMap<String, u32>,
+    /// Consecutive failures that open a provider's circuit, and for how long.
+    pub circuit_failures: u32,
+    pub circuit_open_minutes: i64,
+    /// How long an asynchronous job may stay pending before it is given up.
+    pub async_max_wait_minutes: i64,
+}
+
+impl Default for EnrichmentSettings {
+    fn default() -> Self {
+        Self {
+            waterfall: vec!["people_match".into(), "async_enrich".into()],
+            monthly_credits: [
+                ("people_match".to_string(), 1000),
+                ("async_enrich".to_string(), 500),
+            ]
+            .into_iter()
+            .collect(),
+            circuit_failures: 5,
+            circuit_open_minutes: 5,
+            async_max_wait_minutes: 10,
+        }
+    }
+}
+
+/// Scheduled prospecting: which source to pull from, and the monthly lead
+/// quota it is paced against (SPEC §8). Off by default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProspectingSettings {
+    pub enabled: bool,
+    /// `people_search` (filters below) or `dataset_url` (the deployment's
+    /// `PROSPECT_DATASET_URL`).
+    pub source: String,
+    /// New leads per calendar month, paced evenly over its days.
+    pub monthly_quota: u32,
+    /// Records asked for per run at most.
+    pub page_size: u32,
+    pub filters: super::prospecting::PeopleSearchFilters,
+}
+
+impl Default for ProspectingSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            source: "people_search".into(),
+            monthly_quota: 1000,
+            page_size: 25,
+            filters: Default::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,6 +391,8 @@ impl TenantConfig {
                 revival_max_idle_days: 120,
             },
             templates: TemplateSet::default(),
+            enrichment: EnrichmentSettings::default(),
+            prospecting: ProspectingSettings::default(),
             tenant,
         }
     }
