@@ -826,7 +826,7 @@ async fn import_reports_bad_rows_and_is_idempotent() {
     let csv_text = "Email Address,First Name,Company,Website,Phone,State\r\njo@a.example,Jo,A,https://a.example,,NY\r\nbad-email,Al,B,,,NY\r\n\"Smith, Pat\"@x,Pat,\"C, Inc\",,,TX\r\nJO@A.EXAMPLE,Jo,A,https://a.example,(212) 555-0100,NY\r\n,Mo,Phone Only,https://phone.example,212-555-0111,NY\r\n";
     let first = import(&mut ls, &auth, csv_text).await;
     assert_eq!(first["created"], 2);
-    assert_eq!(first["merged"], 1, "{first}");
+    assert_eq!(first["duplicates_in_file"], 1, "{first}");
     let errors: Vec<(u64, String)> = first["errors"]
         .as_array()
         .unwrap()
@@ -857,6 +857,15 @@ async fn import_reports_bad_rows_and_is_idempotent() {
         .unwrap();
     assert_eq!(lead.phone.as_deref(), Some("+12125550100"));
     assert_eq!(lead.timezone.as_deref(), Some("America/New_York"));
+    // Newer data merges into the stored lead; the report and the lead's
+    // timeline say which fields.
+    let newer = import(&mut ls, &auth, "email,city,title\nJo@A.example,Albany,Owner\n").await;
+    assert_eq!(newer["merged"], 1, "{newer}");
+    assert_eq!(newer["merges"][0]["fields"], json!(["title", "city"]));
+    let r = ls
+        .http("GET", &format!("/admin/leads/{}", lead_id("imp", "jo@a.example")), &[("authorization", &auth)], "")
+        .await;
+    assert!(r.body.contains("merged from upload: title, city"), "{}", r.body);
     ls.cleanup().await;
 }
 

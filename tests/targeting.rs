@@ -1,0 +1,214 @@
+//! Targeting on the local stack: the enrichment waterfall against provider
+//! stand-ins (wiremock), streaming imports of CSV and JSON datasets, dedup
+//! and merge records, ICP config changes and re-scoring, prospecting.
+
+use chrono::Duration;
+use integration_tests::*;
+use serde_json::{json, Value};
+use shared::adapters::enrichment::{AsyncEnrich, HttpSettings, PeopleMatch};
+use shared::domain::enrichment::{month_key, RetryPolicy};
+use shared::domain::lead::LeadStatus;
+use shared::ports::EnrichmentProvider;
+use std::sync::Arc;
+use wiremock::matchers::{body_partial_json, header, method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "test-key-0000";
+
+fn settings() -> HttpSettings {
+    HttpSettings {
+        timeout: std::time::Duration::from_secs(5),
+        retry: RetryPolicy {
+            max_retries: 0,
+            base: std::time::Duration::from_millis(10),
+            max_delay: std::time::Duration::from_secs(1),
+        },
+    }
+}
+
+fn person(first: &str, email: &str) -> Value {
+    json!({"person": {
+        "first_name": first, "last_name": "Example", "email": email, "email_status": "verified",
+        "title": "Owner", "seniority": "owner",
+        "linkedin_url": format!("https://www.linkedin.com/in/{first}-example"),
+        "phone_numbers": [{"sanitized_number": "+16025550142"}],
+        "organization": {"name": "Desert Motors", "estimated_num_employees": 14}
+    }})
+}
+
+fn lead_csv(rows: &[(&str, &str)]) -> String {
+    let mut s = String::from("First Name,Last Name,Email,Company,State\n");
+    for (first, email) in rows {
+        s.push_str(&format!("{first},Example,{email},Desert Motors,AZ\n"));
+    }
+    s
+}
+
+async fn lead(ls: &local_stack::runner::LocalStack, t: &str, email: &str) -> shared::domain::lead::Lead {
+    ls.store
+        .lead(t, &lead_id(t, email))
+        .await
+        .unwrap()
+        .expect("lead exists")
+}
+
+pub fn lead_id(tenant: &str, email: &str) -> String {
+    shared::domain::ids::LeadId::from_dedup_key(
+        &shared::domain::ids::TenantId::parse(tenant).unwrap(),
+        &format!("email:{email}"),
+    )
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_waterfall_goes_in_order_skips_what_fails_or_is_over_budget_and_explains_it() {
+    let mut ls = stack("waterfall", at(IN_WINDOW), None).await;
+    let auth = tenant(&mut ls, "wf", |c| {
+        c.enrichment.circuit_failures = 1;
+        c.enrichment.circuit_open_minutes = 5;
+        c.enrichment.monthly_credits = [("people_match".to_string(), 10), ("async_enrich".to_string(), 1)]
+            .into_iter()
+            .collect();
+    })
+    .await;
+    let pm = MockServer::start().await;
+    let jobs = MockServer::start().await;
+    ls.enrich.providers = vec![
+        Arc::new(PeopleMatch::new(pm.uri(), KEY, settings()).unwrap()) as Arc<dyn EnrichmentProvider>,
+        Arc::new(
+            AsyncEnrich::new(jobs.uri(), KEY, settings())
+                .unwrap()
+                .with_polling(std::time::Duration::from_millis(20), std::time::Duration::from_secs(2)),
+        ),
+    ];
+    // A: the people match finds everything; the async provider is not asked.
+    Mock::given(method("POST"))
+        .and(path("/api/v1/people/match"))
+        .and(header("x-api-key", KEY))
+        .and(body_partial_json(json!({"email": "ann@alpha.example", "first_name": "Ann"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(person("Ann", "ann@alpha.example")))
+        .expect(1)
+        .mount(&pm)
+        .await;
+    import(&mut ls, &auth, &lead_csv(&[("Ann", "ann@alpha.example")])).await;
+    ls.drain().await.unwrap();
+    let a = lead(&ls, "wf", "ann@alpha.example").await;
+    assert_eq!(a.title.as_deref(), Some("Owner"));
+    assert_eq!(a.phone.as_deref(), Some("+16025550142"));
+    assert_eq!(a.employees, Some(14));
+    assert!(a.enrichment.as_deref().unwrap().starts_with("people_match: filled"), "{:?}", a.enrichment);
+    assert!(a.status != LeadStatus::New);
+
+    // B: the people match is down (its circuit opens after one failure);
+    // the async provider is asked next and finds the phone.
+    Mock::given(method("POST"))
+        .and(path("/api/v1/people/match"))
+        .and(body_partial_json(json!({"email": "bo@beta.example"})))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&pm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/contact/enrich/bulk"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"enrichment_id": "job-b"})))
+        .expect(1)
+        .mount(&jobs)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/contact/enrich/bulk/job-b"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "job-b", "status": "FINISHED",
+            "data": [{"contact_info": {"most_probable_phone": {"number": "+1 602-555-0177", "region": "US"}},
+                      "profile": {"employment": {"current": {"title": "General Manager"}}}}]
+        })))
+        .mount(&jobs)
+        .await;
+    import(&mut ls, &auth, &lead_csv(&[("Bo", "bo@beta.example")])).await;
+    ls.drain().await.unwrap();
+    let b = lead(&ls, "wf", "bo@beta.example").await;
+    assert_eq!(b.phone.as_deref(), Some("+16025550177"));
+    let notes = b.enrichment.clone().unwrap();
+    assert!(notes.contains("people_match: failed"), "{notes}");
+    assert!(notes.contains("async_enrich: filled"), "{notes}");
+
+    // C: the people match's circuit is open and the async budget (1) is
+    // spent: both skipped without a request, the lead goes on, marked why.
+    import(&mut ls, &auth, &lead_csv(&[("Cy", "cy@gamma.example")])).await;
+    ls.drain().await.unwrap();
+    let c = lead(&ls, "wf", "cy@gamma.example").await;
+    let notes = c.enrichment.clone().unwrap();
+    assert!(notes.contains("people_match: skipped, circuit open"), "{notes}");
+    assert!(notes.contains("async_enrich: skipped, monthly credit budget of 1 used"), "{notes}");
+    assert!(notes.contains("continuing without enrichment"), "{notes}");
+    assert!(c.score.is_some() && c.status != LeadStatus::New, "the lead went on to scoring");
+
+    // After the open period the next lead is the trial call; it succeeds
+    // and the circuit closes.
+    ls.clock.advance(Duration::minutes(6));
+    Mock::given(method("POST"))
+        .and(path("/api/v1/people/match"))
+        .and(body_partial_json(json!({"email": "di@delta.example"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(person("Di", "di@delta.example")))
+        .expect(1)
+        .mount(&pm)
+        .await;
+    import(&mut ls, &auth, &lead_csv(&[("Di", "di@delta.example")])).await;
+    ls.drain().await.unwrap();
+    let d = lead(&ls, "wf", "di@delta.example").await;
+    assert_eq!(d.title.as_deref(), Some("Owner"));
+    assert_eq!(ls.store.circuit("wf", "people_match").await.unwrap(), Default::default());
+
+    // Credits: two people matches charged (the failure was refunded), one async job.
+    let mut used = ls.store.credits_used("wf", &month_key(ls.now())).await.unwrap();
+    used.sort();
+    assert_eq!(used, vec![("async_enrich".to_string(), 1), ("people_match".to_string(), 2)]);
+    ls.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_async_job_is_polled_on_redelivery_never_submitted_twice() {
+    let mut ls = stack("pending", at(IN_WINDOW), None).await;
+    let auth = tenant(&mut ls, "pend", |c| c.enrichment.waterfall = vec!["async_enrich".into()]).await;
+    let jobs = MockServer::start().await;
+    ls.enrich.providers = vec![Arc::new(
+        AsyncEnrich::new(jobs.uri(), KEY, settings())
+            .unwrap()
+            .with_polling(std::time::Duration::from_millis(10), std::time::Duration::from_millis(30)),
+    ) as Arc<dyn EnrichmentProvider>];
+    Mock::given(method("POST"))
+        .and(path("/api/v2/contact/enrich/bulk"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"enrichment_id": "job-p"})))
+        .expect(1)
+        .mount(&jobs)
+        .await;
+    // Still running for the first invocation's polls...
+    Mock::given(method("GET"))
+        .and(path_regex("^/api/v2/contact/enrich/bulk/job-p$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "job-p", "status": "IN_PROGRESS", "data": []})))
+        .up_to_n_times(2)
+        .mount(&jobs)
+        .await;
+    import(&mut ls, &auth, &lead_csv(&[("Pia", "pia@pending.example")])).await;
+    ls.drain().await.unwrap();
+    let p = lead(&ls, "pend", "pia@pending.example").await;
+    assert_eq!(p.status, LeadStatus::New);
+    assert_eq!(p.pending_enrichment.as_ref().unwrap().job_id, "job-p");
+    // ...and finished when SQS redelivers the message after its visibility timeout.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/contact/enrich/bulk/job-p"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "job-p", "status": "FINISHED",
+            "data": [{"contact_info": {"most_probable_phone": {"number": "+1 480-555-0101"}}}]
+        })))
+        .mount(&jobs)
+        .await;
+    let end = ls.now() + Duration::minutes(5);
+    ls.run_queues_until(end).await.unwrap();
+    let p = lead(&ls, "pend", "pia@pending.example").await;
+    assert_eq!(p.phone.as_deref(), Some("+14805550101"));
+    assert!(p.pending_enrichment.is_none());
+    assert_ne!(p.status, LeadStatus::New);
+    assert_eq!(ls.dlq_depth("EnrichQueue").await.unwrap(), 0);
+    ls.cleanup().await;
+}
