@@ -861,7 +861,7 @@ async fn import_reports_bad_rows_and_is_idempotent() {
     // timeline say which fields.
     let newer = import(&mut ls, &auth, "email,city,title\nJo@A.example,Albany,Owner\n").await;
     assert_eq!(newer["merged"], 1, "{newer}");
-    assert_eq!(newer["merges"][0]["fields"], json!(["title", "city"]));
+    assert_eq!(newer["merges"][0]["fields"], serde_json::json!(["title", "city"]));
     let r = ls
         .http("GET", &format!("/admin/leads/{}", lead_id("imp", "jo@a.example")), &[("authorization", &auth)], "")
         .await;

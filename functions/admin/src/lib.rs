@@ -31,6 +31,8 @@ use subtle::ConstantTimeEq;
 pub struct App {
     pub store: Store,
     pub enrich: Arc<dyn WorkQueue>,
+    /// The score queue: re-scoring after a config change.
+    pub score: Arc<dyn WorkQueue>,
     pub bus: Arc<dyn EventPublisher>,
     pub clock: Arc<dyn Clock>,
     /// The deployer's credential for creating tenants.
@@ -144,6 +146,11 @@ impl App {
         let t = tenant.as_str();
         match (method, rest) {
             ("GET", ["control-plane"]) => self.control_plane(t, now).await,
+            ("GET", ["config"]) => Ok((
+                200,
+                serde_json::to_value(self.store.require_config(t).await?).unwrap_or_default(),
+            )),
+            ("PUT", ["config"]) => self.put_config(t, &body, now).await,
             ("POST", ["leads", "import"]) => {
                 let named = req.query_string_parameters.first("format");
                 let format = match named.or(header(req, "content-type")) {
@@ -329,6 +336,50 @@ impl App {
             .audit(tenant, "operator", "import", &report.summary(), now)
             .await?;
         Ok((200, serde_json::to_value(&report).unwrap_or_default()))
+    }
+
+    /// Replaces the tenant's config. The body is the whole config (as GET
+    /// returns it); a field that does not parse or validate is named in the
+    /// error. When what scoring reads changed (ICP, offers, weights, tiers),
+    /// every lead is re-scored in pages through the score queue.
+    async fn put_config(&self, tenant: &str, body: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+        let de = &mut serde_json::Deserializer::from_str(body);
+        let mut config: TenantConfig = serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            Error::invalid(
+                if field == "." { "body".to_string() } else { format!("config.{field}") },
+                e.into_inner().to_string(),
+            )
+        })?;
+        let old = self.store.require_config(tenant).await?;
+        if config.tenant.as_str() != tenant {
+            return Err(Error::invalid(
+                "config.tenant",
+                format!("is {}, but this token belongs to {tenant}", config.tenant),
+            ));
+        }
+        config
+            .validate()
+            .map_err(|e| Error::invalid(format!("config.{}", e.field), e.reason))?;
+        let rescore = old.icp != config.icp
+            || old.offers != config.offers
+            || old.weights != config.weights
+            || old.tiers != config.tiers;
+        config.tenant = old.tenant.clone();
+        self.store
+            .put_config(
+                &config,
+                "operator",
+                if rescore { "config replaced; re-scoring every lead" } else { "config replaced" },
+                now,
+            )
+            .await?;
+        if rescore {
+            self.score
+                .send_all(&[json!({"tenant": tenant, "rescore": ""})])
+                .await?;
+        }
+        Ok((200, json!({"tenant": tenant, "rescoring": rescore})))
     }
 
     async fn create_batch(

@@ -16,6 +16,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             aws::sqs(&sdk),
             env.require("ENRICH_QUEUE_URL")?,
         )),
+        score: Arc::new(SqsQueue::new(
+            aws::sqs(&sdk),
+            env.require("SCORE_QUEUE_URL")?,
+        )),
         bus: Arc::new(EventBus::new(
             aws::eventbridge(&sdk),
             env.require("BUS_NAME")?,

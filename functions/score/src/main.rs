@@ -16,6 +16,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             aws::sqs(&sdk),
             env.require("CRAFT_QUEUE_URL")?,
         )),
+        rescore: Arc::new(SqsQueue::new(
+            aws::sqs(&sdk),
+            env.require("SCORE_QUEUE_URL")?,
+        )),
         clock: Arc::new(shared::ports::SystemClock),
     };
     let app = &app;

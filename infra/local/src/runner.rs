@@ -260,6 +260,7 @@ impl LocalStack {
             score: score::App {
                 store: store.clone(),
                 next: queue("score", "CRAFT_QUEUE_URL")?,
+                rescore: queue("score", "SCORE_QUEUE_URL")?,
                 clock: clock_dyn.clone(),
             },
             craft: craft::App {
@@ -299,6 +300,7 @@ impl LocalStack {
             admin: admin::App {
                 store: store.clone(),
                 enrich: queue("admin", "ENRICH_QUEUE_URL")?,
+                score: queue("admin", "SCORE_QUEUE_URL")?,
                 bus,
                 clock: clock_dyn,
                 bootstrap_token: req(&admin_env, "ADMIN_BOOTSTRAP_TOKEN")?,

@@ -591,6 +591,27 @@ impl Store {
         Ok(i)
     }
 
+    /// Replaces a tenant's config (already validated), with an audit entry.
+    pub async fn put_config(
+        &self,
+        config: &TenantConfig,
+        actor: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let t = config.tenant.as_str();
+        let mut i = to_item(config)?;
+        i.extend(Self::key(keys::tenant(t), "CONFIG"));
+        let items = vec![
+            self.put_tx(i, Some("attribute_exists(PK)"), vec![])?,
+            self.audit_put(t, actor, "config_updated", detail, now)?,
+        ];
+        match self.transact("put_config", items).await? {
+            None => Ok(()),
+            Some(_) => Err(Error::NotFound(format!("tenant {t}"))),
+        }
+    }
+
     pub async fn config(&self, tenant: &str) -> Result<Option<TenantConfig>> {
         let Some(item) = self.get(keys::tenant(tenant), "CONFIG").await? else {
             return Ok(None);
@@ -735,11 +756,27 @@ impl Store {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.put(Self::audit_item(tenant, actor, action, detail, now))
+            .await
+    }
+
+    fn audit_item(tenant: &str, actor: &str, action: &str, detail: &str, now: DateTime<Utc>) -> Item {
         let mut i = Self::key(keys::audit(tenant), format!("{}#{}", ts(now), short_id()));
         i.insert("actor".into(), s(actor));
         i.insert("action".into(), s(action));
         i.insert("detail".into(), s(detail));
-        self.put(i).await
+        i
+    }
+
+    fn audit_put(
+        &self,
+        tenant: &str,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TransactWriteItem> {
+        self.put_tx(Self::audit_item(tenant, actor, action, detail, now), None, vec![])
     }
 
     pub async fn audit_trail(&self, tenant: &str) -> Result<Vec<(String, String, String, String)>> {
@@ -1023,6 +1060,46 @@ impl Store {
         .into_iter()
         .map(from_item)
         .collect()
+    }
+
+    /// One page of a tenant's leads in id order, after `after` (a lead id),
+    /// and the cursor of the next page (None at the end).
+    pub async fn leads_page(
+        &self,
+        tenant: &str,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<Lead>, Option<String>)> {
+        self.requests.bump();
+        let start = after.map(|id| {
+            let mut k = Self::key(keys::lead(tenant, id), "LEAD");
+            k.insert("GSI1PK".into(), s(keys::leads_index(tenant)));
+            k.insert("GSI1SK".into(), s(id));
+            k
+        });
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("TenantIndex")
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", s(keys::leads_index(tenant)))
+            .set_exclusive_start_key(start)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(sdk("query"))?;
+        let leads: Vec<Lead> = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_>>()?;
+        let next = match out.last_evaluated_key {
+            Some(k) if !k.is_empty() => leads.last().map(|l| l.id.clone()),
+            _ => None,
+        };
+        Ok((leads, next))
     }
 
     /// The lead, its touches and its timeline, in one query.

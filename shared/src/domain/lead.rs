@@ -185,6 +185,15 @@ pub struct LeadRef {
     pub lead_id: String,
 }
 
+/// On the score queue after an ICP or scoring change: re-score a tenant's
+/// leads, one page at a time, from the lead id `rescore` ("" = the start).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RescorePage {
+    pub tenant: String,
+    pub rescore: String,
+}
+
 /// An asynchronous enrichment job the lead waits for, with what the
 /// waterfall already did (so a redelivery resumes instead of paying again).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

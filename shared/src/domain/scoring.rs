@@ -85,6 +85,61 @@ fn contains_any(haystack: Option<&str>, needles: &[String]) -> Option<String> {
 }
 
 /// Employee-count band like `11-50` or `201+`.
+/// Checks a company-size band: `11-50` or `200+`.
+pub fn valid_band(band: &str) -> bool {
+    let band = band.trim();
+    if let Some(lo) = band.strip_suffix('+') {
+        return lo.trim().parse::<u32>().is_ok();
+    }
+    matches!(band.split_once('-'), Some((lo, hi)) if matches!((lo.trim().parse::<u32>(), hi.trim().parse::<u32>()), (Ok(lo), Ok(hi)) if lo <= hi))
+}
+
+impl ScoringWeights {
+    /// Validates the weights, naming the first bad field.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |f: &str, r: &str| Err((format!("weights.{f}"), r.to_string()));
+        for (name, m) in [("owner_multiplier", self.owner_multiplier), ("vp_multiplier", self.vp_multiplier)] {
+            if !(0.0..=5.0).contains(&m) {
+                return bad(name, "must be within 0..5");
+            }
+        }
+        if !(0.0..=5.0).contains(&self.rating_min) || !(0.0..=5.0).contains(&self.rating_max) {
+            return bad("rating_min", "ratings are within 0..5");
+        }
+        if self.rating_min > self.rating_max {
+            return bad("rating_min", "must not be above rating_max");
+        }
+        if self.reviews_min > self.reviews_max {
+            return bad("reviews_min", "must not be above reviews_max");
+        }
+        if !(0.0..=1.0).contains(&self.response_gap_below) {
+            return bad("response_gap_below", "is a share within 0..1");
+        }
+        if self.intent_cap > 100 {
+            return bad("intent_cap", "a score is at most 100");
+        }
+        for (name, w) in [
+            ("industry", self.industry),
+            ("sub_industry", self.sub_industry),
+            ("title", self.title),
+            ("company_size", self.company_size),
+            ("location", self.location),
+            ("rating_band", self.rating_band),
+            ("review_count_band", self.review_count_band),
+            ("website", self.website),
+            ("gbp", self.gbp),
+            ("review_response_gap", self.review_response_gap),
+            ("verified_email", self.verified_email),
+            ("direct_phone", self.direct_phone),
+        ] {
+            if w > 100 {
+                return bad(name, "a score is at most 100");
+            }
+        }
+        Ok(())
+    }
+}
+
 fn in_band(employees: u32, band: &str) -> bool {
     let band = band.trim();
     if let Some(lo) = band.strip_suffix('+') {
@@ -132,9 +187,14 @@ pub fn score_lead(lead: &Lead, config: &TenantConfig, intent_points: u32) -> Sco
             ws.iter()
                 .any(|w| t.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
         };
-        let (mult, label) = if words(&["owner", "ceo", "founder", "president", "principal"]) {
+        let seniority = lead.seniority.as_deref().unwrap_or_default();
+        let (mult, label) = if words(&["owner", "ceo", "founder", "president", "principal"])
+            || matches!(seniority, "owner" | "founder" | "c_suite")
+        {
             (w.owner_multiplier, "owner/CEO")
-        } else if words(&["vp", "vice", "director", "head", "gm"]) || t.contains("general manager")
+        } else if words(&["vp", "vice", "director", "head", "gm"])
+            || t.contains("general manager")
+            || matches!(seniority, "vp" | "head" | "director" | "partner")
         {
             (w.vp_multiplier, "VP/director")
         } else if contains_any(Some(title), &icp.titles).is_some() {
@@ -207,7 +267,22 @@ pub fn score_lead(lead: &Lead, config: &TenantConfig, intent_points: u32) -> Sco
         }
     }
     if lead.has_email() {
-        add(w.verified_email, "has an email address".into());
+        match lead.email_status.as_deref() {
+            Some("verified" | "valid" | "deliverable") => {
+                add(w.verified_email, "has a verified email address".into())
+            }
+            Some(status @ ("invalid" | "undeliverable" | "unavailable" | "bounced")) => {
+                add(0, format!("email is {status}"))
+            }
+            // Unknown or guessed: half the points.
+            other => add(
+                w.verified_email / 2,
+                format!(
+                    "has an email address ({}, not verified)",
+                    other.unwrap_or("status unknown")
+                ),
+            ),
+        }
     }
     if lead.has_phone() {
         add(w.direct_phone, "has a direct phone".into());

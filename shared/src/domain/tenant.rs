@@ -460,6 +460,47 @@ impl TenantConfig {
                 );
             }
         }
+        if let Err((field, reason)) = self.weights.validate() {
+            return bad(&field, &reason);
+        }
+        for (i, band) in self.icp.company_sizes.iter().enumerate() {
+            if !super::scoring::valid_band(band) {
+                return bad(
+                    &format!("icp.company_sizes[{i}]"),
+                    &format!("{band:?} is not a band like \"11-50\" or \"200+\""),
+                );
+            }
+        }
+        for (i, c) in self.icp.countries.iter().enumerate() {
+            if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) {
+                return bad(
+                    &format!("icp.countries[{i}]"),
+                    &format!("{c:?} is not a two-letter ISO country code"),
+                );
+            }
+        }
+        if !self.icp.recommended_offer.is_empty()
+            && !self.offers.iter().any(|o| o.id == self.icp.recommended_offer)
+        {
+            return bad(
+                "icp.recommended_offer",
+                &format!("no offer with id {:?}", self.icp.recommended_offer),
+            );
+        }
+        for (i, name) in self.enrichment.waterfall.iter().enumerate() {
+            if !["people_match", "async_enrich"].contains(&name.as_str()) {
+                return bad(
+                    &format!("enrichment.waterfall[{i}]"),
+                    &format!("unknown provider {name:?}: people_match or async_enrich"),
+                );
+            }
+        }
+        if !["people_search", "dataset_url"].contains(&self.prospecting.source.as_str()) {
+            return bad("prospecting.source", "people_search or dataset_url");
+        }
+        if !(1..=100).contains(&self.prospecting.page_size) {
+            return bad("prospecting.page_size", "must be within 1..100");
+        }
         if !(0.0..=1.0).contains(&self.breaker.bounce_rate_threshold) {
             return bad("breaker.bounce_rate_threshold", "must be within 0..1");
         }
