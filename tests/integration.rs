@@ -859,13 +859,30 @@ async fn import_reports_bad_rows_and_is_idempotent() {
     assert_eq!(lead.timezone.as_deref(), Some("America/New_York"));
     // Newer data merges into the stored lead; the report and the lead's
     // timeline say which fields.
-    let newer = import(&mut ls, &auth, "email,city,title\nJo@A.example,Albany,Owner\n").await;
+    let newer = import(
+        &mut ls,
+        &auth,
+        "email,city,title\nJo@A.example,Albany,Owner\n",
+    )
+    .await;
     assert_eq!(newer["merged"], 1, "{newer}");
-    assert_eq!(newer["merges"][0]["fields"], serde_json::json!(["title", "city"]));
+    assert_eq!(
+        newer["merges"][0]["fields"],
+        serde_json::json!(["title", "city"])
+    );
     let r = ls
-        .http("GET", &format!("/admin/leads/{}", lead_id("imp", "jo@a.example")), &[("authorization", &auth)], "")
+        .http(
+            "GET",
+            &format!("/admin/leads/{}", lead_id("imp", "jo@a.example")),
+            &[("authorization", &auth)],
+            "",
+        )
         .await;
-    assert!(r.body.contains("merged from upload: title, city"), "{}", r.body);
+    assert!(
+        r.body.contains("merged from upload: title, city"),
+        "{}",
+        r.body
+    );
     ls.cleanup().await;
 }
 

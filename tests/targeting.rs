@@ -44,7 +44,11 @@ fn lead_csv(rows: &[(&str, &str)]) -> String {
     s
 }
 
-async fn lead(ls: &local_stack::runner::LocalStack, t: &str, email: &str) -> shared::domain::lead::Lead {
+async fn lead(
+    ls: &local_stack::runner::LocalStack,
+    t: &str,
+    email: &str,
+) -> shared::domain::lead::Lead {
     ls.store
         .lead(t, &lead_id(t, email))
         .await
@@ -66,26 +70,35 @@ async fn the_waterfall_goes_in_order_skips_what_fails_or_is_over_budget_and_expl
     let auth = tenant(&mut ls, "wf", |c| {
         c.enrichment.circuit_failures = 1;
         c.enrichment.circuit_open_minutes = 5;
-        c.enrichment.monthly_credits = [("people_match".to_string(), 10), ("async_enrich".to_string(), 1)]
-            .into_iter()
-            .collect();
+        c.enrichment.monthly_credits = [
+            ("people_match".to_string(), 10),
+            ("async_enrich".to_string(), 1),
+        ]
+        .into_iter()
+        .collect();
     })
     .await;
     let pm = MockServer::start().await;
     let jobs = MockServer::start().await;
     ls.enrich.providers = vec![
-        Arc::new(PeopleMatch::new(pm.uri(), KEY, settings()).unwrap()) as Arc<dyn EnrichmentProvider>,
+        Arc::new(PeopleMatch::new(pm.uri(), KEY, settings()).unwrap())
+            as Arc<dyn EnrichmentProvider>,
         Arc::new(
             AsyncEnrich::new(jobs.uri(), KEY, settings())
                 .unwrap()
-                .with_polling(std::time::Duration::from_millis(20), std::time::Duration::from_secs(2)),
+                .with_polling(
+                    std::time::Duration::from_millis(20),
+                    std::time::Duration::from_secs(2),
+                ),
         ),
     ];
     // A: the people match finds everything; the async provider is not asked.
     Mock::given(method("POST"))
         .and(path("/api/v1/people/match"))
         .and(header("x-api-key", KEY))
-        .and(body_partial_json(json!({"email": "ann@alpha.example", "first_name": "Ann"})))
+        .and(body_partial_json(
+            json!({"email": "ann@alpha.example", "first_name": "Ann"}),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(person("Ann", "ann@alpha.example")))
         .expect(1)
         .mount(&pm)
@@ -96,7 +109,14 @@ async fn the_waterfall_goes_in_order_skips_what_fails_or_is_over_budget_and_expl
     assert_eq!(a.title.as_deref(), Some("Owner"));
     assert_eq!(a.phone.as_deref(), Some("+16025550142"));
     assert_eq!(a.employees, Some(14));
-    assert!(a.enrichment.as_deref().unwrap().starts_with("people_match: filled"), "{:?}", a.enrichment);
+    assert!(
+        a.enrichment
+            .as_deref()
+            .unwrap()
+            .starts_with("people_match: filled"),
+        "{:?}",
+        a.enrichment
+    );
     assert!(a.status != LeadStatus::New);
 
     // B: the people match is down (its circuit opens after one failure);
@@ -138,10 +158,19 @@ async fn the_waterfall_goes_in_order_skips_what_fails_or_is_over_budget_and_expl
     ls.drain().await.unwrap();
     let c = lead(&ls, "wf", "cy@gamma.example").await;
     let notes = c.enrichment.clone().unwrap();
-    assert!(notes.contains("people_match: skipped, circuit open"), "{notes}");
-    assert!(notes.contains("async_enrich: skipped, monthly credit budget of 1 used"), "{notes}");
+    assert!(
+        notes.contains("people_match: skipped, circuit open"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("async_enrich: skipped, monthly credit budget of 1 used"),
+        "{notes}"
+    );
     assert!(notes.contains("continuing without enrichment"), "{notes}");
-    assert!(c.score.is_some() && c.status != LeadStatus::New, "the lead went on to scoring");
+    assert!(
+        c.score.is_some() && c.status != LeadStatus::New,
+        "the lead went on to scoring"
+    );
 
     // After the open period the next lead is the trial call; it succeeds
     // and the circuit closes.
@@ -157,24 +186,43 @@ async fn the_waterfall_goes_in_order_skips_what_fails_or_is_over_budget_and_expl
     ls.drain().await.unwrap();
     let d = lead(&ls, "wf", "di@delta.example").await;
     assert_eq!(d.title.as_deref(), Some("Owner"));
-    assert_eq!(ls.store.circuit("wf", "people_match").await.unwrap(), Default::default());
+    assert_eq!(
+        ls.store.circuit("wf", "people_match").await.unwrap(),
+        Default::default()
+    );
 
     // Credits: two people matches charged (the failure was refunded), one async job.
-    let mut used = ls.store.credits_used("wf", &month_key(ls.now())).await.unwrap();
+    let mut used = ls
+        .store
+        .credits_used("wf", &month_key(ls.now()))
+        .await
+        .unwrap();
     used.sort();
-    assert_eq!(used, vec![("async_enrich".to_string(), 1), ("people_match".to_string(), 2)]);
+    assert_eq!(
+        used,
+        vec![
+            ("async_enrich".to_string(), 1),
+            ("people_match".to_string(), 2)
+        ]
+    );
     ls.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pending_async_job_is_polled_on_redelivery_never_submitted_twice() {
     let mut ls = stack("pending", at(IN_WINDOW), None).await;
-    let auth = tenant(&mut ls, "pend", |c| c.enrichment.waterfall = vec!["async_enrich".into()]).await;
+    let auth = tenant(&mut ls, "pend", |c| {
+        c.enrichment.waterfall = vec!["async_enrich".into()]
+    })
+    .await;
     let jobs = MockServer::start().await;
     ls.enrich.providers = vec![Arc::new(
         AsyncEnrich::new(jobs.uri(), KEY, settings())
             .unwrap()
-            .with_polling(std::time::Duration::from_millis(10), std::time::Duration::from_millis(30)),
+            .with_polling(
+                std::time::Duration::from_millis(10),
+                std::time::Duration::from_millis(30),
+            ),
     ) as Arc<dyn EnrichmentProvider>];
     Mock::given(method("POST"))
         .and(path("/api/v2/contact/enrich/bulk"))
@@ -185,7 +233,10 @@ async fn a_pending_async_job_is_polled_on_redelivery_never_submitted_twice() {
     // Still running for the first invocation's polls...
     Mock::given(method("GET"))
         .and(path_regex("^/api/v2/contact/enrich/bulk/job-p$"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "job-p", "status": "IN_PROGRESS", "data": []})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "job-p", "status": "IN_PROGRESS", "data": []})),
+        )
         .up_to_n_times(2)
         .mount(&jobs)
         .await;
@@ -210,5 +261,182 @@ async fn a_pending_async_job_is_polled_on_redelivery_never_submitted_twice() {
     assert!(p.pending_enrichment.is_none());
     assert_ne!(p.status, LeadStatus::New);
     assert_eq!(ls.dlq_depth("EnrichQueue").await.unwrap(), 0);
+    ls.cleanup().await;
+}
+
+fn searched(first: &str) -> Value {
+    json!({
+        "first_name": first, "last_name": "Example", "title": "Owner", "seniority": "owner",
+        "email": format!("{}@{}-motors.example", first.to_lowercase(), first.to_lowercase()),
+        "email_status": "verified", "state": "Arizona", "country": "United States",
+        "organization": {"name": format!("{first} Motors"), "primary_domain": format!("{}-motors.example", first.to_lowercase()),
+                         "estimated_num_employees": 14, "industry": "automotive"}
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prospecting_pulls_paced_pages_imports_them_and_alerts_when_a_run_finds_nothing() {
+    let slack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({})))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&slack)
+        .await;
+    let api = MockServer::start().await;
+    // 2026-12-01, a 31-day month, 310 a month: 10 may be pulled on day 1.
+    let mut ls = stack("prospect", at(IN_WINDOW), Some(&slack.uri())).await;
+    tenant(&mut ls, "pros", |c| {
+        c.prospecting.enabled = true;
+        c.prospecting.monthly_quota = 310;
+        c.prospecting.page_size = 25;
+        c.prospecting.filters.person_titles = vec!["owner".into()];
+        c.enrichment.waterfall = vec![];
+    })
+    .await;
+    ls.prospect.people_search = Some(prospect::PeopleSearchAccess {
+        base_url: api.uri(),
+        api_key: KEY.into(),
+        timeout: std::time::Duration::from_secs(5),
+    });
+    Mock::given(method("POST"))
+        .and(path("/api/v1/mixed_people/search"))
+        .and(header("x-api-key", KEY))
+        .and(wiremock::matchers::body_json(
+            json!({"person_titles": ["owner"], "page": 1, "per_page": 10}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "people": [searched("Ava"), searched("Ben"), searched("Cal")],
+            "pagination": {"page": 1, "per_page": 10, "total_entries": 13, "total_pages": 2}
+        })))
+        .expect(1)
+        .mount(&api)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/mixed_people/search"))
+        .and(wiremock::matchers::body_json(json!({"person_titles": ["owner"], "page": 2, "per_page": 7})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "people": [], "pagination": {"page": 2, "per_page": 7, "total_entries": 13, "total_pages": 2}
+        })))
+        .expect(1)
+        .mount(&api)
+        .await;
+
+    let first = ls.prospect.run().await.unwrap();
+    let run = &first.tenants["pros"];
+    assert_eq!((run.asked, run.records, run.created), (10, 3, 3), "{run:?}");
+    assert_eq!(first.alerts, 0);
+    ls.drain().await.unwrap();
+    let ava = lead(&ls, "pros", "ava@ava-motors.example").await;
+    assert_eq!(ava.source, "prospect:people-search");
+    assert_eq!(ava.seniority.as_deref(), Some("owner"));
+    assert!(ava.score.is_some(), "went through the pipeline");
+
+    // Same day: 7 more may be pulled; the next page is empty: an alert.
+    let second = ls.prospect.run().await.unwrap();
+    let run = &second.tenants["pros"];
+    assert_eq!((run.asked, run.created), (7, 0), "{run:?}");
+    assert_eq!(second.alerts, 1);
+    // The source is now exhausted: later runs ask nothing of it.
+    let third = ls.prospect.run().await.unwrap();
+    assert!(third.tenants["pros"].note.contains("no more records"));
+    slack.verify().await;
+    api.verify().await;
+    ls.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_change_is_validated_by_field_and_re_scores_every_lead() {
+    let mut ls = stack("rescore", at(IN_WINDOW), None).await;
+    let auth = tenant(&mut ls, "rsc", |c| c.enrichment.waterfall = vec![]).await;
+    // Dealers in AZ and NY; the ICP targets only AZ at first.
+    import(
+        &mut ls,
+        &auth,
+        &csv(&[dealer("az@az.example", "AZ"), dealer("ny@ny.example", "NY")]),
+    )
+    .await;
+    let r = ls
+        .http("GET", "/admin/config", &[("authorization", &auth)], "")
+        .await;
+    assert_eq!(r.status, 200);
+    let mut config = r.json();
+    config["icp"]["us_states"] = json!(["AZ"]);
+    let r = ls
+        .http(
+            "PUT",
+            "/admin/config",
+            &[("authorization", &auth)],
+            &config.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    ls.drain().await.unwrap();
+    let ny = lead(&ls, "rsc", "ny@ny.example").await;
+    let before_ny = ny.score.unwrap_or_else(|| panic!("{ny:?}"));
+
+    // A bad field is named, and nothing changes.
+    let mut bad = config.clone();
+    bad["weights"]["rating_min"] = json!("high");
+    let r = ls
+        .http(
+            "PUT",
+            "/admin/config",
+            &[("authorization", &auth)],
+            &bad.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("config.weights.rating_min"), "{}", r.body);
+    let mut bad = config.clone();
+    bad["icp"]["company_sizes"] = json!(["11-50", "lots"]);
+    let r = ls
+        .http(
+            "PUT",
+            "/admin/config",
+            &[("authorization", &auth)],
+            &bad.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("icp.company_sizes[1]"), "{}", r.body);
+
+    // Widening the market to NY re-scores: NY gains the location points,
+    // and the timeline says why.
+    config["icp"]["us_states"] = json!(["AZ", "NY"]);
+    let r = ls
+        .http(
+            "PUT",
+            "/admin/config",
+            &[("authorization", &auth)],
+            &config.to_string(),
+        )
+        .await;
+    assert_eq!(r.json()["rescoring"], true, "{}", r.body);
+    ls.drain().await.unwrap();
+    let ny = lead(&ls, "rsc", "ny@ny.example").await;
+    assert!(
+        ny.score.unwrap() > before_ny,
+        "{} -> {:?}",
+        before_ny,
+        ny.score
+    );
+    let r = ls
+        .http(
+            "GET",
+            &format!("/admin/leads/{}", ny.id),
+            &[("authorization", &auth)],
+            "",
+        )
+        .await;
+    assert!(
+        r.body.contains("re-scored after a config change"),
+        "{}",
+        r.body
+    );
+    let audit = ls
+        .http("GET", "/admin/audit", &[("authorization", &auth)], "")
+        .await;
+    assert!(audit.body.contains("config_updated"));
     ls.cleanup().await;
 }

@@ -342,12 +342,21 @@ impl App {
     /// returns it); a field that does not parse or validate is named in the
     /// error. When what scoring reads changed (ICP, offers, weights, tiers),
     /// every lead is re-scored in pages through the score queue.
-    async fn put_config(&self, tenant: &str, body: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+    async fn put_config(
+        &self,
+        tenant: &str,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(u16, Value)> {
         let de = &mut serde_json::Deserializer::from_str(body);
         let mut config: TenantConfig = serde_path_to_error::deserialize(de).map_err(|e| {
             let field = e.path().to_string();
             Error::invalid(
-                if field == "." { "body".to_string() } else { format!("config.{field}") },
+                if field == "." {
+                    "body".to_string()
+                } else {
+                    format!("config.{field}")
+                },
                 e.into_inner().to_string(),
             )
         })?;
@@ -370,7 +379,11 @@ impl App {
             .put_config(
                 &config,
                 "operator",
-                if rescore { "config replaced; re-scoring every lead" } else { "config replaced" },
+                if rescore {
+                    "config replaced; re-scoring every lead"
+                } else {
+                    "config replaced"
+                },
                 now,
             )
             .await?;

@@ -53,7 +53,9 @@ fn take(lead: &mut Lead, card: &ScoreCard) {
 /// it now goes on to crafting. None when nothing changes.
 fn rescore(lead: &mut Lead, config: &TenantConfig) -> Option<(String, bool)> {
     let card = score_lead(lead, config, 0);
-    if lead.score == Some(card.score) && lead.tier == Some(card.tier) && lead.reasons == card.reasons
+    if lead.score == Some(card.score)
+        && lead.tier == Some(card.tier)
+        && lead.reasons == card.reasons
     {
         return None;
     }

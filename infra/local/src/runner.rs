@@ -191,6 +191,7 @@ pub struct LocalStack {
     pub webhook: webhook_ingest::App,
     pub breaker: breaker_evaluator::App,
     pub decay: decay_cron::App,
+    pub prospect: prospect::App,
     pub admin: admin::App,
     pub ticks: Vec<TickReport>,
     pub deliveries: Deliveries,
@@ -290,12 +291,22 @@ impl LocalStack {
             },
             breaker: breaker_evaluator::App {
                 store: store.clone(),
-                alerter,
+                alerter: alerter.clone(),
                 clock: clock_dyn.clone(),
             },
             decay: decay_cron::App {
                 store: store.clone(),
                 clock: clock_dyn.clone(),
+            },
+            prospect: prospect::App {
+                store: store.clone(),
+                enrich: queue("prospect", "ENRICH_QUEUE_URL")?,
+                alerter: alerter.clone(),
+                clock: clock_dyn.clone(),
+                // No source credentials locally; tests point these at local
+                // HTTP servers.
+                people_search: None,
+                dataset: None,
             },
             admin: admin::App {
                 store: store.clone(),
@@ -559,6 +570,10 @@ impl LocalStack {
             }
             "decay-cron" => {
                 self.decay.run().await.map_err(|e| e.to_string())?;
+            }
+            "prospect" => {
+                self.prospect.run().await.map_err(|e| e.to_string())?;
+                self.queues_dirty = true;
             }
             "breaker-evaluator" => {
                 let event = serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});

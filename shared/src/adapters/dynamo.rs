@@ -101,6 +101,9 @@ pub mod keys {
     pub fn credits(t: &str) -> String {
         format!("T#{t}#CREDITS")
     }
+    pub fn prospect(t: &str) -> String {
+        format!("T#{t}#PROSPECT")
+    }
     pub fn audit(t: &str) -> String {
         format!("T#{t}#AUDIT")
     }
@@ -185,6 +188,14 @@ pub struct OutboxEntry {
     #[serde(default)]
     pub headers: std::collections::BTreeMap<String, String>,
     pub sent_at: DateTime<Utc>,
+}
+
+/// Where scheduled prospecting is in its source, and this month's count.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProspectState {
+    pub cursor: Option<String>,
+    pub exhausted: bool,
+    pub pulled: u32,
 }
 
 /// What a reservation attempt found.
@@ -600,10 +611,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let t = config.tenant.as_str();
-        let mut i = to_item(config)?;
-        i.extend(Self::key(keys::tenant(t), "CONFIG"));
         let items = vec![
-            self.put_tx(i, Some("attribute_exists(PK)"), vec![])?,
+            self.put_tx(
+                self.config_item(config, now)?,
+                Some("attribute_exists(PK)"),
+                vec![],
+            )?,
             self.audit_put(t, actor, "config_updated", detail, now)?,
         ];
         match self.transact("put_config", items).await? {
@@ -760,7 +773,13 @@ impl Store {
             .await
     }
 
-    fn audit_item(tenant: &str, actor: &str, action: &str, detail: &str, now: DateTime<Utc>) -> Item {
+    fn audit_item(
+        tenant: &str,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Item {
         let mut i = Self::key(keys::audit(tenant), format!("{}#{}", ts(now), short_id()));
         i.insert("actor".into(), s(actor));
         i.insert("action".into(), s(action));
@@ -776,7 +795,11 @@ impl Store {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<TransactWriteItem> {
-        self.put_tx(Self::audit_item(tenant, actor, action, detail, now), None, vec![])
+        self.put_tx(
+            Self::audit_item(tenant, actor, action, detail, now),
+            None,
+            vec![],
+        )
     }
 
     pub async fn audit_trail(&self, tenant: &str) -> Result<Vec<(String, String, String, String)>> {
@@ -2083,6 +2106,72 @@ impl Store {
                 Some((provider, used))
             })
             .collect())
+    }
+
+    // ------------------------------------------------------------ prospecting
+
+    /// The prospecting cursor of a tenant and the new leads it pulled in
+    /// `month`: one BatchGetItem.
+    pub async fn prospect_state(&self, tenant: &str, month: &str) -> Result<ProspectState> {
+        let mut state = ProspectState::default();
+        for i in self
+            .batch_get(vec![
+                Self::key(keys::prospect(tenant), "CURSOR"),
+                Self::key(keys::prospect(tenant), month),
+            ])
+            .await?
+        {
+            let sk = i
+                .get("SK")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            if sk == "CURSOR" {
+                state.cursor = i.get("cursor").and_then(|v| v.as_s().ok()).cloned();
+                state.exhausted = i
+                    .get("exhausted")
+                    .and_then(|v| v.as_bool().ok())
+                    .copied()
+                    .unwrap_or(false);
+            } else {
+                state.pulled = i
+                    .get("pulled")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+            }
+        }
+        Ok(state)
+    }
+
+    /// Records a prospecting run: the next cursor (None: the source is
+    /// exhausted) and the new leads it added to the month's count.
+    pub async fn save_prospect(
+        &self,
+        tenant: &str,
+        month: &str,
+        cursor: Option<&str>,
+        added: u32,
+    ) -> Result<()> {
+        let mut c = Self::key(keys::prospect(tenant), "CURSOR");
+        if let Some(cur) = cursor {
+            c.insert("cursor".into(), s(cur));
+        }
+        c.insert("exhausted".into(), AttributeValue::Bool(cursor.is_none()));
+        let items = vec![
+            self.put_tx(c, None, vec![])?,
+            self.update_tx(
+                Self::key(keys::prospect(tenant), month),
+                "ADD pulled :n",
+                None,
+                &[],
+                vec![(":n".into(), n(added))],
+            )?,
+        ];
+        match self.transact("save_prospect", items).await? {
+            None => Ok(()),
+            Some(codes) => Err(Error::store("save_prospect", codes.join(","))),
+        }
     }
 
     /// Today's counters of a tenant: scope -> (used, cap).

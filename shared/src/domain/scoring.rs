@@ -98,7 +98,10 @@ impl ScoringWeights {
     /// Validates the weights, naming the first bad field.
     pub fn validate(&self) -> Result<(), (String, String)> {
         let bad = |f: &str, r: &str| Err((format!("weights.{f}"), r.to_string()));
-        for (name, m) in [("owner_multiplier", self.owner_multiplier), ("vp_multiplier", self.vp_multiplier)] {
+        for (name, m) in [
+            ("owner_multiplier", self.owner_multiplier),
+            ("vp_multiplier", self.vp_multiplier),
+        ] {
             if !(0.0..=5.0).contains(&m) {
                 return bad(name, "must be within 0..5");
             }

@@ -480,7 +480,10 @@ impl TenantConfig {
             }
         }
         if !self.icp.recommended_offer.is_empty()
-            && !self.offers.iter().any(|o| o.id == self.icp.recommended_offer)
+            && !self
+                .offers
+                .iter()
+                .any(|o| o.id == self.icp.recommended_offer)
         {
             return bad(
                 "icp.recommended_offer",
