@@ -440,3 +440,133 @@ async fn a_config_change_is_validated_by_field_and_re_scores_every_lead() {
     assert!(audit.body.contains("config_updated"));
     ls.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_datasets_import_through_admin_with_bad_records_named() {
+    let mut ls = stack("datasets", at(IN_WINDOW), None).await;
+    let auth = tenant(&mut ls, "ds", |c| c.enrichment.waterfall = vec![]).await;
+    let root = local_stack::emulators::repo_root().join("infra/local/demo");
+    let places = std::fs::read_to_string(root.join("places.json")).unwrap();
+    let r = ls
+        .http(
+            "POST",
+            "/admin/leads/import?format=places",
+            &[("authorization", &auth), ("x-source-name", "places.json")],
+            &places,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let report = r.json();
+    assert_eq!(report["rows"], 12, "{report}");
+    assert!(report["created"].as_u64().unwrap() >= 10, "{report}");
+    assert_eq!(report["errors"][0]["field"], "phone", "{report}");
+    assert_eq!(report["errors"][0]["line"], 10, "{report}");
+    // Importing it again changes nothing.
+    let again = ls
+        .http(
+            "POST",
+            "/admin/leads/import?format=places",
+            &[("authorization", &auth), ("x-source-name", "places.json")],
+            &places,
+        )
+        .await
+        .json();
+    assert_eq!(
+        (again["created"].as_u64(), again["merged"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+    // JSON Lines of people-search records, detected by shape; the same
+    // person twice (email case differs) is one lead.
+    let people = std::fs::read_to_string(root.join("people.jsonl")).unwrap();
+    let r = ls
+        .http(
+            "POST",
+            "/admin/leads/import",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/x-ndjson"),
+            ],
+            &people,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["duplicates_in_file"], 1, "{}", r.body);
+    // A format nobody knows is refused by name.
+    let r = ls
+        .http(
+            "POST",
+            "/admin/leads/import?format=xml",
+            &[("authorization", &auth)],
+            "<x/>",
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("format"), "{}", r.body);
+    ls.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_file_streams_in_idempotently_even_when_imported_twice_at_once() {
+    let mut ls = stack("bigfile", at(IN_WINDOW), None).await;
+    tenant(&mut ls, "big", |_| {}).await;
+    let file = std::env::temp_dir().join(format!("leads-{}.csv", std::process::id()));
+    local_stack::import::write_synthetic_csv(&file, 3000, 500).unwrap();
+    let format = local_stack::import::choose_format(None, &file).unwrap();
+    let now = ls.now();
+    let (mut calls_a, mut calls_b) = (0u32, 0u32);
+    let store = &ls.store;
+    let enrich = ls.admin.enrich.clone();
+    // Two imports of the same file at the same time: every lead once.
+    let mut progress_a = |_: &shared::import::ImportReport| calls_a += 1;
+    let mut progress_b = |_: &shared::import::ImportReport| calls_b += 1;
+    let (a, b) = tokio::join!(
+        local_stack::import::import_file(
+            store,
+            enrich.as_ref(),
+            "big",
+            &file,
+            format,
+            now,
+            &mut progress_a
+        ),
+        local_stack::import::import_file(
+            store,
+            enrich.as_ref(),
+            "big",
+            &file,
+            format,
+            now,
+            &mut progress_b
+        ),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.rows, 3000);
+    assert_eq!(a.error_count, 6, "one bad row in 500");
+    assert_eq!(
+        a.created + b.created,
+        2994,
+        "{} + {}",
+        a.summary(),
+        b.summary()
+    );
+    assert_eq!(a.created + a.unchanged + a.merged, 2994);
+    assert!(calls_a >= 60 && calls_b >= 60, "progress after every chunk");
+    assert_eq!(a.errors[0].line, 501);
+    assert_eq!(ls.store.leads("big").await.unwrap().len(), 2994);
+    // A third import changes nothing.
+    let c = local_stack::import::import_file(
+        store,
+        enrich.as_ref(),
+        "big",
+        &file,
+        format,
+        now,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((c.created, c.merged, c.unchanged), (0, 0, 2994));
+    std::fs::remove_file(&file).ok();
+    ls.cleanup().await;
+}
