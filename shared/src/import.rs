@@ -89,7 +89,11 @@ impl LeadFormat {
         let n = n.split(';').next().unwrap_or_default().trim();
         Some(match n {
             "csv" | "txt" | "text/csv" | "text/plain" => LeadFormat::Csv,
-            "json" | "jsonl" | "ndjson" | "application/json" | "application/x-ndjson"
+            "json"
+            | "jsonl"
+            | "ndjson"
+            | "application/json"
+            | "application/x-ndjson"
             | "application/jsonl" => LeadFormat::Json(None),
             other => LeadFormat::Json(Some(DatasetKind::parse(other)?)),
         })

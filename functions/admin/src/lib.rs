@@ -11,19 +11,18 @@ use sha2::{Digest, Sha256};
 use shared::adapters::dynamo::{short_id, Batch, Store};
 use shared::apply::apply_signal;
 use shared::domain::ids::TenantId;
-use shared::import::{import_rows, open_rows, LeadFormat};
 use shared::domain::lead::LeadStatus;
 use shared::domain::signals::{Signal, SignalKind};
 use shared::domain::signature::verify_link;
 use shared::domain::suppression::{
-    canonical_domain, canonical_email, canonical_phone,
-    SuppressionKind,
+    canonical_domain, canonical_email, canonical_phone, SuppressionKind,
 };
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::TouchState;
 use shared::domain::warmup::phase;
 use shared::edge::{body_text, error_response, header, html_response, json_response};
 use shared::error::{Error, Result};
+use shared::import::{import_rows, open_rows, LeadFormat};
 use shared::ports::{Clock, EventPublisher, WorkQueue};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;

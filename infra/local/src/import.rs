@@ -46,8 +46,8 @@ pub async fn import_file(
         .and_then(|n| n.to_str())
         .unwrap_or("file")
         .to_string();
-    let file = File::open(path)
-        .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))?;
+    let file =
+        File::open(path).map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))?;
     let reader = BufReader::with_capacity(256 * 1024, file);
     let (rows, unmapped) = open_rows(format, &tid, reader, &source, now)?;
     let mut report = import_rows(store, enrich, tenant, &source, rows, now, progress).await?;
@@ -81,7 +81,12 @@ pub fn write_synthetic_csv(path: &Path, rows: usize, bad_every: usize) -> std::i
         ("WA", 206),
         ("IL", 312),
     ];
-    const TITLES: [&str; 4] = ["Owner", "General Manager", "Sales Manager", "Office Manager"];
+    const TITLES: [&str; 4] = [
+        "Owner",
+        "General Manager",
+        "Sales Manager",
+        "Office Manager",
+    ];
     let mut w = std::io::BufWriter::new(File::create(path)?);
     writeln!(
         w,
@@ -89,7 +94,10 @@ pub fn write_synthetic_csv(path: &Path, rows: usize, bad_every: usize) -> std::i
     )?;
     for i in 0..rows {
         if bad_every > 0 && i % bad_every == bad_every - 1 {
-            writeln!(w, "Bad,Row{i},not-an-email-{i},Broken Motors {i},,,,,US,,,,,")?;
+            writeln!(
+                w,
+                "Bad,Row{i},not-an-email-{i},Broken Motors {i},,,,,US,,,,,"
+            )?;
             continue;
         }
         let (state, area) = STATES[i % STATES.len()];

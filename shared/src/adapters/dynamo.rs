@@ -196,7 +196,9 @@ pub enum ImportOutcome {
     /// Nothing new. `awaiting_enrichment`: the stored lead is still `new`,
     /// not suppressed, and was last written over 15 minutes ago: its first
     /// enrichment message was lost, and a re-import should queue it again.
-    Unchanged { awaiting_enrichment: bool },
+    Unchanged {
+        awaiting_enrichment: bool,
+    },
 }
 
 fn unchanged(stored: &Lead, now: DateTime<Utc>) -> ImportOutcome {
@@ -884,8 +886,7 @@ impl Store {
                     if changed.is_empty() {
                         unchanged(existing, now)
                     } else {
-                        let detail =
-                            format!("merged from {}: {}", lead.source, changed.join(", "));
+                        let detail = format!("merged from {}: {}", lead.source, changed.join(", "));
                         if self.save_lead(&mut merged, "merged", &detail, now).await? {
                             ImportOutcome::Merged(changed)
                         } else {

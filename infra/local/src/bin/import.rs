@@ -131,12 +131,10 @@ async fn run(
             &mut progress,
         )
         .await
-        .map_err(|e| format!("import stopped: {e} (an import is idempotent: run it again to resume)"))?;
-        print_report(
-            &format!("pass {pass}"),
-            &r,
-            started.elapsed().as_secs_f64(),
-        );
+        .map_err(|e| {
+            format!("import stopped: {e} (an import is idempotent: run it again to resume)")
+        })?;
+        print_report(&format!("pass {pass}"), &r, started.elapsed().as_secs_f64());
         println!(
             "  {} DynamoDB requests ({:.3} per row)",
             store.requests() - requests,
@@ -178,7 +176,10 @@ async fn main() {
         own_stack(&a).await
     };
     if let Some(kib) = peak_rss_kib() {
-        println!("peak memory of the import process: {:.1} MiB", kib as f64 / 1024.0);
+        println!(
+            "peak memory of the import process: {:.1} MiB",
+            kib as f64 / 1024.0
+        );
     }
     if let Err(e) = outcome {
         eprintln!("{e}");
