@@ -8,7 +8,7 @@ use serde::Serialize;
 use shared::adapters::dynamo::{short_id, Reservation, Store};
 use shared::domain::caps::{caps_for_send, sender_candidates};
 use shared::domain::lead::LeadStatus;
-use shared::domain::suppression::suppression_keys;
+use shared::domain::suppression::{domain_matches, suppression_keys, SuppressionKind};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Channel, Touch, TouchState};
 use shared::domain::window::SendWindow;
@@ -214,6 +214,25 @@ impl App {
             )
             .await;
         }
+        // The keys read above are the touch's own: its recipient and company
+        // domain. An entry on any other way to reach the lead (its email on a
+        // call, its phone on an email or a LinkedIn step, a domain on its
+        // current email) stops every channel too, as it does at intake; those
+        // cost one more read, and only when the lead has such an address.
+        let lead_keys = suppression_keys(
+            lead.email.as_deref(),
+            lead.company_domain.as_deref(),
+            lead.phone.as_deref(),
+        );
+        let unread: Vec<_> = lead_keys
+            .iter()
+            .filter(|k| !keys.contains(k))
+            .cloned()
+            .collect();
+        let mut hits = hits;
+        if !unread.is_empty() {
+            hits.extend(self.store.suppression_hits(&touch.tenant, &unread).await?);
+        }
         if !hits.is_empty() {
             return end(
                 TouchState::Cancelled,
@@ -221,18 +240,22 @@ impl App {
             )
             .await;
         }
-        if let Some(domain) = touch.company_domain.as_deref() {
-            if let Some(ex) = config
-                .excluded_domains
-                .iter()
-                .find(|ex| shared::domain::suppression::domain_matches(ex, domain))
-            {
-                return end(
-                    TouchState::Cancelled,
-                    format!("excluded customer domain {ex}"),
-                )
-                .await;
-            }
+        let excluded = keys
+            .iter()
+            .chain(&lead_keys)
+            .filter(|(kind, _)| *kind == SuppressionKind::Domain)
+            .find_map(|(_, domain)| {
+                config
+                    .excluded_domains
+                    .iter()
+                    .find(|ex| domain_matches(ex, domain))
+            });
+        if let Some(ex) = excluded {
+            return end(
+                TouchState::Cancelled,
+                format!("excluded customer domain {ex}"),
+            )
+            .await;
         }
         if touch.channel == Channel::Email && lead.email_bounced {
             return end(TouchState::Skipped, "email address bounced".into()).await;
