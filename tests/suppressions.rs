@@ -427,6 +427,7 @@ async fn entries_added_after_approval_stop_due_touches_on_every_channel() {
         dealer("a@x.customer.example", "NY"),
         dealer("e2@e2.example", "NY"),
         dealer("e3@e3.example", "NY"),
+        dealer("e4@e4.example", "NY"),
     ];
     let mail = due_tenant(&mut ls, "late-mail", &mail_rows, |_| {}).await;
     let mut phone_rows = emails("p", 3, "NY");
@@ -458,7 +459,18 @@ async fn entries_added_after_approval_stop_due_touches_on_every_channel() {
         suppress(&mut ls, auth, "phone", "(212) 555-0200").await;
         suppress(&mut ls, auth, "email", "p1@p1.example").await;
     }
-    // AND a lead in a stop state has its entry added, then removed
+    // AND a lead that got a phone after its draft, and that phone listed
+    let e4 = lead_id("late-mail", "e4@e4.example");
+    let mut lead = ls.store.lead("late-mail", &e4).await.unwrap().unwrap();
+    lead.phone = Some("+12125550299".into());
+    assert!(ls
+        .store
+        .save_lead(&mut lead, "merged", "phone found", ls.now())
+        .await
+        .unwrap());
+    suppress(&mut ls, &mail, "phone", "+1 212 555 0299").await;
+    // AND a lead in a stop state has its entry added, then removed (removal
+    // does not reopen it)
     let e3 = lead_id("late-mail", "e3@e3.example");
     ls.store
         .transition(
@@ -494,6 +506,7 @@ async fn entries_added_after_approval_stop_due_touches_on_every_channel() {
         ),
         ("late-mail", "e2@e2.example", None),
         ("late-mail", "e3@e3.example", Some("lead is dnc")),
+        ("late-mail", "e4@e4.example", Some("phone#+12125550299")),
     ]
     .into_iter()
     .chain(
@@ -599,4 +612,34 @@ async fn a_lead_imported_after_its_domain_was_suppressed_is_marked_and_never_dra
     assert!(!outbox.is_empty());
     assert!(outbox.iter().all(|e| e.lead_id != gm));
     ls.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checking_every_address_of_a_lead_costs_no_extra_read() {
+    // GIVEN the same due email touches for leads without and with a phone,
+    // and a list with an entry of each kind that matches none of them
+    let mut costs = Vec::new();
+    for with_phone in [false, true] {
+        let mut ls = stack("supp-cost", at(IN_WINDOW), None).await;
+        let mut rows = emails("c", 6, "NY");
+        if with_phone {
+            for (i, r) in rows.iter_mut().enumerate() {
+                r.phone = Some(Box::leak(format!("+1212555030{i}").into_boxed_str()));
+            }
+        }
+        let auth = due_tenant(&mut ls, "cost", &rows, |_| {}).await;
+        import_list(
+            &mut ls,
+            &auth,
+            "x@else.example\nelse.example\n+12125550399\n",
+        )
+        .await;
+        // WHEN a tick sends them
+        let report = ls.tick().await.unwrap();
+        assert_eq!(report.sent, 6, "{report:?}");
+        costs.push(report.dynamodb_requests);
+        ls.cleanup().await;
+    }
+    // THEN the phone's entry was read with the rest, in the same request
+    assert_eq!(costs[0], costs[1], "requests without/with a phone");
 }

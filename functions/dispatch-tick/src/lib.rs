@@ -178,10 +178,13 @@ impl App {
             });
         }
         let keys = suppression_keys(
-            (touch.channel == Channel::Email).then_some(touch.recipient.as_str()),
+            (touch.channel == Channel::Email)
+                .then_some(touch.recipient.as_str())
+                .or(touch.lead_email.as_deref()),
             touch.company_domain.as_deref(),
             matches!(touch.channel, Channel::Voice | Channel::Sms)
-                .then_some(touch.recipient.as_str()),
+                .then_some(touch.recipient.as_str())
+                .or(touch.lead_phone.as_deref()),
         );
         let (control, lead, hits) = self
             .store
@@ -214,11 +217,12 @@ impl App {
             )
             .await;
         }
-        // The keys read above are the touch's own: its recipient and company
-        // domain. An entry on any other way to reach the lead (its email on a
-        // call, its phone on an email or a LinkedIn step, a domain on its
-        // current email) stops every channel too, as it does at intake; those
-        // cost one more read, and only when the lead has such an address.
+        // An entry on any way to reach the lead (its email on a call, its
+        // phone on an email or a LinkedIn step, a parent domain of either
+        // domain) stops every channel, as it does at intake. The keys read
+        // above are the lead's addresses as drafted; one more read covers
+        // any it has gained or changed since (or a touch drafted before
+        // touches carried them).
         let lead_keys = suppression_keys(
             lead.email.as_deref(),
             lead.company_domain.as_deref(),
