@@ -48,6 +48,23 @@ pub fn html_response(status: u16, html: String) -> ApiGatewayV2httpResponse {
     r
 }
 
+/// A CSV download: `text/csv`, offered as `filename`.
+pub fn csv_response(status: u16, csv: String, filename: &str) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert("content-disposition", v);
+    }
+    let mut r = ApiGatewayV2httpResponse::default();
+    r.status_code = i64::from(status);
+    r.headers = headers;
+    r.body = Some(Body::Text(csv));
+    r
+}
+
 pub fn error_response(e: &Error) -> ApiGatewayV2httpResponse {
     let status = e.http_status();
     if status >= 500 {
@@ -77,6 +94,31 @@ pub fn body_text(req: &ApiGatewayV2httpRequest) -> Result<String, Error> {
     } else {
         Ok(raw)
     }
+}
+
+/// A path segment with its `%XX` escapes decoded (`+` stays a plus: it is
+/// not a space in a path).
+pub fn decode_path_segment(raw: &str) -> Result<String, Error> {
+    let bad = || {
+        Error::invalid(
+            "path",
+            format!("{raw:?} is not a valid URL-encoded segment"),
+        )
+    };
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = raw.get(i + 1..i + 3).ok_or_else(bad)?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
 }
 
 pub fn header<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
@@ -123,4 +165,22 @@ where
 pub fn parse_body<T: serde::de::DeserializeOwned>(m: &SqsMessage) -> Result<T, Error> {
     let body = m.body.as_deref().unwrap_or("");
     serde_json::from_str(body).map_err(|e| Error::invalid("body", format!("{e}: {body:.200}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_decode_escapes_and_keep_plus_signs() {
+        assert_eq!(
+            decode_path_segment("jo%40dealer.example").unwrap(),
+            "jo@dealer.example"
+        );
+        assert_eq!(decode_path_segment("+16025550100").unwrap(), "+16025550100");
+        assert_eq!(decode_path_segment("%2B1%20602").unwrap(), "+1 602");
+        assert!(decode_path_segment("50%").is_err());
+        assert!(decode_path_segment("%zz").is_err());
+        assert!(decode_path_segment("%ff").is_err());
+    }
 }

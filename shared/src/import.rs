@@ -11,7 +11,9 @@ use crate::domain::datasets::{parse_json_dataset, DatasetKind};
 use crate::domain::ids::TenantId;
 use crate::domain::intake::{merge, CsvLeads, RowError, RowResult};
 use crate::domain::lead::{Lead, LeadRef};
-use crate::domain::suppression::{domain_matches, suppression_keys, SuppressionKind};
+use crate::domain::suppression::{
+    domain_matches, suppression_keys, SuppressionEntry, SuppressionKind,
+};
 use crate::domain::tenant::TenantConfig;
 use crate::error::{Error, Result};
 use crate::ports::WorkQueue;
@@ -147,7 +149,7 @@ pub fn intake_suppression(
         lead.phone.as_deref(),
     );
     keys.iter().find_map(|(k, v)| {
-        let key = format!("{}#{v}", k.as_str());
+        let key = k.key(v);
         if listed.contains(&key) {
             return Some(format!("suppression list: {key}"));
         }
@@ -224,8 +226,8 @@ pub async fn import_rows(
     let listed: HashSet<String> = store
         .suppressions(tenant)
         .await?
-        .into_iter()
-        .map(|(k, _)| k)
+        .iter()
+        .map(SuppressionEntry::key)
         .collect();
     let mut report = ImportReport {
         source: source.to_string(),

@@ -1,7 +1,8 @@
 //! Admin: the operators' HTTP function. Per-tenant bearer tokens (stored as
 //! SHA-256, compared in constant time); bootstrap, CSV import, drafts and
 //! batch approval, pause/resume, emergency stop, leads and timelines, the
-//! control plane with today's counters, and the one-click unsubscribe page.
+//! suppression list (add, remove, import, export), the control plane with
+//! today's counters, and the one-click unsubscribe page.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -14,15 +15,16 @@ use shared::domain::ids::TenantId;
 use shared::domain::lead::LeadStatus;
 use shared::domain::signals::{Signal, SignalKind};
 use shared::domain::signature::verify_link;
-use shared::domain::suppression::{
-    canonical_domain, canonical_email, canonical_phone, SuppressionKind,
-};
+use shared::domain::suppression::{read_list, to_csv, SuppressionEntry, SuppressionKind};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::TouchState;
 use shared::domain::warmup::phase;
-use shared::edge::{body_text, error_response, header, html_response, json_response};
+use shared::edge::{
+    body_text, csv_response, decode_path_segment, error_response, header, html_response,
+    json_response,
+};
 use shared::error::{Error, Result};
-use shared::import::{import_rows, open_rows, LeadFormat};
+use shared::import::{import_rows, open_rows, LeadFormat, LISTED};
 use shared::ports::{Clock, EventPublisher, WorkQueue};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -80,6 +82,29 @@ struct SuppressionRequest {
     reason: Option<String>,
 }
 
+/// What removing a suppression entry does not do, told to the operator.
+const REMOVAL_NOTE: &str =
+    "Only the list entry was removed. Leads are unchanged: a lead in a stop \
+state (unsubscribed, dnc, bounced, ...) stays stopped, and a lead marked suppressed at intake \
+stays marked and is never enrolled (a re-import does not un-mark it). Touches already approved \
+are no longer blocked by this entry at send time.";
+
+fn entry_json(e: &SuppressionEntry) -> Value {
+    json!({"entry": e.key(), "kind": e.kind, "value": e.value, "reason": e.reason, "added_at": e.added_at})
+}
+
+/// The `kind` query parameter, if given.
+fn kind_filter(req: &ApiGatewayV2httpRequest) -> Result<Option<SuppressionKind>> {
+    req.query_string_parameters
+        .first("kind")
+        .map(|k| {
+            SuppressionKind::parse(k).ok_or_else(|| {
+                Error::invalid("kind", format!("{k:?} is not email, domain or phone"))
+            })
+        })
+        .transpose()
+}
+
 fn parse_json<T: for<'de> Deserialize<'de> + Default>(body: &str) -> Result<T> {
     if body.trim().is_empty() {
         return Ok(T::default());
@@ -93,6 +118,12 @@ impl App {
         let path = req.raw_path.clone().unwrap_or_default();
         if let Some(token) = path.strip_prefix("/unsubscribe/") {
             return self.unsubscribe(&method, token).await;
+        }
+        if (method.as_str(), path.trim_end_matches('/')) == ("GET", "/admin/suppressions/export") {
+            return match self.export_suppressions(&req).await {
+                Ok(csv) => csv_response(200, csv, "suppressions.csv"),
+                Err(e) => error_response(&e),
+            };
         }
         match self.route(&method, &path, &req).await {
             Ok((status, body)) => json_response(status, &body),
@@ -224,24 +255,14 @@ impl App {
             ("POST", ["control", action]) => self.control(t, action, &body, now).await,
             ("GET", ["funnel"]) => Ok((200, self.funnel(t).await?)),
             ("GET", ["suppressions"]) => {
-                let entries: Vec<Value> = self
-                    .store
-                    .suppressions(t)
-                    .await?
-                    .into_iter()
-                    .map(|(k, r)| json!({"entry": k, "reason": r}))
-                    .collect();
+                let entries = self.store.suppressions_of(t, kind_filter(req)?).await?;
+                let entries: Vec<Value> = entries.iter().map(entry_json).collect();
                 Ok((200, json!({"suppressions": entries})))
             }
             ("POST", ["suppressions"]) => {
                 let r: SuppressionRequest = serde_json::from_str(&body)
                     .map_err(|e| Error::invalid("body", e.to_string()))?;
-                let value = match r.kind {
-                    SuppressionKind::Email => canonical_email(&r.value),
-                    SuppressionKind::Domain => canonical_domain(&r.value),
-                    SuppressionKind::Phone => canonical_phone(&r.value),
-                }
-                .ok_or_else(|| {
+                let value = r.kind.canonical(&r.value).ok_or_else(|| {
                     Error::invalid(
                         "value",
                         format!("{:?} is not a valid {}", r.value, r.kind.as_str()),
@@ -261,6 +282,13 @@ impl App {
                     )
                     .await?;
                 Ok((201, json!({"suppressed": value})))
+            }
+            ("POST", ["suppressions", "import"]) => {
+                let source = header(req, "x-source-name").unwrap_or("upload");
+                self.import_suppressions(t, &body, source, now).await
+            }
+            ("DELETE", ["suppressions", kind, value]) => {
+                self.remove_suppression(t, kind, value, now).await
             }
             ("GET", ["outbox"]) => Ok((200, json!({"outbox": self.store.outbox(t).await?}))),
             ("GET", ["audit"]) => {
@@ -393,6 +421,114 @@ impl App {
                 .await?;
         }
         Ok((200, json!({"tenant": tenant, "rescoring": rescore})))
+    }
+
+    /// `DELETE /admin/suppressions/{kind}/{value}`: removes one entry (the
+    /// value URL-encoded, canonicalised as when it was added). Removing an
+    /// entry changes no lead: a lead in a stop state (unsubscribed, dnc,
+    /// bounced, ...) stays stopped, because its own status stops it whatever
+    /// the list says; and a lead marked `suppressed` at intake because of this
+    /// entry stays marked and is never enrolled. There is no automatic
+    /// un-marking: the mark records why the lead was kept out when it came
+    /// in, and un-marking would enrol people on the strength of an entry's
+    /// removal alone. What does change: touches already approved for leads
+    /// that are not stopped are no longer blocked by this entry at send time.
+    /// The response's `note` says so.
+    async fn remove_suppression(
+        &self,
+        tenant: &str,
+        kind: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(u16, Value)> {
+        let kind = SuppressionKind::parse(kind).ok_or_else(|| {
+            Error::invalid("kind", format!("{kind:?} is not email, domain or phone"))
+        })?;
+        let raw = decode_path_segment(value)?;
+        let value = kind.canonical(&raw).ok_or_else(|| {
+            Error::invalid("value", format!("{raw:?} is not a valid {}", kind.as_str()))
+        })?;
+        let removed = self
+            .store
+            .remove_suppression(tenant, kind, &value)
+            .await?
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "{} {value} is not on the suppression list",
+                    kind.as_str()
+                ))
+            })?;
+        self.store
+            .audit(
+                tenant,
+                "operator",
+                "unsuppress",
+                &format!("{} {value} (was: {})", kind.as_str(), removed.reason),
+                now,
+            )
+            .await?;
+        Ok((
+            200,
+            json!({"removed": entry_json(&removed), "note": REMOVAL_NOTE}),
+        ))
+    }
+
+    /// `POST /admin/suppressions/import`: a CSV or plain list (see
+    /// `read_list`). Bad lines are reported by line, field and reason and
+    /// the rest are added; entries already on the list are left as they are,
+    /// so importing the same file twice adds nothing the second time.
+    async fn import_suppressions(
+        &self,
+        tenant: &str,
+        body: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(u16, Value)> {
+        if body.trim().is_empty() {
+            return Err(Error::invalid(
+                "body",
+                "empty: send the list as the body (CSV or one value a line)",
+            ));
+        }
+        let file = read_list(body);
+        let default_reason = format!("imported from {source}");
+        let entries: Vec<(SuppressionKind, String, String)> = file
+            .entries
+            .into_iter()
+            .map(|e| {
+                let reason = e.reason.unwrap_or_else(|| default_reason.clone());
+                (e.kind, e.value, reason)
+            })
+            .collect();
+        let (added, already_present) = self.store.add_suppressions(tenant, &entries, now).await?;
+        let error_count = file.errors.len();
+        let summary = format!(
+            "{source}: {} lines, {added} added, {already_present} already present, {error_count} errors",
+            file.lines
+        );
+        self.store
+            .audit(tenant, "operator", "suppressions_import", &summary, now)
+            .await?;
+        let errors = &file.errors[..error_count.min(LISTED)];
+        Ok((
+            200,
+            json!({
+                "source": source, "lines": file.lines, "added": added,
+                "already_present": already_present, "error_count": error_count,
+                "errors": errors, "ignored_columns": file.ignored_columns,
+            }),
+        ))
+    }
+
+    /// `GET /admin/suppressions/export[?kind=]`: the list as CSV
+    /// (`kind,value,reason,added_at`), readable by the import route.
+    async fn export_suppressions(&self, req: &ApiGatewayV2httpRequest) -> Result<String> {
+        let tenant = self.authenticate(req).await?;
+        let entries = self
+            .store
+            .suppressions_of(&tenant, kind_filter(req)?)
+            .await?;
+        Ok(to_csv(&entries))
     }
 
     async fn create_batch(

@@ -121,6 +121,8 @@ pub fn draft_sequence(
                 state: TouchState::Skipped,
                 recipient: String::new(),
                 company_domain: lead.company_domain.clone(),
+                lead_email: lead.email.clone(),
+                lead_phone: lead.phone.clone(),
                 timezone: lead.timezone.clone(),
                 message: Message::default(),
                 fingerprint: String::new(),

@@ -8,7 +8,7 @@ use serde::Serialize;
 use shared::adapters::dynamo::{short_id, Reservation, Store};
 use shared::domain::caps::{caps_for_send, sender_candidates};
 use shared::domain::lead::LeadStatus;
-use shared::domain::suppression::suppression_keys;
+use shared::domain::suppression::{domain_matches, suppression_keys, SuppressionKind};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Channel, Touch, TouchState};
 use shared::domain::window::SendWindow;
@@ -178,10 +178,13 @@ impl App {
             });
         }
         let keys = suppression_keys(
-            (touch.channel == Channel::Email).then_some(touch.recipient.as_str()),
+            (touch.channel == Channel::Email)
+                .then_some(touch.recipient.as_str())
+                .or(touch.lead_email.as_deref()),
             touch.company_domain.as_deref(),
             matches!(touch.channel, Channel::Voice | Channel::Sms)
-                .then_some(touch.recipient.as_str()),
+                .then_some(touch.recipient.as_str())
+                .or(touch.lead_phone.as_deref()),
         );
         let (control, lead, hits) = self
             .store
@@ -214,6 +217,26 @@ impl App {
             )
             .await;
         }
+        // An entry on any way to reach the lead (its email on a call, its
+        // phone on an email or a LinkedIn step, a parent domain of either
+        // domain) stops every channel, as it does at intake. The keys read
+        // above are the lead's addresses as drafted; one more read covers
+        // any it has gained or changed since (or a touch drafted before
+        // touches carried them).
+        let lead_keys = suppression_keys(
+            lead.email.as_deref(),
+            lead.company_domain.as_deref(),
+            lead.phone.as_deref(),
+        );
+        let unread: Vec<_> = lead_keys
+            .iter()
+            .filter(|k| !keys.contains(k))
+            .cloned()
+            .collect();
+        let mut hits = hits;
+        if !unread.is_empty() {
+            hits.extend(self.store.suppression_hits(&touch.tenant, &unread).await?);
+        }
         if !hits.is_empty() {
             return end(
                 TouchState::Cancelled,
@@ -221,18 +244,22 @@ impl App {
             )
             .await;
         }
-        if let Some(domain) = touch.company_domain.as_deref() {
-            if let Some(ex) = config
-                .excluded_domains
-                .iter()
-                .find(|ex| shared::domain::suppression::domain_matches(ex, domain))
-            {
-                return end(
-                    TouchState::Cancelled,
-                    format!("excluded customer domain {ex}"),
-                )
-                .await;
-            }
+        let excluded = keys
+            .iter()
+            .chain(&lead_keys)
+            .filter(|(kind, _)| *kind == SuppressionKind::Domain)
+            .find_map(|(_, domain)| {
+                config
+                    .excluded_domains
+                    .iter()
+                    .find(|ex| domain_matches(ex, domain))
+            });
+        if let Some(ex) = excluded {
+            return end(
+                TouchState::Cancelled,
+                format!("excluded customer domain {ex}"),
+            )
+            .await;
         }
         if touch.channel == Channel::Email && lead.email_bounced {
             return end(TouchState::Skipped, "email address bounced".into()).await;

@@ -1,6 +1,9 @@
 //! Suppression matching: canonical emails, domains with all their
-//! subdomains, and phone numbers, checked at intake and before every send.
+//! subdomains, and phone numbers, checked at intake and before every send;
+//! and the list as operators upload and download it (CSV or plain lines).
 
+use super::intake::RowError;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Canonical email: trimmed and lower-cased. Provider-specific dot/plus
@@ -78,12 +81,54 @@ pub enum SuppressionKind {
 }
 
 impl SuppressionKind {
+    pub const ALL: [SuppressionKind; 3] = [
+        SuppressionKind::Email,
+        SuppressionKind::Domain,
+        SuppressionKind::Phone,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SuppressionKind::Email => "email",
             SuppressionKind::Domain => "domain",
             SuppressionKind::Phone => "phone",
         }
+    }
+
+    /// `email`, `domain` or `phone`, in any case.
+    pub fn parse(name: &str) -> Option<Self> {
+        let name = name.trim().to_lowercase();
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The canonical form of `raw` as an entry of this kind, the form the
+    /// list is keyed by; None when `raw` is not one.
+    pub fn canonical(self, raw: &str) -> Option<String> {
+        match self {
+            SuppressionKind::Email => canonical_email(raw),
+            SuppressionKind::Domain => canonical_domain(raw),
+            SuppressionKind::Phone => canonical_phone(raw),
+        }
+    }
+
+    /// The kind of a bare value on a line of its own: with an `@` it is an
+    /// email; starting with `+`, or mostly digits, a phone; else a domain.
+    pub fn detect(raw: &str) -> Self {
+        let raw = raw.trim();
+        let chars = raw.chars().filter(|c| !c.is_whitespace()).count();
+        let digits = raw.chars().filter(char::is_ascii_digit).count();
+        if raw.contains('@') {
+            SuppressionKind::Email
+        } else if raw.starts_with('+') || digits * 2 > chars {
+            SuppressionKind::Phone
+        } else {
+            SuppressionKind::Domain
+        }
+    }
+
+    /// The sort key of an entry of this kind in the tenant's list.
+    pub fn key(self, value: &str) -> String {
+        format!("{}#{value}", self.as_str())
     }
 }
 
@@ -114,6 +159,246 @@ pub fn suppression_keys(
         keys.push((SuppressionKind::Phone, p));
     }
     keys
+}
+
+/// One entry of a tenant's suppression list. `value` is canonical.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionEntry {
+    pub kind: SuppressionKind,
+    pub value: String,
+    pub reason: String,
+    pub added_at: DateTime<Utc>,
+}
+
+impl SuppressionEntry {
+    pub fn key(&self) -> String {
+        self.kind.key(&self.value)
+    }
+}
+
+/// The list as CSV, `kind,value,reason,added_at`: what an export returns
+/// and what an import reads back.
+pub fn to_csv(entries: &[SuppressionEntry]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["kind", "value", "reason", "added_at"])
+        .expect("CSV written to memory");
+    for e in entries {
+        let added_at = e.added_at.to_rfc3339_opts(SecondsFormat::Millis, true);
+        w.write_record([e.kind.as_str(), &e.value, &e.reason, &added_at])
+            .expect("CSV written to memory");
+    }
+    String::from_utf8(w.into_inner().expect("CSV written to memory")).expect("UTF-8 in, UTF-8 out")
+}
+
+/// An entry read from an uploaded list, with its line in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedEntry {
+    pub line: u64,
+    pub kind: SuppressionKind,
+    pub value: String,
+    /// From the file's `reason` column, when it has one and it is filled.
+    pub reason: Option<String>,
+}
+
+/// An uploaded suppression list, read: good entries, and bad lines with
+/// line, field and reason.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListedFile {
+    /// Data lines read (blank lines are not counted).
+    pub lines: u64,
+    pub entries: Vec<ListedEntry>,
+    pub errors: Vec<RowError>,
+    /// Header columns that were not read.
+    pub ignored_columns: Vec<String>,
+}
+
+/// How the lines of an uploaded CSV list are laid out.
+enum Layout {
+    /// A header with `kind` and `value` (and maybe `reason`) columns.
+    KindValue {
+        kind: usize,
+        value: usize,
+        reason: Option<usize>,
+    },
+    /// A header with `email`, `domain` and/or `phone` columns (and maybe
+    /// `reason`): every filled cell is an entry of its column's kind.
+    Columns {
+        columns: Vec<(usize, SuppressionKind)>,
+        reason: Option<usize>,
+    },
+}
+
+fn column_name(header: &str) -> String {
+    header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// The layout a header row announces, and the columns it leaves unread;
+/// None when the first line is no such header (a plain list).
+fn layout(header: &csv::StringRecord) -> Option<(Layout, Vec<String>)> {
+    let names: Vec<String> = header.iter().map(column_name).collect();
+    let find = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
+    let reason = find(&["reason"]);
+    let ignored = |used: &[usize]| {
+        header
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| !used.contains(i) && Some(*i) != reason && !h.trim().is_empty())
+            .map(|(_, h)| h.trim().to_string())
+            .collect()
+    };
+    if let (Some(kind), Some(value)) = (find(&["kind", "type"]), find(&["value"])) {
+        let layout = Layout::KindValue {
+            kind,
+            value,
+            reason,
+        };
+        return Some((layout, ignored(&[kind, value])));
+    }
+    // Only these exact names: a lead file's `website` column must not turn
+    // every lead's company into a domain entry.
+    let columns: Vec<(usize, SuppressionKind)> = names
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| match n.as_str() {
+            "email" | "emailaddress" => Some((i, SuppressionKind::Email)),
+            "domain" => Some((i, SuppressionKind::Domain)),
+            "phone" | "phonenumber" => Some((i, SuppressionKind::Phone)),
+            _ => None,
+        })
+        .collect();
+    if columns.is_empty() {
+        return None;
+    }
+    let used: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
+    Some((Layout::Columns { columns, reason }, ignored(&used)))
+}
+
+fn listed(
+    line: u64,
+    field: &str,
+    kind: SuppressionKind,
+    raw: &str,
+    reason: Option<&str>,
+) -> Result<ListedEntry, RowError> {
+    kind.canonical(raw)
+        .map(|value| ListedEntry {
+            line,
+            kind,
+            value,
+            reason: reason
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
+        })
+        .ok_or_else(|| RowError {
+            line,
+            field: field.to_string(),
+            reason: format!("{:?} is not a valid {}", raw.trim(), kind.as_str()),
+        })
+}
+
+/// Reads an uploaded suppression list: CSV with a header (`kind,value[,reason]`,
+/// or `email`/`domain`/`phone` columns with an optional `reason`), or plain
+/// lines of one value each (kind detected by `SuppressionKind::detect`).
+/// Lines are numbered from 1 as in the file, header included; a bad line is
+/// reported and the others are read.
+pub fn read_list(text: &str) -> ListedFile {
+    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let header = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(first.as_bytes())
+        .records()
+        .next()
+        .and_then(|r| r.ok())
+        .unwrap_or_default();
+    fn push(out: &mut ListedFile, got: Result<ListedEntry, RowError>) {
+        match got {
+            Ok(e) => out.entries.push(e),
+            Err(e) => out.errors.push(e),
+        }
+    }
+    let mut out = ListedFile::default();
+    let Some((layout, ignored)) = layout(&header) else {
+        for (i, raw) in text.lines().enumerate() {
+            if raw.trim().is_empty() {
+                continue;
+            }
+            out.lines += 1;
+            let kind = SuppressionKind::detect(raw);
+            push(
+                &mut out,
+                listed(i as u64 + 1, kind.as_str(), kind, raw, None),
+            );
+        }
+        return out;
+    };
+    out.ignored_columns = ignored;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Err(e) => {
+                out.lines += 1;
+                out.errors.push(RowError {
+                    line: e.position().map_or(0, |p| p.line()),
+                    field: "-".into(),
+                    reason: format!("unreadable row: {e}"),
+                });
+            }
+            Ok(true) => {
+                out.lines += 1;
+                let line = record.position().map_or(0, |p| p.line());
+                let cell = |i: usize| record.get(i).unwrap_or("");
+                match &layout {
+                    Layout::KindValue {
+                        kind,
+                        value,
+                        reason,
+                    } => {
+                        let got = match SuppressionKind::parse(cell(*kind)) {
+                            None => Err(RowError {
+                                line,
+                                field: "kind".into(),
+                                reason: format!("{:?} is not email, domain or phone", cell(*kind)),
+                            }),
+                            Some(k) => listed(line, "value", k, cell(*value), reason.map(cell)),
+                        };
+                        push(&mut out, got);
+                    }
+                    Layout::Columns { columns, reason } => {
+                        let mut filled = columns.iter().filter(|(i, _)| !cell(*i).is_empty());
+                        let Some(first) = filled.next() else {
+                            out.errors.push(RowError {
+                                line,
+                                field: "-".into(),
+                                reason: "no email, domain or phone on this line".into(),
+                            });
+                            continue;
+                        };
+                        for (i, k) in std::iter::once(first).chain(filled) {
+                            push(
+                                &mut out,
+                                listed(line, k.as_str(), *k, cell(*i), reason.map(cell)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -150,6 +435,126 @@ mod tests {
             Some("+442079460958".into())
         );
         assert_eq!(canonical_phone("555"), None);
+    }
+
+    #[test]
+    fn kinds_are_detected_from_bare_values() {
+        use SuppressionKind::*;
+        for (raw, kind) in [
+            ("jo@dealer.example", Email),
+            ("+44 20 7946 0958", Phone),
+            ("(602) 555-0100", Phone),
+            ("602.555.0100", Phone),
+            ("555", Phone),
+            ("dealer.example", Domain),
+            ("https://www.dealer.example/x", Domain),
+            ("7eleven.com", Domain),
+        ] {
+            assert_eq!(SuppressionKind::detect(raw), kind, "{raw}");
+        }
+    }
+
+    fn values(f: &ListedFile) -> Vec<(u64, &str, &str)> {
+        f.entries
+            .iter()
+            .map(|e| (e.line, e.kind.as_str(), e.value.as_str()))
+            .collect()
+    }
+
+    fn bad_lines(f: &ListedFile) -> Vec<(u64, &str)> {
+        f.errors
+            .iter()
+            .map(|e| (e.line, e.field.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn plain_lines_detect_their_kind_and_report_bad_lines_by_number() {
+        // GIVEN one value a line, with a blank line and two bad values
+        let f = read_list(
+            "Jo@Dealer.example\r\n\nwww.customer.example\n(602) 555-0100\nnot-a-thing\n555\n",
+        );
+        // THEN the good ones are canonical, the bad ones named by line
+        assert_eq!(
+            values(&f),
+            vec![
+                (1, "email", "jo@dealer.example"),
+                (3, "domain", "customer.example"),
+                (4, "phone", "+16025550100"),
+            ]
+        );
+        assert_eq!(bad_lines(&f), vec![(5, "domain"), (6, "phone")]);
+        assert_eq!(f.lines, 5);
+    }
+
+    #[test]
+    fn kind_value_csv_reads_reasons_and_names_the_bad_field() {
+        let f = read_list(
+            "kind,value,reason\nemail,a@b.example,asked\nfax,123,\nphone,12,\ndomain,\"x.example\",\n",
+        );
+        assert_eq!(
+            values(&f),
+            vec![(2, "email", "a@b.example"), (5, "domain", "x.example")]
+        );
+        assert_eq!(f.entries[0].reason.as_deref(), Some("asked"));
+        assert_eq!(f.entries[1].reason, None);
+        assert_eq!(bad_lines(&f), vec![(3, "kind"), (4, "value")]);
+    }
+
+    #[test]
+    fn column_csv_takes_every_filled_cell_and_ignores_websites() {
+        let f = read_list(
+            "Email,Phone,Website,Reason\na@b.example,,https://b.example,x\n,+14155550100,,\n,,,\n",
+        );
+        assert_eq!(
+            values(&f),
+            vec![(2, "email", "a@b.example"), (3, "phone", "+14155550100")]
+        );
+        assert_eq!(bad_lines(&f), vec![(4, "-")]);
+        assert_eq!(f.ignored_columns, vec!["Website".to_string()]);
+    }
+
+    #[test]
+    fn an_export_reads_back_as_the_same_entries() {
+        let at: DateTime<Utc> = "2026-12-01T15:00:00Z".parse().unwrap();
+        let entries: Vec<SuppressionEntry> = [
+            (
+                SuppressionKind::Email,
+                "a@b.example",
+                "said \"stop\", twice",
+            ),
+            (SuppressionKind::Domain, "customer.example", "customer"),
+            (SuppressionKind::Phone, "+16025550100", ""),
+        ]
+        .into_iter()
+        .map(|(kind, value, reason)| SuppressionEntry {
+            kind,
+            value: value.into(),
+            reason: reason.into(),
+            added_at: at,
+        })
+        .collect();
+        let csv = to_csv(&entries);
+        assert!(csv.starts_with("kind,value,reason,added_at\n"));
+        let f = read_list(&csv);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(f.ignored_columns, vec!["added_at".to_string()]);
+        let back: Vec<(SuppressionKind, String, Option<String>)> = f
+            .entries
+            .into_iter()
+            .map(|e| (e.kind, e.value, e.reason))
+            .collect();
+        let want: Vec<(SuppressionKind, String, Option<String>)> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e.kind,
+                    e.value.clone(),
+                    Some(e.reason.clone()).filter(|r| !r.is_empty()),
+                )
+            })
+            .collect();
+        assert_eq!(back, want);
     }
 
     proptest! {

@@ -119,6 +119,13 @@ pub struct Touch {
     /// The lead's company domain at draft time, for suppression checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_domain: Option<String>,
+    /// The lead's email and phone at draft time, whatever this touch's
+    /// channel: an entry on either stops it too, and knowing them lets the
+    /// send-time check read their entries in the same request as the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_phone: Option<String>,
     pub message: Message,
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
