@@ -162,7 +162,7 @@ fn transport_error(e: &reqwest::Error) -> ProviderError {
 
 /// `Retry-After` as a wait, an HTTP-date measured from the response's own
 /// `Date` so a skewed local clock does not matter.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
     let now = headers
         .get(DATE)

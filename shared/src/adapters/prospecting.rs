@@ -6,7 +6,8 @@ use crate::config::Env;
 use crate::domain::datasets::DatasetKind;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
-use reqwest::header::{ACCEPT, CACHE_CONTROL, RETRY_AFTER};
+use super::enrichment::retry_after;
+use reqwest::header::{ACCEPT, CACHE_CONTROL};
 use reqwest::{Client, RequestBuilder, Response, StatusCode, Url};
 use serde_json::Value;
 use std::time::Duration;
@@ -34,28 +35,10 @@ pub trait ProspectSource: Send + Sync {
 }
 
 /// How a prospecting adapter retries a request that failed transiently (429,
-/// 408, 5xx, a timeout or a connection error).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// Wait before the first retry when the server does not say; doubles on
-    /// each retry.
-    pub first_backoff: Duration,
-    /// A `Retry-After` longer than this is not waited out: the request fails
-    /// (retryable) and the next scheduled run tries again.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_retries: 3,
-            first_backoff: Duration::from_millis(500),
-            max_retry_after: Duration::from_secs(30),
-        }
-    }
-}
+/// 408, 5xx, a timeout or a connection error): the same policy as the
+/// enrichment adapters. A `Retry-After` longer than `max_delay` is not waited
+/// out: the request fails (retryable) and the next scheduled run tries again.
+pub use crate::domain::enrichment::RetryPolicy;
 
 /// Per-request timeout of the `from_env` constructors.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -82,13 +65,6 @@ fn is_transient(status: StatusCode) -> bool {
         || status.is_server_error()
 }
 
-/// `Retry-After` in delta-seconds; the HTTP-date form is ignored (backoff
-/// applies instead).
-fn retry_after(response: &Response) -> Option<Duration> {
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
 /// The start of an error body, enough to tell what the provider objected to.
 fn snippet(body: &str) -> String {
     let body = body.trim();
@@ -111,7 +87,7 @@ async fn send_with_retry(
         let (reason, asked_wait) = match build().send().await {
             Ok(r) if r.status().is_success() => return Ok(r),
             Ok(r) if is_transient(r.status()) => {
-                (format!("status {}", r.status()), retry_after(&r))
+                (format!("status {}", r.status()), retry_after(r.headers()))
             }
             Ok(r) => {
                 let status = r.status();
@@ -131,22 +107,16 @@ async fn send_with_retry(
                 true,
             ));
         }
-        let wait = match asked_wait {
-            Some(wait) if wait > policy.max_retry_after => {
-                return Err(provider_error(
-                    provider,
-                    format!(
-                        "{reason}; asked to retry after {}s, longer than the {}s a run waits",
-                        wait.as_secs(),
-                        policy.max_retry_after.as_secs()
-                    ),
-                    true,
-                ));
-            }
-            Some(wait) => wait,
-            None => policy
-                .first_backoff
-                .saturating_mul(2u32.saturating_pow(attempt)),
+        let Some(wait) = policy.delay(attempt, asked_wait) else {
+            return Err(provider_error(
+                provider,
+                format!(
+                    "{reason}; asked to retry after {}s, longer than the {}s a run waits",
+                    asked_wait.unwrap_or_default().as_secs(),
+                    policy.max_delay.as_secs()
+                ),
+                true,
+            ));
         };
         tracing::warn!(
             provider,
@@ -484,7 +454,7 @@ mod tests {
     /// Retries without the production waits.
     fn fast() -> RetryPolicy {
         RetryPolicy {
-            first_backoff: Duration::from_millis(5),
+            base: Duration::from_millis(5),
             ..RetryPolicy::default()
         }
     }
