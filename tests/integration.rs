@@ -959,6 +959,8 @@ async fn every_handler_accepts_its_sample_events() {
         ("enrich.sqs.json", "enrich"),
         ("score.sqs.json", "score"),
         ("craft.sqs.json", "craft"),
+        // a config change's re-scoring page: the lead is current, nothing moves
+        ("score.rescore.sqs.json", "score"),
     ] {
         let ev: aws_lambda_events::event::sqs::SqsEvent =
             serde_json::from_value(read(file)).unwrap();
@@ -992,6 +994,8 @@ async fn every_handler_accepts_its_sample_events() {
     let _: serde_json::Value = read("dispatch-tick.schedule.json");
     let _: serde_json::Value = read("decay-cron.schedule.json");
     ls.decay.run().await.unwrap();
+    let _: serde_json::Value = read("prospect.schedule.json");
+    ls.prospect.run().await.unwrap();
     ls.breaker
         .handle(read("breaker-evaluator.schedule.json"))
         .await

@@ -218,7 +218,7 @@ pub async fn import_rows(
     enrich: &dyn WorkQueue,
     tenant: &str,
     source: &str,
-    rows: impl Iterator<Item = RowResult>,
+    mut rows: impl Iterator<Item = RowResult>,
     now: DateTime<Utc>,
     progress: &mut (dyn FnMut(&ImportReport) + Send),
 ) -> Result<ImportReport> {
@@ -266,7 +266,6 @@ pub async fn import_rows(
             }
         }
     };
-    let mut rows = rows;
     loop {
         let row = rows.next();
         let at_end = row.is_none();

@@ -2,11 +2,11 @@
 //! page of records from, and its adapters on a people-search API
 //! (Apollo-style) and on a paged dataset URL (Apify dataset items).
 
+use super::enrichment::retry_after;
 use crate::config::Env;
 use crate::domain::datasets::DatasetKind;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
-use super::enrichment::retry_after;
 use reqwest::header::{ACCEPT, CACHE_CONTROL};
 use reqwest::{Client, RequestBuilder, Response, StatusCode, Url};
 use serde_json::Value;
