@@ -4,6 +4,7 @@
 use crate::domain::enrichment::{EnrichmentQuery, Lookup, ProviderError};
 use crate::domain::lead::Lead;
 use crate::domain::touch::Touch;
+use crate::domain::writer::{WriteRequest, Written};
 use crate::error::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -105,4 +106,17 @@ pub trait EnrichmentProvider: Send + Sync {
         query: &EnrichmentQuery,
         pending: Option<&str>,
     ) -> std::result::Result<Lookup, ProviderError>;
+}
+
+/// The AI writer: an LLM behind a messages API. Craft falls back to the
+/// templates when it is off, slow or failing, and its output goes through the
+/// same quality guard as a template's.
+#[async_trait]
+pub trait Writer: Send + Sync {
+    /// Stable short name (`anthropic`), used for the circuit and the record.
+    fn name(&self) -> &str;
+    /// Writes one message. Errors are typed like the enrichment providers':
+    /// retryable (`RateLimited`, `Unavailable`) after the adapter's own
+    /// retries, or final (`Rejected`, `Malformed`).
+    async fn write(&self, request: &WriteRequest) -> std::result::Result<Written, ProviderError>;
 }

@@ -8,3 +8,4 @@ pub mod outbox;
 pub mod prospecting;
 pub mod queue;
 pub mod slack;
+pub mod writer;
