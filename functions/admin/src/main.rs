@@ -20,13 +20,20 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             aws::sqs(&sdk),
             env.require("SCORE_QUEUE_URL")?,
         )),
+        craft: Arc::new(SqsQueue::new(
+            aws::sqs(&sdk),
+            env.require("CRAFT_QUEUE_URL")?,
+        )),
         bus: Arc::new(EventBus::new(
             aws::eventbridge(&sdk),
             env.require("BUS_NAME")?,
         )),
         clock: Arc::new(shared::ports::SystemClock),
         bootstrap_token: env.require("ADMIN_BOOTSTRAP_TOKEN")?,
-        link_signing_key: env.require("LINK_SIGNING_KEY")?,
+        links: shared::domain::template::UnsubscribeLinks {
+            base_url: env.require("UNSUBSCRIBE_BASE_URL")?,
+            signing_key: env.require("LINK_SIGNING_KEY")?,
+        },
         batch_ttl: chrono::Duration::hours(env.parse_or("BATCH_TTL_HOURS", 24i64)?),
     };
     let app = &app;

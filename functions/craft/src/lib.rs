@@ -1,208 +1,108 @@
-//! Craft: renders every step of the lead's sequence from the tenant's
-//! templates (strict variables, legal footer, unsubscribe link and headers),
-//! and writes them as drafts waiting for an operator's approval.
+//! Craft: drafts every step of a scored lead's sequence (the AI writer where
+//! the tenant turned it on and it answers in time, else templates), runs the
+//! quality guard, and writes the drafts for an operator's approval, or
+//! approves them at once for tiers the tenant auto-enrolls. A message naming
+//! a `redraft` step replaces a draft an operator rejected.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use serde::{Deserialize, Serialize};
 use shared::adapters::dynamo::Store;
-pub use shared::domain::lead::LeadRef;
+use shared::domain::drafting::{
+    approval_problem, draft_sequence, draft_step, link, plans, AiText, DraftContext,
+};
+use shared::domain::enrichment::{CircuitPolicy, ProviderError};
 use shared::domain::lead::{Lead, LeadStatus};
-use shared::domain::sequence::{plan_step, StepPlan};
-use shared::domain::signature::sign_link;
-use shared::domain::template::{compliance_problem, render, Compliance};
+use shared::domain::sequence::StepPlan;
+pub use shared::domain::template::UnsubscribeLinks;
 use shared::domain::tenant::TenantConfig;
-use shared::domain::touch::{Message, Touch, TouchState};
+use shared::domain::touch::{Touch, TouchState};
+use shared::domain::writer::build_request;
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
-use shared::ports::Clock;
+use shared::ports::{Clock, Writer};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-/// Where unsubscribe links point and the key that signs them.
-#[derive(Clone)]
-pub struct UnsubscribeLinks {
-    pub base_url: String,
-    pub signing_key: String,
-}
-
-impl UnsubscribeLinks {
-    /// `<tenant>.<lead>.<tag>`: tenant-scoped, unforgeable without the key.
-    pub fn token(&self, tenant: &str, lead: &str) -> String {
-        format!(
-            "{tenant}.{lead}.{}",
-            sign_link(&self.signing_key, &format!("{tenant}/{lead}"))
-        )
-    }
-    pub fn compliance(&self, config: &TenantConfig, lead: &Lead) -> Compliance {
-        let token = self.token(&lead.tenant, &lead.id);
-        let domain = config
-            .domains
-            .first()
-            .map(|d| d.domain.as_str())
-            .unwrap_or("example.invalid");
-        Compliance {
-            physical_address: config.sender.physical_address.clone(),
-            sender_company: config.sender.company.clone(),
-            unsubscribe_url: format!("{}/{token}", self.base_url.trim_end_matches('/')),
-            unsubscribe_mailto: format!(
-                "mailto:unsubscribe@{domain}?subject=unsubscribe%20{token}"
-            ),
-        }
-    }
+/// The craft queue's message: a lead to draft, or one step to draft again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CraftRequest {
+    pub tenant: String,
+    pub lead_id: String,
+    /// Draft only this step again (after an operator rejected it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redraft: Option<u8>,
 }
 
 pub struct App {
     pub store: Store,
     pub links: UnsubscribeLinks,
     pub clock: Arc<dyn Clock>,
+    /// The AI writer, when the deployment has one (`AI_WRITER_API_KEY`).
+    pub writer: Option<Arc<dyn Writer>>,
 }
 
-/// The variables a template may use, from the lead, ICP, offer and sender.
-pub fn variables(config: &TenantConfig, lead: &Lead) -> BTreeMap<String, String> {
-    let pick = |list: &[String]| {
-        if list.is_empty() {
-            String::new()
-        } else {
-            // Deterministic per lead, so a re-craft gives the same draft.
-            let i = lead.id.bytes().map(usize::from).sum::<usize>() % list.len();
-            list[i].clone()
-        }
-    };
-    let offer = config
-        .offers
-        .iter()
-        .find(|o| Some(&o.id) == lead.offer.as_ref())
-        .or(config.offers.first());
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    BTreeMap::from([
-        ("first_name".into(), opt(&lead.first_name)),
-        ("last_name".into(), opt(&lead.last_name)),
-        ("company".into(), opt(&lead.company)),
-        ("city".into(), opt(&lead.city)),
-        (
-            "rating".into(),
-            lead.rating.map(|r| format!("{r:.1}")).unwrap_or_default(),
-        ),
-        (
-            "review_count".into(),
-            lead.reviews.map(|r| r.to_string()).unwrap_or_default(),
-        ),
-        ("pain".into(), pick(&config.icp.pains)),
-        ("proof_angle".into(), pick(&config.icp.proof_angles)),
-        (
-            "cta".into(),
-            offer.map(|o| o.cta.clone()).unwrap_or_default(),
-        ),
-        ("signature".into(), config.sender.signature.clone()),
-        ("sender_name".into(), config.sender.name.clone()),
-        ("booking_link".into(), config.sender.booking_link.clone()),
-    ])
+/// The circuit of the AI writer, kept per tenant like enrichment providers'.
+const WRITER_CIRCUIT: &str = "ai_writer";
+
+/// Should this lead's drafts be approved without an operator (SPEC §5
+/// `auto_enroll`): the tenant allows its tier, and it has an email that is
+/// not known to be invalid.
+pub fn auto_enrolls(config: &TenantConfig, lead: &Lead) -> bool {
+    let a = &config.approval;
+    a.auto_enroll
+        && lead.tier.is_some_and(|t| a.auto_enroll_tiers.contains(&t))
+        && lead.has_email()
+        && !matches!(lead.email_status.as_deref(), Some("invalid" | "bounced"))
 }
 
-/// Drafts (or skip records, with reasons) for every step of the sequence.
-pub fn draft_sequence(
+/// Approves, in place, what auto-enrolment may approve: drafts with no
+/// approval problem, and AI drafts only when the tenant lets them skip a
+/// person. The first approved step is due now, later ones wait their turn.
+pub fn auto_approve(
     config: &TenantConfig,
-    lead: &Lead,
-    links: &UnsubscribeLinks,
+    touches: &mut [Touch],
+    compliance: &shared::domain::template::Compliance,
     now: chrono::DateTime<chrono::Utc>,
-) -> Vec<Touch> {
-    let vars = variables(config, lead);
-    let compliance = links.compliance(config, lead);
-    let mut touches: Vec<Touch> = config
-        .sequence
-        .iter()
-        .map(|step| {
-            let base = Touch {
-                tenant: lead.tenant.clone(),
-                lead_id: lead.id.clone(),
-                step: step.step,
-                day: step.day,
-                channel: step.channel,
-                fallback_from: None,
-                state: TouchState::Skipped,
-                recipient: String::new(),
-                company_domain: lead.company_domain.clone(),
-                lead_email: lead.email.clone(),
-                lead_phone: lead.phone.clone(),
-                timezone: lead.timezone.clone(),
-                message: Message::default(),
-                fingerprint: String::new(),
-                due_at: None,
-                attempt_id: None,
-                lease_until: None,
-                sent_at: None,
-                provider_message_id: None,
-                sender: None,
-                sender_domain: None,
-                end_reason: None,
-                next_step: None,
-                created_at: now,
-            };
-            match plan_step(step, lead, config) {
-                StepPlan::Skip { reason } => Touch {
-                    end_reason: Some(reason),
-                    ..base
-                },
-                StepPlan::Send {
-                    channel,
-                    fallback_from,
-                } => {
-                    let rendered = config
-                        .templates
-                        .find(step.step, channel)
-                        .ok_or(shared::domain::template::RenderError::NoTemplate {
-                            step: step.step,
-                            channel,
-                        })
-                        .and_then(|t| render(t, &vars, &compliance));
-                    match rendered {
-                        Ok(message) => match compliance_problem(&message, channel, &compliance) {
-                            Some(problem) => Touch {
-                                channel,
-                                end_reason: Some(format!("draft blocked: {problem}")),
-                                ..base
-                            },
-                            None => Touch {
-                                channel,
-                                fallback_from,
-                                recipient: lead.address(channel),
-                                state: TouchState::Draft,
-                                fingerprint: message.fingerprint(),
-                                message,
-                                ..base
-                            },
-                        },
-                        Err(e) => Touch {
-                            channel,
-                            end_reason: Some(format!("draft blocked: {e}")),
-                            ..base
-                        },
-                    }
-                }
-            }
-        })
-        .collect();
-    // Chain the sendable steps so each sent step can wake the next one.
-    let sendable: Vec<u8> = touches
-        .iter()
-        .filter(|t| t.state == TouchState::Draft)
-        .map(|t| t.step)
-        .collect();
-    for t in &mut touches {
-        t.next_step = sendable.iter().copied().find(|s| *s > t.step);
+) -> usize {
+    let mut approved = 0;
+    let mut first = true;
+    for t in touches.iter_mut() {
+        if t.state != TouchState::Draft {
+            continue;
+        }
+        let ai = t.message.source.starts_with("ai:");
+        if approval_problem(t, compliance).is_some()
+            || (ai && !config.ai_writer.send_without_approval)
+        {
+            first = false;
+            continue;
+        }
+        if first {
+            t.state = TouchState::Due;
+            t.due_at = Some(now);
+            first = false;
+        } else {
+            t.state = TouchState::Planned;
+        }
+        approved += 1;
     }
-    touches
+    approved
 }
 
 impl App {
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
         process_sqs(event, |m| async move {
-            self.craft(&parse_body::<LeadRef>(&m)?).await
+            self.craft(&parse_body::<CraftRequest>(&m)?).await
         })
         .await
     }
 
-    pub async fn craft(&self, msg: &LeadRef) -> Result<()> {
+    pub async fn craft(&self, msg: &CraftRequest) -> Result<()> {
         let config = self.store.require_config(&msg.tenant).await?;
+        if let Some(step) = msg.redraft {
+            return self.redraft(&config, msg, step).await;
+        }
         for _ in 0..5 {
             let Some(mut lead) = self.store.lead(&msg.tenant, &msg.lead_id).await? else {
                 return Err(Error::NotFound(format!("lead {}", msg.lead_id)));
@@ -211,8 +111,45 @@ impl App {
                 return Ok(());
             }
             let now = self.clock.now();
-            let touches = draft_sequence(&config, &lead, &self.links, now);
+            let (ai, ai_notes) = self.ai_texts(&config, &lead).await?;
+            let compliance = self.links.compliance(&config, &lead);
+            let ctx = DraftContext {
+                config: &config,
+                lead: &lead,
+                compliance: &compliance,
+                now,
+            };
+            let mut touches = draft_sequence(&ctx, &ai);
+            for t in &mut touches {
+                if let Some(note) = ai_notes.get(&t.step) {
+                    t.draft_notes.insert(0, note.clone());
+                }
+            }
+            let auto = auto_enrolls(&config, &lead);
+            let approved = if auto {
+                auto_approve(&config, &mut touches, &compliance, now)
+            } else {
+                0
+            };
             if self.store.put_sequence(&mut lead, &touches, now).await? {
+                if auto {
+                    self.store
+                        .audit(
+                            &lead.tenant,
+                            "auto_enroll",
+                            "drafts_approved",
+                            &format!(
+                                "lead {}: {approved} of {} drafts approved without an operator",
+                                lead.id,
+                                touches
+                                    .iter()
+                                    .filter(|t| t.state != TouchState::Skipped)
+                                    .count()
+                            ),
+                            now,
+                        )
+                        .await?;
+                }
                 return Ok(());
             }
             // Lost a race: either another delivery crafted it (status moved
@@ -222,5 +159,182 @@ impl App {
             "lead {} kept changing while crafting",
             msg.lead_id
         )))
+    }
+
+    /// Writes one rejected step again, avoiding what was rejected.
+    async fn redraft(&self, config: &TenantConfig, msg: &CraftRequest, step_no: u8) -> Result<()> {
+        let Some(lead) = self.store.lead(&msg.tenant, &msg.lead_id).await? else {
+            return Err(Error::NotFound(format!("lead {}", msg.lead_id)));
+        };
+        if lead.status != LeadStatus::Queued {
+            return Ok(()); // held, stopped or already sending: nothing to redraft
+        }
+        let Some(old) = self.store.touch(&msg.tenant, &msg.lead_id, step_no).await? else {
+            return Err(Error::NotFound(format!("step {step_no} of lead {}", msg.lead_id)));
+        };
+        if old.state != TouchState::Cancelled || !old.end_reason.as_deref().unwrap_or("").starts_with("rejected") {
+            return Ok(()); // already redrafted (a redelivery), or not a rejected draft
+        }
+        let Some((i, step)) = config
+            .sequence
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.step == step_no)
+        else {
+            return Ok(()); // the step left the sequence since
+        };
+        let (plan, first_sms) = plans(config, &lead)[i].clone();
+        let now = self.clock.now();
+        let (ai, notes) = match &plan {
+            StepPlan::Send { channel, .. } => self.ai_text(config, &lead, step, *channel).await?,
+            StepPlan::Skip { .. } => (None, None),
+        };
+        let compliance = self.links.compliance(config, &lead);
+        let ctx = DraftContext {
+            config,
+            lead: &lead,
+            compliance: &compliance,
+            now,
+        };
+        let mut fresh = draft_step(&ctx, step, &plan, first_sms, ai.as_ref());
+        if let Some(n) = notes {
+            fresh.draft_notes.insert(0, n);
+        }
+        let mut all = self.store.touches(&msg.tenant, &msg.lead_id).await?;
+        for t in &mut all {
+            if t.step == step_no {
+                *t = fresh.clone();
+            }
+        }
+        link(&mut all);
+        fresh.next_step = all.iter().find(|t| t.step == step_no).and_then(|t| t.next_step);
+        self.store.replace_rejected(&old, &fresh, now).await?;
+        Ok(())
+    }
+
+    /// The AI writer's drafts for the steps it writes, within the tenant's
+    /// time budget and behind its circuit; notes say why a step fell back.
+    async fn ai_texts(
+        &self,
+        config: &TenantConfig,
+        lead: &Lead,
+    ) -> Result<(BTreeMap<u8, AiText>, BTreeMap<u8, String>)> {
+        let mut texts = BTreeMap::new();
+        let mut notes = BTreeMap::new();
+        if !config.ai_writer.enabled {
+            return Ok((texts, notes));
+        }
+        let started = Instant::now();
+        let budget = Duration::from_secs(config.ai_writer.budget_secs);
+        for (step, (plan, _)) in config.sequence.iter().zip(plans(config, lead)) {
+            let StepPlan::Send { channel, .. } = plan else {
+                continue;
+            };
+            if !config.ai_writer.channels.contains(&channel) {
+                continue;
+            }
+            let left = budget.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                notes.insert(step.step, "AI writer: time budget spent; template used".into());
+                continue;
+            }
+            let (text, note) = self.write_one(config, lead, step, channel, left).await?;
+            if let Some(t) = text {
+                texts.insert(step.step, t);
+            }
+            if let Some(n) = note {
+                notes.insert(step.step, n);
+            }
+        }
+        Ok((texts, notes))
+    }
+
+    async fn ai_text(
+        &self,
+        config: &TenantConfig,
+        lead: &Lead,
+        step: &shared::domain::sequence::SequenceStep,
+        channel: shared::domain::touch::Channel,
+    ) -> Result<(Option<AiText>, Option<String>)> {
+        if !config.ai_writer.enabled || !config.ai_writer.channels.contains(&channel) {
+            return Ok((None, None));
+        }
+        self.write_one(
+            config,
+            lead,
+            step,
+            channel,
+            Duration::from_secs(config.ai_writer.budget_secs),
+        )
+        .await
+    }
+
+    async fn write_one(
+        &self,
+        config: &TenantConfig,
+        lead: &Lead,
+        step: &shared::domain::sequence::SequenceStep,
+        channel: shared::domain::touch::Channel,
+        time_left: Duration,
+    ) -> Result<(Option<AiText>, Option<String>)> {
+        let Some(writer) = &self.writer else {
+            return Ok((
+                None,
+                Some("AI writer: enabled for the tenant but not deployed (no AI_WRITER_API_KEY); template used".into()),
+            ));
+        };
+        let now = self.clock.now();
+        let policy = CircuitPolicy {
+            failure_threshold: config.ai_writer.circuit_failures.max(1),
+            open_for: chrono::Duration::minutes(config.ai_writer.circuit_open_minutes.max(1)),
+        };
+        let mut circuit = self.store.circuit(&lead.tenant, WRITER_CIRCUIT).await?;
+        let before = circuit;
+        if !circuit.admit(now, &policy) {
+            return Ok((
+                None,
+                Some(format!(
+                    "AI writer: circuit open until {}; template used",
+                    circuit.opened_until.map(|t| t.to_rfc3339()).unwrap_or_default()
+                )),
+            ));
+        }
+        let (avoid_templates, avoid_openers) =
+            shared::domain::guard::avoided(&lead.rejections, &config.guard, now);
+        let _ = avoid_templates;
+        let openers: Vec<String> = avoid_openers.into_iter().collect();
+        let request = build_request(config, lead, step, channel, &openers);
+        let result = match tokio::time::timeout(time_left, writer.write(&request)).await {
+            Ok(r) => r,
+            Err(_) => Err(ProviderError::Unavailable(format!(
+                "no answer within {} ms",
+                time_left.as_millis()
+            ))),
+        };
+        let outcome = match result {
+            Ok(w) => {
+                circuit.record_success();
+                (
+                    Some(AiText {
+                        subject: w.subject,
+                        body: w.body,
+                        model: w.model,
+                    }),
+                    None,
+                )
+            }
+            Err(e) => {
+                // A malformed or rejected answer is the writer failing too.
+                circuit.record_failure(now, &policy);
+                tracing::warn!(tenant = %lead.tenant, lead = %lead.id, step = step.step, error = %e, "AI writer failed; template used");
+                (None, Some(format!("AI writer: {e}; template used")))
+            }
+        };
+        if circuit != before {
+            self.store
+                .put_circuit(&lead.tenant, WRITER_CIRCUIT, &circuit)
+                .await?;
+        }
+        Ok(outcome)
     }
 }

@@ -17,6 +17,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             signing_key: env.require("LINK_SIGNING_KEY")?,
         },
         clock: Arc::new(shared::ports::SystemClock),
+        writer: shared::adapters::writer::AnthropicWriter::from_env(&env)?
+            .map(|w| Arc::new(w) as Arc<dyn shared::ports::Writer>),
     };
     let app = &app;
     lambda_runtime::run(service_fn(move |e: LambdaEvent<SqsEvent>| async move {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use shared::adapters::dynamo::{short_id, Reservation, Store};
 use shared::domain::caps::{caps_for_send, sender_candidates};
 use shared::domain::lead::LeadStatus;
+use shared::domain::sequence::StepCondition;
 use shared::domain::suppression::{domain_matches, suppression_keys, SuppressionKind};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Channel, Touch, TouchState};
@@ -261,6 +262,33 @@ impl App {
             )
             .await;
         }
+        if touch.send_conditions.contains(&StepCondition::LinkedinConnected) && !lead.linkedin_connected {
+            return end(
+                TouchState::Skipped,
+                "condition linkedin_connected not met: the connection request was not accepted".into(),
+            )
+            .await;
+        }
+        // Ramp mode: while it lasts only the allowed tiers are sent to; the
+        // others wait for its end (the ramp's own daily cap is reserved below).
+        let tenant_tz = config.tz();
+        let day = now.with_timezone(&tenant_tz).date_naive();
+        let ramp = &config.approval.ramp;
+        if ramp.active_on(day) && !touch.tier.is_some_and(|t| ramp.tiers.contains(&t)) {
+            let end_day = ramp.last_day().unwrap_or(day) + Duration::days(1);
+            let after = tenant_tz
+                .from_local_datetime(&end_day.and_hms_opt(0, 5, 0).expect("valid time"))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(now + Duration::days(1));
+            let at = window.schedule(after, tz, seed, config.windows.jitter_max_secs);
+            let why = format!("ramp mode until {}: only {:?} are sent to", end_day - Duration::days(1), ramp.tiers);
+            return Ok(if self.store.reschedule(touch, due_sk, at, &why).await? {
+                Outcome::Cap
+            } else {
+                Outcome::LostRace
+            });
+        }
         if touch.channel == Channel::Email && lead.email_bounced {
             return end(TouchState::Skipped, "email address bounced".into()).await;
         }
@@ -293,8 +321,6 @@ impl App {
                 )))
             }
         };
-        let tenant_tz = config.tz();
-        let day = now.with_timezone(&tenant_tz).date_naive();
         let rotation = seed.wrapping_add(u64::from(day.num_days_from_ce() as u32));
         let mut reserved = None;
         let mut full_scope = String::new();
@@ -406,15 +432,54 @@ impl App {
                 .await?;
         }
         if let Some(next) = touch.next_step {
-            if let Some(step) = config.sequence.iter().find(|s| s.step == next) {
-                let first = lead.first_sent_at.unwrap_or(now);
-                let at = shared::domain::sequence::due_at(first, step.day).max(now);
-                self.store
-                    .activate(&touch.tenant, &touch.lead_id, next, at)
-                    .await?;
-            }
+            self.wake_next(config, touch, next, lead.first_sent_at.unwrap_or(now), now)
+                .await?;
         }
         Ok(Outcome::Sent)
+    }
+
+    /// Makes the next step due at its day. When that step is no longer
+    /// planned (rejected and not redrafted, skipped), the first planned step
+    /// after it is woken instead; one still waiting for approval stops the
+    /// walk, and its approval makes it due.
+    async fn wake_next(
+        &self,
+        config: &TenantConfig,
+        touch: &Touch,
+        next: u8,
+        first_sent_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let due = |step: u8| {
+            config
+                .sequence
+                .iter()
+                .find(|s| s.step == step)
+                .map(|s| shared::domain::sequence::due_at(first_sent_at, s.day).max(now))
+                .unwrap_or(now)
+        };
+        if self
+            .store
+            .activate(&touch.tenant, &touch.lead_id, next, due(next))
+            .await?
+        {
+            return Ok(());
+        }
+        // Rare path: one query of the lead's touches.
+        let touches = self.store.touches(&touch.tenant, &touch.lead_id).await?;
+        for t in touches.iter().filter(|t| t.step >= next) {
+            match t.state {
+                TouchState::Skipped | TouchState::Cancelled => continue,
+                TouchState::Planned => {
+                    self.store
+                        .activate(&touch.tenant, &touch.lead_id, t.step, due(t.step))
+                        .await?;
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
     }
 }
 

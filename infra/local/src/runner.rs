@@ -271,6 +271,9 @@ impl LocalStack {
                     signing_key: req(&craft_env, "LINK_SIGNING_KEY")?,
                 },
                 clock: clock_dyn.clone(),
+                // No AI writer locally unless a test plugs one in (pointed
+                // at a local HTTP server).
+                writer: None,
             },
             dispatch: dispatch_tick::App {
                 store: store.clone(),
@@ -312,10 +315,14 @@ impl LocalStack {
                 store: store.clone(),
                 enrich: queue("admin", "ENRICH_QUEUE_URL")?,
                 score: queue("admin", "SCORE_QUEUE_URL")?,
+                craft: queue("admin", "CRAFT_QUEUE_URL")?,
                 bus,
                 clock: clock_dyn,
                 bootstrap_token: req(&admin_env, "ADMIN_BOOTSTRAP_TOKEN")?,
-                link_signing_key: req(&admin_env, "LINK_SIGNING_KEY")?,
+                links: craft::UnsubscribeLinks {
+                    base_url: req(&admin_env, "UNSUBSCRIBE_BASE_URL")?,
+                    signing_key: req(&admin_env, "LINK_SIGNING_KEY")?,
+                },
                 batch_ttl: Duration::hours(24),
             },
             provisioned,

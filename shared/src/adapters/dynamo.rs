@@ -1562,6 +1562,136 @@ impl Store {
         Ok(self.transact("approve_draft", vec![tx]).await?.is_none())
     }
 
+    /// Replaces a draft's text with an operator's edit, if it is still the
+    /// draft the operator saw (`old.fingerprint`). Its new fingerprint voids
+    /// any open batch that froze the old one.
+    pub async fn edit_draft(&self, old: &Touch, new: &Touch, now: DateTime<Utc>) -> Result<bool> {
+        let items = vec![
+            self.put_tx(
+                self.touch_item(new)?,
+                Some("#state = :draft AND fingerprint = :fp"),
+                vec![
+                    (":draft", s(TouchState::Draft.as_str())),
+                    (":fp", s(old.fingerprint.clone())),
+                ],
+            )
+            .map(with_state_name)?,
+            self.event_put(
+                &new.tenant,
+                &new.lead_id,
+                now,
+                "draft_edited",
+                &format!("step {} edited by an operator ({} -> {})", new.step, old.fingerprint, new.fingerprint),
+            )?,
+        ];
+        Ok(self.transact("edit_draft", items).await?.is_none())
+    }
+
+    /// Rejects a draft, if it is still the one the operator saw: the touch is
+    /// cancelled with the reason, the rejection is remembered on the lead
+    /// (version-checked), and when `hold` the lead is held and its other
+    /// pending touches cancelled. Returns false on a lost race.
+    pub async fn reject_draft(
+        &self,
+        touch: &Touch,
+        lead: &Lead,
+        pending: &[Touch],
+        hold: Option<&str>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let t = &touch.tenant;
+        let old = lead.version;
+        let mut next = lead.clone();
+        next.version = old + 1;
+        next.updated_at = now;
+        if let Some(why) = hold {
+            next.status = LeadStatus::Held;
+            next.stop_reason = Some(why.to_string());
+        }
+        let mut items = vec![
+            self.update_tx(
+                Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
+                "SET #state = :cancelled, end_reason = :why REMOVE GSI1PK, GSI1SK, DuePK, DueSK",
+                Some("#state = :draft AND fingerprint = :fp"),
+                &[("#state", "state")],
+                vec![
+                    (":cancelled".into(), s(TouchState::Cancelled.as_str())),
+                    (":draft".into(), s(TouchState::Draft.as_str())),
+                    (":fp".into(), s(touch.fingerprint.clone())),
+                    (":why".into(), s(format!("rejected: {reason}"))),
+                ],
+            )?,
+            self.put_tx(
+                self.lead_item(&next)?,
+                Some("version = :v"),
+                vec![(":v", n(old))],
+            )?,
+            self.event_put(
+                t,
+                &touch.lead_id,
+                now,
+                "draft_rejected",
+                &format!(
+                    "step {} ({}, template {}) rejected: {reason}{}",
+                    touch.step,
+                    touch.channel,
+                    touch.message.template_id,
+                    hold.map(|h| format!("; lead held: {h}")).unwrap_or_default()
+                ),
+            )?,
+        ];
+        if let Some(why) = hold {
+            for p in pending.iter().filter(|p| p.step != touch.step && p.state.is_pending()) {
+                items.push(self.update_tx(
+                    Self::key(keys::lead(t, &p.lead_id), keys::touch_sk(p.step)),
+                    "SET #state = :cancelled, end_reason = :why REMOVE GSI1PK, GSI1SK, DuePK, DueSK",
+                    Some("#state = :from"),
+                    &[("#state", "state")],
+                    vec![
+                        (":cancelled".into(), s(TouchState::Cancelled.as_str())),
+                        (":from".into(), s(p.state.as_str())),
+                        (":why".into(), s(format!("lead held: {why}"))),
+                    ],
+                )?);
+            }
+        }
+        Ok(self.transact("reject_draft", items).await?.is_none())
+    }
+
+    /// Puts the new draft of a rejected step in place of the rejected one,
+    /// once: a redelivered redraft finds it replaced and changes nothing.
+    pub async fn replace_rejected(&self, old: &Touch, new: &Touch, now: DateTime<Utc>) -> Result<bool> {
+        let items = vec![
+            with_state_name(self.put_tx(
+                self.touch_item(new)?,
+                Some("#state = :cancelled AND fingerprint = :fp"),
+                vec![
+                    (":cancelled", s(TouchState::Cancelled.as_str())),
+                    (":fp", s(old.fingerprint.clone())),
+                ],
+            )?),
+            self.event_put(
+                &new.tenant,
+                &new.lead_id,
+                now,
+                "redrafted",
+                &match new.state {
+                    TouchState::Draft => format!(
+                        "step {} redrafted with template {}",
+                        new.step, new.message.template_id
+                    ),
+                    _ => format!(
+                        "step {} could not be redrafted: {}",
+                        new.step,
+                        new.end_reason.as_deref().unwrap_or("")
+                    ),
+                },
+            )?,
+        ];
+        Ok(self.transact("replace_rejected", items).await?.is_none())
+    }
+
     pub async fn put_batch(&self, batch: &Batch) -> Result<()> {
         let mut i = to_item(batch)?;
         i.extend(Self::key(keys::batch(&batch.tenant, &batch.id), "BATCH"));
@@ -2387,6 +2517,20 @@ impl Store {
 }
 
 /// A short random id for sort-key uniqueness.
+/// A conditional put whose condition names `#state` (a reserved word).
+fn with_state_name(tx: TransactWriteItem) -> TransactWriteItem {
+    let put = tx.put.expect("a put");
+    let put = Put::builder()
+        .table_name(put.table_name)
+        .set_item(Some(put.item))
+        .set_condition_expression(put.condition_expression)
+        .set_expression_attribute_values(put.expression_attribute_values)
+        .expression_attribute_names("#state", "state")
+        .build()
+        .expect("table and item are set");
+    TransactWriteItem::builder().put(put).build()
+}
+
 pub fn short_id() -> String {
     use rand::Rng;
     let v: u64 = rand::rng().random();

@@ -69,6 +69,11 @@ pub fn caps_for_send(
             c.linkedin_connects_per_seat,
         )],
     };
+    // Ramp mode (SPEC §5): the first days send at most `per_day` in all,
+    // reserved with the other caps so it can never be passed.
+    if config.approval.ramp.active_on(day) {
+        caps.push(cap("ramp#tenant".into(), config.approval.ramp.per_day));
+    }
     caps.sort_by(|a, b| a.scope.cmp(&b.scope));
     caps
 }

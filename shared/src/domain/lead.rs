@@ -138,7 +138,8 @@ impl LeadStatus {
         if self == LeadStatus::Held && matches!(to, LeadStatus::Scored) {
             return true;
         }
-        if self == LeadStatus::Scored && to == LeadStatus::Held {
+        // Too many rejected drafts hold a queued lead for an operator.
+        if matches!(self, LeadStatus::Scored | LeadStatus::Queued) && to == LeadStatus::Held {
             return true;
         }
         to.rank() > self.rank()
@@ -289,6 +290,13 @@ pub struct Lead {
     pub suppressed: Option<String>,
     #[serde(default)]
     pub email_bounced: bool,
+    /// The LinkedIn connection request was accepted (steps that need it wait for it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub linkedin_connected: bool,
+    /// Operator rejections of this lead's drafts, remembered for the guard's
+    /// memory window (30 days by default).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejections: Vec<super::guard::Rejection>,
     #[serde(default)]
     pub opens: u32,
     #[serde(default)]

@@ -4,6 +4,7 @@ pub mod breaker;
 pub mod caps;
 pub mod datasets;
 pub mod decay;
+pub mod drafting;
 pub mod enrichment;
 pub mod guard;
 pub mod ids;

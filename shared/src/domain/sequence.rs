@@ -25,23 +25,72 @@ pub struct SequenceStep {
     pub purpose: String,
     #[serde(default)]
     pub conditions: Vec<StepCondition>,
+    /// The template key that writes this step (`intro`, `li-connect`, ...);
+    /// without one, templates are matched by step number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
-/// SPEC §6: email d0, voice d3, LinkedIn d5, email d8, SMS d12.
-pub fn default_sequence() -> Vec<SequenceStep> {
-    let step = |step, day, channel, purpose: &str| SequenceStep {
+impl StepCondition {
+    /// Conditions only the send can decide (a reply or a connection may
+    /// come after the draft); the rest are decided when drafting.
+    pub fn at_send_time(self) -> bool {
+        matches!(self, StepCondition::NotReplied | StepCondition::LinkedinConnected)
+    }
+}
+
+fn step(
+    step: u8,
+    day: u32,
+    channel: Channel,
+    template: &str,
+    purpose: &str,
+    conditions: &[StepCondition],
+) -> SequenceStep {
+    SequenceStep {
         step,
         day,
         channel,
         purpose: purpose.to_string(),
-        conditions: vec![StepCondition::NotReplied],
-    };
+        conditions: conditions.to_vec(),
+        template: Some(template.to_string()),
+    }
+}
+
+/// SPEC §6: email d0, voice d3, LinkedIn d5, email d8, SMS d12.
+pub fn default_sequence() -> Vec<SequenceStep> {
+    use StepCondition::NotReplied;
     vec![
-        step(1, 0, Channel::Email, "initial outreach"),
-        step(2, 3, Channel::Voice, "follow-up call if no reply"),
-        step(3, 5, Channel::Linkedin, "connection request if no reply"),
-        step(4, 8, Channel::Email, "value-add touchpoint if no reply"),
-        step(5, 12, Channel::Sms, "final nudge if no reply"),
+        step(1, 0, Channel::Email, "intro", "initial outreach", &[NotReplied]),
+        step(2, 3, Channel::Voice, "call", "follow-up call if no reply", &[NotReplied]),
+        step(3, 5, Channel::Linkedin, "li-connect", "connection request if no reply", &[NotReplied]),
+        step(4, 8, Channel::Email, "value", "value-add touchpoint if no reply", &[NotReplied]),
+        step(5, 12, Channel::Sms, "sms-nudge", "final nudge if no reply", &[NotReplied]),
+    ]
+}
+
+/// SPEC §6's other shape: 8 steps of email and LinkedIn over 21 days. The
+/// LinkedIn steps only go to leads with a profile URL, the messages only
+/// once the connection was accepted; no step after a reply.
+pub fn email_linkedin_cadence() -> Vec<SequenceStep> {
+    use StepCondition::{HasLinkedinUrl, LinkedinConnected, NotReplied};
+    vec![
+        step(1, 0, Channel::Email, "intro", "initial outreach", &[NotReplied]),
+        step(2, 1, Channel::Linkedin, "li-connect", "connection request", &[NotReplied, HasLinkedinUrl]),
+        step(3, 3, Channel::Email, "bump", "short bump on the first email", &[NotReplied]),
+        step(4, 6, Channel::Linkedin, "li-message", "message once connected", &[NotReplied, HasLinkedinUrl, LinkedinConnected]),
+        step(5, 9, Channel::Email, "value", "value-add idea", &[NotReplied]),
+        step(6, 13, Channel::Linkedin, "li-follow-up", "second message once connected", &[NotReplied, HasLinkedinUrl, LinkedinConnected]),
+        step(7, 17, Channel::Email, "proof", "proof from a similar business", &[NotReplied]),
+        step(8, 21, Channel::Email, "breakup", "closing the loop", &[NotReplied]),
+    ]
+}
+
+/// Named sequence shapes an operator can start from (`GET /admin/presets`).
+pub fn presets() -> Vec<(&'static str, Vec<SequenceStep>)> {
+    vec![
+        ("default_5_step", default_sequence()),
+        ("email_linkedin_8_step", email_linkedin_cadence()),
     ]
 }
 
@@ -73,9 +122,9 @@ pub fn plan_step(step: &SequenceStep, lead: &Lead, config: &TenantConfig) -> Ste
             StepCondition::NotReplied => lead.replies == 0,
             StepCondition::HasLinkedinUrl => lead.has_linkedin(),
             StepCondition::HasPhone => lead.has_phone(),
-            // Connection state arrives with LinkedIn signals (a later issue);
-            // until then the condition is not met.
-            StepCondition::LinkedinConnected => false,
+            // Decided when the step is due: the connection may be accepted
+            // after the draft was written.
+            StepCondition::LinkedinConnected => true,
         };
         if !ok {
             return StepPlan::Skip {

@@ -1,20 +1,96 @@
-//! Message templates per step and channel, rendered with minijinja in strict
-//! mode (a missing variable is an error, never "Hi {first_name}"), plus the
-//! legal footer and unsubscribe headers every email carries.
+//! Message templates per tier, offer, sequence step and channel, rendered
+//! with minijinja in strict mode (a missing variable is an error, never
+//! "Hi {first_name}"); subject and body A/B variants assigned per lead by a
+//! hash; the legal footer and RFC 8058 unsubscribe headers every email
+//! carries; SMS segment limits and opt-out wording; voice call briefs.
 
+use super::lead::{Lead, Tier};
+use super::sequence::SequenceStep;
+use super::signature::sign_link;
+use super::sms;
+use super::tenant::TenantConfig;
 use super::touch::{Channel, Message};
 use minijinja::{Environment, UndefinedBehavior};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What separates a message's text from the compliance footer we add.
+pub const FOOTER_MARK: &str = "\n\n--\n";
+
+/// The variables a template may use.
+pub const VARIABLES: &[&str] = &[
+    "first_name",
+    "last_name",
+    "title",
+    "company",
+    "city",
+    "state",
+    "industry",
+    "rating",
+    "review_count",
+    "response_rate",
+    "website",
+    "pain",
+    "proof_angle",
+    "offer_name",
+    "problem",
+    "cta",
+    "sender_name",
+    "sender_company",
+    "signature",
+    "booking_link",
+];
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        None,
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None | Some(OneOrMany::None) => vec![],
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageTemplate {
     pub id: String,
+    /// The template key a sequence step names (`intro`, `li-connect`, ...).
+    /// `follow-up` is the generic email a step falls back to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Older configs name a step number instead of a key (0 = any step).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub step: u8,
     pub channel: Channel,
+    /// Tiers this template is for; empty = every tier.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<Tier>,
+    /// Offer ids this template is for; empty = every offer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<String>,
+    /// Subject variants (email only): one string or a list.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub subject: Vec<String>,
+    /// Body variants: one string or a list.
+    #[serde(deserialize_with = "one_or_many")]
+    pub body: Vec<String>,
+    /// Longest body allowed (a LinkedIn connection note is 300 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    pub body: String,
+    pub max_chars: Option<usize>,
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,76 +98,111 @@ pub struct TemplateSet {
     pub templates: Vec<MessageTemplate>,
 }
 
-impl TemplateSet {
-    /// The template for a step on a channel; a step that fell back to email
-    /// uses that step's email template, else the generic follow-up.
-    pub fn find(&self, step: u8, channel: Channel) -> Option<&MessageTemplate> {
-        self.templates
-            .iter()
-            .find(|t| t.step == step && t.channel == channel)
-            .or_else(|| {
-                self.templates
-                    .iter()
-                    .find(|t| t.step == 0 && t.channel == channel)
-            })
+impl MessageTemplate {
+    fn is_generic(&self) -> bool {
+        self.key.as_deref() == Some("follow-up") || (self.key.is_none() && self.step == 0)
+    }
+    fn serves(&self, step: &SequenceStep) -> bool {
+        match &step.template {
+            Some(key) => self.key.as_deref() == Some(key.as_str()),
+            None => self.step == step.step,
+        }
     }
 }
 
-impl Default for TemplateSet {
-    fn default() -> Self {
-        let t = |id: &str, step, channel, subject: Option<&str>, body: &str| MessageTemplate {
-            id: id.into(),
-            step,
-            channel,
-            subject: subject.map(str::to_string),
-            body: body.into(),
+impl TemplateSet {
+    /// The templates that can write `step` on `channel` for a lead of `tier`
+    /// with `offer`, most specific first: the step's own before the generic
+    /// follow-up, a tier's or offer's own before one for everyone; ties keep
+    /// config order.
+    pub fn candidates(
+        &self,
+        step: &SequenceStep,
+        channel: Channel,
+        tier: Option<Tier>,
+        offer: Option<&str>,
+    ) -> Vec<&MessageTemplate> {
+        let fits = |t: &MessageTemplate| {
+            t.channel == channel
+                && (t.tiers.is_empty() || tier.is_some_and(|x| t.tiers.contains(&x)))
+                && (t.offers.is_empty() || offer.is_some_and(|o| t.offers.iter().any(|x| x == o)))
         };
-        Self {
-            templates: vec![
-                t(
-                    "email-intro",
-                    1,
-                    Channel::Email,
-                    Some("{{ company }}'s {{ review_count }} Google reviews"),
-                    "Hi {{ first_name }},\n\nI was looking at {{ company }} in {{ city }}: a {{ rating }} rating across {{ review_count }} reviews. {{ pain | capitalize }}.\n\n{{ proof_angle | capitalize }}. {{ cta | capitalize }}\n\n{{ signature }}\n{{ booking_link }}",
-                ),
-                t(
-                    "email-value",
-                    4,
-                    Channel::Email,
-                    Some("an idea for {{ company }}"),
-                    "Hi {{ first_name }},\n\nOne quick idea for {{ company }}: reply to every new review within a day; buyers in {{ city }} read the answers as much as the stars.\n\n{{ cta | capitalize }}\n\n{{ signature }}",
-                ),
-                t(
-                    "email-follow-up",
-                    0,
-                    Channel::Email,
-                    Some("following up, {{ first_name }}"),
-                    "Hi {{ first_name }},\n\nFollowing up on my note about {{ company }}'s reviews. {{ cta | capitalize }}\n\n{{ signature }}",
-                ),
-                t(
-                    "voice-brief",
-                    2,
-                    Channel::Voice,
-                    None,
-                    "Call {{ first_name }} at {{ company }} ({{ city }}). Opening: the {{ rating }} rating over {{ review_count }} reviews. Pain: {{ pain }}. Proof: {{ proof_angle }}. Ask: {{ cta }}",
-                ),
-                t(
-                    "linkedin-connect",
-                    3,
-                    Channel::Linkedin,
-                    None,
-                    "Hi {{ first_name }}, I work with dealers around {{ city }} on their Google reviews. Would be glad to connect.",
-                ),
-                t(
-                    "sms-nudge",
-                    5,
-                    Channel::Sms,
-                    None,
-                    "Hi {{ first_name }}, {{ sender_name }} here about {{ company }}'s reviews. Still worth a quick chat? {{ booking_link }} Reply STOP to opt out.",
-                ),
-            ],
+        let mut found: Vec<(u8, usize, &MessageTemplate)> = self
+            .templates
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| fits(t) && (t.serves(step) || t.is_generic()))
+            .map(|(i, t)| {
+                let rank = u8::from(t.serves(step)) * 4
+                    + u8::from(!t.tiers.is_empty()) * 2
+                    + u8::from(!t.offers.is_empty());
+                (rank, i, t)
+            })
+            .collect();
+        found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        found.into_iter().map(|(_, _, t)| t).collect()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&MessageTemplate> {
+        self.templates.iter().find(|t| t.id == id)
+    }
+
+    /// Checks every template compiles and uses only known variables, naming
+    /// the bad one as `templates[i].body[j]`.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let mut ids = BTreeSet::new();
+        let env = environment();
+        for (i, t) in self.templates.iter().enumerate() {
+            let at = |part: &str| format!("templates[{i}].{part}");
+            if t.id.trim().is_empty() || !ids.insert(t.id.as_str()) {
+                return Err((at("id"), format!("{:?} is empty or used twice", t.id)));
+            }
+            if t.body.is_empty() {
+                return Err((at("body"), "at least one body variant is required".into()));
+            }
+            match t.channel {
+                Channel::Email if t.subject.is_empty() => {
+                    return Err((at("subject"), "an email template needs a subject".into()))
+                }
+                Channel::Email => {}
+                _ if !t.subject.is_empty() => {
+                    return Err((at("subject"), format!("{} messages have no subject", t.channel)))
+                }
+                _ => {}
+            }
+            let parts = t
+                .subject
+                .iter()
+                .enumerate()
+                .map(|(j, s)| (format!("subject[{j}]"), s))
+                .chain(
+                    t.body
+                        .iter()
+                        .enumerate()
+                        .map(|(j, s)| (format!("body[{j}]"), s)),
+                );
+            for (part, source) in parts {
+                let tpl = env
+                    .template_from_str(source)
+                    .map_err(|e| (at(&part), e.to_string()))?;
+                let unknown: Vec<String> = tpl
+                    .undeclared_variables(false)
+                    .into_iter()
+                    .filter(|v| !VARIABLES.contains(&v.as_str()))
+                    .collect();
+                if !unknown.is_empty() {
+                    return Err((
+                        at(&part),
+                        format!(
+                            "unknown variable(s) {}: use {}",
+                            unknown.join(", "),
+                            VARIABLES.join(", ")
+                        ),
+                    ));
+                }
+            }
         }
+        Ok(())
     }
 }
 
@@ -102,9 +213,17 @@ pub enum RenderError {
     #[error("template `{template}` {part}: {reason}")]
     Render {
         template: String,
-        part: &'static str,
+        part: String,
         reason: String,
     },
+    #[error("template `{template}`: {reason}")]
+    Limit { template: String, reason: String },
+}
+
+impl RenderError {
+    pub fn is_missing_variable(&self) -> bool {
+        matches!(self, RenderError::Render { reason, .. } if reason.starts_with("missing variable"))
+    }
 }
 
 /// Everything a message needs to be legal and unsubscribable.
@@ -116,106 +235,621 @@ pub struct Compliance {
     pub unsubscribe_mailto: String,
 }
 
-fn render_one(
-    env: &Environment<'_>,
-    template_id: &str,
-    part: &'static str,
-    source: &str,
-    vars: &BTreeMap<String, String>,
-) -> Result<String, RenderError> {
-    let err = |e: minijinja::Error| RenderError::Render {
-        template: template_id.to_string(),
-        part,
-        reason: match e.kind() {
-            minijinja::ErrorKind::UndefinedError => {
-                format!("missing variable ({e}); the draft is blocked")
-            }
-            _ => e.to_string(),
-        },
-    };
-    let out = env.render_str(source, vars).map_err(err)?;
-    Ok(out)
+/// Where unsubscribe links point and the key that signs them.
+#[derive(Clone)]
+pub struct UnsubscribeLinks {
+    pub base_url: String,
+    pub signing_key: String,
 }
 
-/// Renders one message. Variables that are empty count as missing: a draft
-/// never goes out with a hole in it.
-pub fn render(
-    template: &MessageTemplate,
-    vars: &BTreeMap<String, String>,
-    compliance: &Compliance,
-) -> Result<Message, RenderError> {
+impl UnsubscribeLinks {
+    /// `<tenant>.<lead>.<tag>`: tenant-scoped, unforgeable without the key.
+    pub fn token(&self, tenant: &str, lead: &str) -> String {
+        format!(
+            "{tenant}.{lead}.{}",
+            sign_link(&self.signing_key, &format!("{tenant}/{lead}"))
+        )
+    }
+
+    pub fn compliance(&self, config: &TenantConfig, lead: &Lead) -> Compliance {
+        let token = self.token(&lead.tenant, &lead.id);
+        let domain = config
+            .domains
+            .first()
+            .map(|d| d.domain.as_str())
+            .unwrap_or("example.invalid");
+        Compliance {
+            physical_address: config.sender.physical_address.clone(),
+            sender_company: config.sender.company.clone(),
+            unsubscribe_url: format!("{}/{token}", self.base_url.trim_end_matches('/')),
+            unsubscribe_mailto: format!(
+                "mailto:unsubscribe@{domain}?subject=unsubscribe%20{token}"
+            ),
+        }
+    }
+}
+
+/// One item from a list, the same for a lead every time it is drafted.
+fn pick<'a>(list: &'a [String], lead: &Lead, what: &str) -> &'a str {
+    if list.is_empty() {
+        return "";
+    }
+    let i = bucket(&[&lead.tenant, &lead.id, what], list.len());
+    &list[i]
+}
+
+/// A uniform bucket in `0..n` from a SHA-256 of `parts`: deterministic, and
+/// balanced because the hash is.
+pub fn bucket(parts: &[&str], n: usize) -> usize {
+    if n <= 1 {
+        return 0;
+    }
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    let d = h.finalize();
+    let x = u64::from_be_bytes(d[..8].try_into().expect("8 bytes"));
+    (x % n as u64) as usize
+}
+
+/// The subject and body variants a lead gets from a template: stable for the
+/// lead, spread evenly over leads.
+pub fn assign_variants(lead: &Lead, template: &MessageTemplate) -> (Option<usize>, usize) {
+    let subject = (!template.subject.is_empty()).then(|| {
+        bucket(
+            &[&lead.tenant, &lead.id, &template.id, "subject"],
+            template.subject.len(),
+        )
+    });
+    let body = bucket(
+        &[&lead.tenant, &lead.id, &template.id, "body"],
+        template.body.len(),
+    );
+    (subject, body)
+}
+
+/// A/B label of a variant index (0 -> "A").
+pub fn variant_label(i: usize) -> String {
+    char::from(b'A' + (i % 26) as u8).to_string()
+}
+
+/// The variables a template may use, from the lead, the ICP, the offer and
+/// the sender. Empty values count as missing when rendering.
+pub fn variables(config: &TenantConfig, lead: &Lead) -> BTreeMap<String, String> {
+    let offer = config
+        .offers
+        .iter()
+        .find(|o| Some(&o.id) == lead.offer.as_ref())
+        .or(config.offers.first());
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let vars = [
+        ("first_name", opt(&lead.first_name)),
+        ("last_name", opt(&lead.last_name)),
+        ("title", opt(&lead.title)),
+        ("company", opt(&lead.company)),
+        ("city", opt(&lead.city)),
+        ("state", opt(&lead.state)),
+        ("industry", opt(&lead.industry)),
+        (
+            "rating",
+            lead.rating.map(|r| format!("{r:.1}")).unwrap_or_default(),
+        ),
+        (
+            "review_count",
+            lead.reviews.map(|r| r.to_string()).unwrap_or_default(),
+        ),
+        (
+            "response_rate",
+            lead.review_response_rate
+                .map(|r| format!("{:.0}%", r * 100.0))
+                .unwrap_or_default(),
+        ),
+        ("website", opt(&lead.website)),
+        ("pain", pick(&config.icp.pains, lead, "pain").to_string()),
+        (
+            "proof_angle",
+            pick(&config.icp.proof_angles, lead, "proof").to_string(),
+        ),
+        (
+            "offer_name",
+            offer.map(|o| o.name.clone()).unwrap_or_default(),
+        ),
+        (
+            "problem",
+            offer.map(|o| o.problem.clone()).unwrap_or_default(),
+        ),
+        ("cta", offer.map(|o| o.cta.clone()).unwrap_or_default()),
+        ("sender_name", config.sender.name.clone()),
+        ("sender_company", config.sender.company.clone()),
+        ("signature", config.sender.signature.clone()),
+        ("booking_link", config.sender.booking_link.clone()),
+    ];
+    vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    let present: BTreeMap<String, String> = vars
+    env
+}
+
+/// The text of a message before the footer: what a template or the AI
+/// writer produced, what the quality guard reads, what an operator edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub subject: Option<String>,
+    pub body: String,
+    pub template_id: String,
+    pub subject_variant: Option<usize>,
+    pub body_variant: usize,
+}
+
+/// Renders one template's chosen variants. Variables that are empty count
+/// as missing: a draft never goes out with a hole in it.
+pub fn render(
+    template: &MessageTemplate,
+    variants: (Option<usize>, usize),
+    vars: &BTreeMap<String, String>,
+) -> Result<Draft, RenderError> {
+    let env = environment();
+    let present: BTreeMap<&str, &str> = vars
         .iter()
         .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let subject = template
-        .subject
-        .as_deref()
-        .map(|s| render_one(&env, &template.id, "subject", s, &present))
-        .transpose()?;
-    let mut body = render_one(&env, &template.id, "body", &template.body, &present)?;
-    let mut headers = BTreeMap::new();
-    if template.channel == Channel::Email {
-        body.push_str(&format!(
-            "\n\n--\n{}, {}\nDon't want these emails? Unsubscribe: {}",
-            compliance.sender_company, compliance.physical_address, compliance.unsubscribe_url
-        ));
-        headers.insert(
-            "List-Unsubscribe".to_string(),
-            format!(
-                "<{}>, <{}>",
-                compliance.unsubscribe_url, compliance.unsubscribe_mailto
-            ),
-        );
-        headers.insert(
-            "List-Unsubscribe-Post".to_string(),
-            "List-Unsubscribe=One-Click".to_string(),
-        );
+    let one = |part: String, source: &str| {
+        env.render_str(source, &present)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| RenderError::Render {
+                template: template.id.clone(),
+                part,
+                reason: match e.kind() {
+                    minijinja::ErrorKind::UndefinedError => {
+                        let missing = missing_in(source, &present);
+                        format!(
+                            "missing variable {}; the draft is blocked",
+                            if missing.is_empty() {
+                                e.to_string()
+                            } else {
+                                missing.join(", ")
+                            }
+                        )
+                    }
+                    _ => e.to_string(),
+                },
+            })
+    };
+    let (sv, bv) = variants;
+    let subject = match sv {
+        Some(i) if i < template.subject.len() => {
+            Some(one(format!("subject[{i}]"), &template.subject[i])?)
+        }
+        _ => None,
+    };
+    let bv = bv.min(template.body.len().saturating_sub(1));
+    let body = one(
+        format!("body[{bv}]"),
+        template.body.get(bv).map(String::as_str).unwrap_or(""),
+    )?;
+    if let Some(max) = template.max_chars {
+        let len = body.chars().count();
+        if len > max {
+            return Err(RenderError::Limit {
+                template: template.id.clone(),
+                reason: format!("body is {len} characters, more than its limit of {max}"),
+            });
+        }
     }
-    Ok(Message {
+    Ok(Draft {
         subject,
         body,
-        headers,
         template_id: template.id.clone(),
+        subject_variant: sv,
+        body_variant: bv,
     })
 }
 
-/// Is a rendered email legal to send: footer address, unsubscribe link and
-/// both RFC 8058 headers present?
+/// The variables a template source uses that have no value.
+fn missing_in(source: &str, present: &BTreeMap<&str, &str>) -> Vec<String> {
+    environment()
+        .template_from_str(source)
+        .map(|t| {
+            t.undeclared_variables(false)
+                .into_iter()
+                .filter(|v| !present.contains_key(v.as_str()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Channel-specific finishing, applied to every draft (template, AI or
+/// operator edit) so none can skip it.
+#[derive(Debug, Clone)]
+pub struct Finish<'a> {
+    pub channel: Channel,
+    pub compliance: &'a Compliance,
+    /// This is the first SMS the sequence sends to the lead's number.
+    pub first_sms: bool,
+    pub sms_max_segments: usize,
+    /// The facts block a voice step's call brief opens with.
+    pub call_facts: Option<String>,
+}
+
+/// Turns a draft into the message that is sent: the email footer and
+/// RFC 8058 headers; SMS opt-out wording on the first SMS, GSM-safe text and
+/// the segment limit; the call brief's facts for voice.
+pub fn finish(draft: &Draft, f: &Finish<'_>) -> Result<Message, RenderError> {
+    let core = draft
+        .body
+        .split_once(FOOTER_MARK)
+        .map(|(a, _)| a)
+        .unwrap_or(&draft.body)
+        .trim()
+        .to_string();
+    let mut headers = BTreeMap::new();
+    let body = match f.channel {
+        Channel::Email => {
+            let c = f.compliance;
+            headers.insert(
+                "List-Unsubscribe".to_string(),
+                format!("<{}>, <{}>", c.unsubscribe_url, c.unsubscribe_mailto),
+            );
+            headers.insert(
+                "List-Unsubscribe-Post".to_string(),
+                "List-Unsubscribe=One-Click".to_string(),
+            );
+            format!(
+                "{core}{FOOTER_MARK}{}, {}\nDon't want these emails? Unsubscribe: {}",
+                c.sender_company, c.physical_address, c.unsubscribe_url
+            )
+        }
+        Channel::Sms => {
+            let mut text = sms::gsm_normalise(&core);
+            if f.first_sms {
+                text = sms::with_opt_out(&text, sms::DEFAULT_OPT_OUT);
+            }
+            let seg = sms::segments(&text);
+            if seg.segments > f.sms_max_segments {
+                return Err(RenderError::Limit {
+                    template: draft.template_id.clone(),
+                    reason: format!(
+                        "SMS is {} segments ({} {:?} units), more than the limit of {}",
+                        seg.segments, seg.units, seg.encoding, f.sms_max_segments
+                    ),
+                });
+            }
+            text
+        }
+        Channel::Voice => match &f.call_facts {
+            Some(facts) => format!("{facts}\n\nTalking points:\n{core}"),
+            None => core,
+        },
+        Channel::Linkedin => core,
+    };
+    Ok(Message {
+        subject: draft.subject.clone(),
+        body,
+        headers,
+        template_id: draft.template_id.clone(),
+        subject_variant: draft.subject_variant.map(|i| i as u8),
+        body_variant: Some(draft.body_variant as u8),
+        ..Default::default()
+    })
+}
+
+/// The facts a caller needs before dialling, from the lead as it is now.
+pub fn call_facts(lead: &Lead, config: &TenantConfig) -> String {
+    let name = [lead.first_name.as_deref(), lead.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut lines = vec![format!(
+        "CALL BRIEF: {}{}{}",
+        if name.is_empty() { "the owner" } else { &name },
+        lead.title
+            .as_deref()
+            .map(|t| format!(", {t}"))
+            .unwrap_or_default(),
+        lead.company
+            .as_deref()
+            .map(|c| format!(" at {c}"))
+            .unwrap_or_default()
+    )];
+    let zone = lead.timezone.clone().unwrap_or_else(|| config.timezone.clone());
+    lines.push(format!(
+        "Phone: {} (local zone {zone}; call window {})",
+        lead.phone.as_deref().unwrap_or("none"),
+        config.windows.call.describe()
+    ));
+    let mut facts = Vec::new();
+    if let (Some(r), Some(n)) = (lead.rating, lead.reviews) {
+        facts.push(format!("{r:.1} stars over {n} Google reviews"));
+    }
+    if let Some(rate) = lead.review_response_rate {
+        facts.push(format!("answers {:.0}% of reviews", rate * 100.0));
+    }
+    if let Some(city) = &lead.city {
+        facts.push(format!("in {city}"));
+    }
+    if !facts.is_empty() {
+        lines.push(format!("Facts: {}", facts.join("; ")));
+    }
+    if let (Some(score), Some(tier)) = (lead.score, lead.tier) {
+        let why: Vec<&str> = lead
+            .reasons
+            .iter()
+            .filter(|r| r.points > 0)
+            .take(3)
+            .map(|r| r.reason.as_str())
+            .collect();
+        lines.push(format!(
+            "Why them: score {score}, {}{}",
+            tier.label(),
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", why.join("; "))
+            }
+        ));
+    }
+    lines.join("\n")
+}
+
+/// A hole a template, a writer or an editor left: `{{ x }}`, `{first_name}`,
+/// `[First Name]`, `{% ... %}`.
+pub fn unfilled_placeholder(text: &str) -> Option<String> {
+    for marker in ["{{", "}}", "{%", "%}"] {
+        if let Some(i) = text.find(marker) {
+            return Some(snippet(text, i));
+        }
+    }
+    let looks_like_variable = |inner: &str| {
+        let norm = inner.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        !norm.is_empty()
+            && norm.len() <= 30
+            && (VARIABLES.contains(&norm.as_str())
+                || ["name", "firstname", "company_name", "your_name", "city_name"]
+                    .contains(&norm.as_str()))
+    };
+    for (open, close) in [('{', '}'), ('[', ']'), ('<', '>')] {
+        let mut rest = text;
+        let mut offset = 0;
+        while let Some(i) = rest.find(open) {
+            let after = &rest[i + 1..];
+            if let Some(j) = after.find(close) {
+                if looks_like_variable(&after[..j]) {
+                    return Some(snippet(text, offset + i));
+                }
+            }
+            offset += i + 1;
+            rest = after;
+        }
+    }
+    None
+}
+
+fn snippet(text: &str, at: usize) -> String {
+    text[at..].chars().take(24).collect()
+}
+
+/// Why a message may not be approved or sent, if it may not: a hole left
+/// unfilled; for email the footer's address, the unsubscribe link and both
+/// RFC 8058 headers; for the first SMS its opt-out wording.
 pub fn compliance_problem(
     message: &Message,
     channel: Channel,
     compliance: &Compliance,
+    first_sms: bool,
 ) -> Option<String> {
-    if channel != Channel::Email {
-        return None;
+    for (part, text) in [
+        ("subject", message.subject.as_deref().unwrap_or("")),
+        ("body", message.body.as_str()),
+    ] {
+        if let Some(hole) = unfilled_placeholder(text) {
+            return Some(format!("{part} has an unfilled variable near {hole:?}"));
+        }
     }
-    if !message.body.contains(&compliance.physical_address) {
-        return Some("footer lacks the sender's physical address".into());
+    match channel {
+        Channel::Email => {
+            if message.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                return Some("email has no subject".into());
+            }
+            let Some((_, footer)) = message.body.rsplit_once(FOOTER_MARK) else {
+                return Some("footer is missing".into());
+            };
+            if !footer.contains(&compliance.physical_address) {
+                return Some("footer lacks the sender's physical address".into());
+            }
+            if !footer.contains(&compliance.unsubscribe_url) {
+                return Some("footer lacks the unsubscribe link".into());
+            }
+            let list = message
+                .headers
+                .get("List-Unsubscribe")
+                .map(String::as_str)
+                .unwrap_or("");
+            if !list.contains(&format!("<{}>", compliance.unsubscribe_url))
+                || !list.contains(&format!("<{}>", compliance.unsubscribe_mailto))
+            {
+                return Some(
+                    "List-Unsubscribe header must carry the https unsubscribe URL and the mailto"
+                        .into(),
+                );
+            }
+            if message
+                .headers
+                .get("List-Unsubscribe-Post")
+                .map(String::as_str)
+                != Some("List-Unsubscribe=One-Click")
+            {
+                return Some("missing List-Unsubscribe-Post: List-Unsubscribe=One-Click".into());
+            }
+            None
+        }
+        Channel::Sms if first_sms && !sms::has_opt_out(&message.body) => {
+            Some("the first SMS to a number must carry opt-out wording (Reply STOP)".into())
+        }
+        _ => None,
     }
-    if !message.body.contains(&compliance.unsubscribe_url) {
-        return Some("body lacks the unsubscribe link".into());
+}
+
+/// The text above the footer, as the quality guard and an editor see it.
+pub fn core_text(body: &str) -> &str {
+    body.split_once(FOOTER_MARK).map(|(a, _)| a).unwrap_or(body)
+}
+
+impl Default for TemplateSet {
+    fn default() -> Self {
+        let t = |id: &str,
+                 key: &str,
+                 channel,
+                 subjects: &[&str],
+                 bodies: &[&str],
+                 max_chars: Option<usize>| MessageTemplate {
+            id: id.into(),
+            key: Some(key.into()),
+            step: 0,
+            channel,
+            tiers: vec![],
+            offers: vec![],
+            subject: subjects.iter().map(|s| s.to_string()).collect(),
+            body: bodies.iter().map(|s| s.to_string()).collect(),
+            max_chars,
+        };
+        let sign = "\n\n{{ signature }}";
+        let intro_a = format!("Hi {{{{ first_name }}}},\n\nI was looking at {{{{ company }}}} in {{{{ city }}}}: a {{{{ rating }}}} rating across {{{{ review_count }}}} reviews. {{{{ pain | capitalize }}}}.\n\n{{{{ proof_angle | capitalize }}}}. {{{{ cta | capitalize }}}}{sign}\n{{{{ booking_link }}}}");
+        let intro_b = format!("Hi {{{{ first_name }}}},\n\n{{{{ company }}}} has {{{{ review_count }}}} Google reviews at {{{{ rating }}}} stars, and buyers in {{{{ city }}}} compare that number before they visit. {{{{ proof_angle | capitalize }}}}.\n\n{{{{ cta | capitalize }}}}{sign}\n{{{{ booking_link }}}}");
+        let short_a = format!("Hi {{{{ first_name }}}},\n\nA note for {{{{ company }}}}: {{{{ pain }}}}. {{{{ proof_angle | capitalize }}}}.\n\n{{{{ cta | capitalize }}}}{sign}\n{{{{ booking_link }}}}");
+        let short_b = format!("Hi {{{{ first_name }}}},\n\nWhen buyers search for a lot like {{{{ company }}}}, {{{{ pain }}}}. {{{{ proof_angle | capitalize }}}}.\n\n{{{{ cta | capitalize }}}}{sign}\n{{{{ booking_link }}}}");
+        let mut templates = vec![
+            t(
+                "email-intro",
+                "intro",
+                Channel::Email,
+                &[
+                    "{{ company }}'s {{ review_count }} Google reviews",
+                    "{{ rating }} stars in {{ city }}",
+                ],
+                &[&intro_a, &intro_b],
+                None,
+            ),
+            t(
+                "email-intro-short",
+                "intro",
+                Channel::Email,
+                &["{{ company }} on Google", "{{ first_name }}, about {{ company }}"],
+                &[&short_a, &short_b],
+                None,
+            ),
+            t(
+                "voice-brief",
+                "call",
+                Channel::Voice,
+                &[],
+                &["Opening: \"{{ first_name }}, it's {{ sender_name }}; I sent a note about {{ company }}'s Google reviews.\"\nPain: {{ pain }}.\nProof: {{ proof_angle }}.\nAsk: {{ cta }}\nVoicemail: name, one line on the reviews, \"I'll send the details by email.\""],
+                None,
+            ),
+            t(
+                "linkedin-connect",
+                "li-connect",
+                Channel::Linkedin,
+                &[],
+                &["Hi {{ first_name }}, I work with businesses around {{ city }} on their Google reviews and saw {{ company }}. Would be glad to connect."],
+                Some(300),
+            ),
+            t(
+                "email-value",
+                "value",
+                Channel::Email,
+                &["an idea for {{ company }}"],
+                &[&format!("Hi {{{{ first_name }}}},\n\nOne idea for {{{{ company }}}}: reply to every new review within a day; buyers in {{{{ city }}}} read the answers as much as the stars.\n\n{{{{ cta | capitalize }}}}{sign}")],
+                None,
+            ),
+            t(
+                "sms-nudge",
+                "sms-nudge",
+                Channel::Sms,
+                &[],
+                &["Hi {{ first_name }}, {{ sender_name }} here about {{ company }}'s reviews. Still worth a short chat? {{ booking_link }}"],
+                None,
+            ),
+            t(
+                "email-follow-up",
+                "follow-up",
+                Channel::Email,
+                &["{{ company }}, following up"],
+                &[&format!("Hi {{{{ first_name }}}},\n\nFollowing up on my note about {{{{ company }}}}'s reviews. {{{{ cta | capitalize }}}}{sign}")],
+                None,
+            ),
+            // The 8-step email + LinkedIn cadence (see `sequence::email_linkedin_cadence`).
+            t(
+                "email-bump",
+                "bump",
+                Channel::Email,
+                &["re: {{ company }}"],
+                &[&format!("Hi {{{{ first_name }}}},\n\nBumping this up in case it got buried: {{{{ proof_angle }}}}, and {{{{ company }}}} looks like a good fit. {{{{ cta | capitalize }}}}{sign}")],
+                None,
+            ),
+            t(
+                "linkedin-message",
+                "li-message",
+                Channel::Linkedin,
+                &[],
+                &["Thanks for connecting, {{ first_name }}. I sent a note about {{ company }}'s Google reviews: {{ proof_angle }}. {{ cta | capitalize }}"],
+                Some(1000),
+            ),
+            t(
+                "linkedin-follow-up",
+                "li-follow-up",
+                Channel::Linkedin,
+                &[],
+                &["{{ first_name }}, one number for {{ company }}: {{ proof_angle }}. Happy to show how, or to leave it here."],
+                Some(1000),
+            ),
+            t(
+                "email-proof",
+                "proof",
+                Channel::Email,
+                &["how a lot like {{ company }} did it"],
+                &[&format!("Hi {{{{ first_name }}}},\n\n{{{{ proof_angle | capitalize }}}}. The work was simple: ask every buyer at delivery, answer every review within a day. {{{{ company }}}} could do the same in {{{{ city }}}}.\n\n{{{{ cta | capitalize }}}}{sign}")],
+                None,
+            ),
+            t(
+                "email-breakup",
+                "breakup",
+                Channel::Email,
+                &["closing the loop, {{ first_name }}"],
+                &[&format!("Hi {{{{ first_name }}}},\n\nI'll stop here so I don't crowd your inbox. If {{{{ company }}}}'s reviews become a priority, the link is below.{sign}\n{{{{ booking_link }}}}")],
+                None,
+            ),
+        ];
+        // Tier 1 leads get a call brief that leans on the score's reasons.
+        templates.push(MessageTemplate {
+            id: "voice-brief-tier1".into(),
+            tiers: vec![Tier::Tier1],
+            body: vec!["Opening: \"{{ first_name }}, it's {{ sender_name }} from {{ sender_company }}; {{ company }} came up as one of the strongest lots in {{ city }}.\"\nPain: {{ pain }}.\nProof: {{ proof_angle }}.\nAsk: {{ cta }}\nVoicemail: name, the {{ rating }}-star rating, \"details by email.\"".into()],
+            ..templates[2].clone()
+        });
+        Self { templates }
     }
-    if !message.headers.contains_key("List-Unsubscribe") {
-        return Some("missing List-Unsubscribe header".into());
-    }
-    if message
-        .headers
-        .get("List-Unsubscribe-Post")
-        .map(String::as_str)
-        != Some("List-Unsubscribe=One-Click")
-    {
-        return Some("missing List-Unsubscribe-Post: List-Unsubscribe=One-Click".into());
-    }
-    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::TenantId;
+    use crate::domain::sequence::{default_sequence, email_linkedin_cadence};
+
+    fn config() -> TenantConfig {
+        TenantConfig::default_for(
+            TenantId::parse("acme").unwrap(),
+            "Acme",
+            "2026-11-02".parse().unwrap(),
+        )
+    }
 
     fn compliance() -> Compliance {
         Compliance {
@@ -226,49 +860,254 @@ mod tests {
         }
     }
 
-    fn vars() -> BTreeMap<String, String> {
-        [
-            ("first_name", "Jo"),
-            ("company", "Desert Motors"),
-            ("city", "Phoenix"),
-            ("rating", "3.6"),
-            ("review_count", "48"),
-            ("pain", "buyers compare reviews"),
-            ("proof_angle", "dealers added 30 reviews"),
-            ("cta", "worth a look?"),
-            ("signature", "Sam"),
-            ("booking_link", "https://b.example"),
-            ("sender_name", "Sam"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    fn lead(id: &str) -> Lead {
+        Lead {
+            tenant: "acme".into(),
+            id: id.into(),
+            first_name: Some("Jo".into()),
+            company: Some("Desert Motors".into()),
+            city: Some("Phoenix".into()),
+            rating: Some(3.6),
+            reviews: Some(48),
+            email: Some("jo@desert.example".into()),
+            phone: Some("+16025550100".into()),
+            linkedin_url: Some("https://linkedin.example/in/jo".into()),
+            tier: Some(Tier::Tier2),
+            ..Default::default()
+        }
+    }
+
+    fn finish_email(d: &Draft) -> Message {
+        finish(
+            d,
+            &Finish {
+                channel: Channel::Email,
+                compliance: &compliance(),
+                first_sms: false,
+                sms_max_segments: 2,
+                call_facts: None,
+            },
+        )
+        .unwrap()
     }
 
     #[test]
     fn email_carries_footer_and_one_click_headers() {
-        let set = TemplateSet::default();
-        let m = render(set.find(1, Channel::Email).unwrap(), &vars(), &compliance()).unwrap();
-        assert!(m.body.starts_with("Hi Jo,"));
-        assert_eq!(compliance_problem(&m, Channel::Email, &compliance()), None);
+        let c = config();
+        let l = lead("l1");
+        let step = &c.sequence[0];
+        let t = c.templates.candidates(step, Channel::Email, l.tier, None)[0];
+        assert_eq!(t.id, "email-intro");
+        let d = render(t, (Some(0), 0), &variables(&c, &l)).unwrap();
+        assert!(d.body.starts_with("Hi Jo,"));
+        assert_eq!(d.subject.as_deref(), Some("Desert Motors's 48 Google reviews"));
+        let m = finish_email(&d);
+        assert_eq!(compliance_problem(&m, Channel::Email, &compliance(), false), None);
         assert_eq!(
-            m.subject.as_deref(),
-            Some("Desert Motors's 48 Google reviews")
+            m.headers["List-Unsubscribe"],
+            "<https://u.example/unsubscribe/tok>, <mailto:unsubscribe@u.example?subject=tok>"
         );
+        assert_eq!(core_text(&m.body), d.body);
     }
 
     #[test]
-    fn a_missing_variable_blocks_the_draft() {
-        let set = TemplateSet::default();
-        let mut v = vars();
-        v.insert("first_name".into(), "  ".into());
-        let err = render(set.find(1, Channel::Email).unwrap(), &v, &compliance()).unwrap_err();
-        assert!(err.to_string().contains("missing variable"), "{err}");
+    fn a_missing_variable_blocks_and_names_the_variable() {
+        let c = config();
+        let mut l = lead("l1");
+        l.first_name = Some("  ".into());
+        let t = c.templates.get("email-intro").unwrap();
+        let err = render(t, (Some(0), 0), &variables(&c, &l)).unwrap_err();
+        assert!(err.is_missing_variable());
+        assert!(err.to_string().contains("first_name"), "{err}");
+        assert!(err.to_string().contains("subject[0]") || err.to_string().contains("body[0]"));
     }
 
     #[test]
-    fn fallback_email_uses_generic_follow_up() {
-        let set = TemplateSet::default();
-        assert_eq!(set.find(2, Channel::Email).unwrap().id, "email-follow-up");
+    fn candidates_prefer_the_step_tier_and_offer_specific_template() {
+        let c = config();
+        let voice = &c.sequence[1];
+        let ids = |tier| {
+            c.templates
+                .candidates(voice, Channel::Voice, tier, Some("reviews"))
+                .iter()
+                .map(|t| t.id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(Some(Tier::Tier1)), ["voice-brief-tier1", "voice-brief"]);
+        assert_eq!(ids(Some(Tier::Tier2)), ["voice-brief"]);
+        // A voice step that fell back to email gets the generic follow-up.
+        let email: Vec<_> = c
+            .templates
+            .candidates(voice, Channel::Email, Some(Tier::Tier2), None)
+            .iter()
+            .map(|t| t.id.clone())
+            .collect();
+        assert_eq!(email, ["email-follow-up"]);
+    }
+
+    #[test]
+    fn every_step_of_both_cadences_renders_for_a_full_lead() {
+        let c = config();
+        let l = lead("l9");
+        let vars = variables(&c, &l);
+        for seq in [default_sequence(), email_linkedin_cadence()] {
+            for step in &seq {
+                let t = c.templates.candidates(step, step.channel, l.tier, None);
+                assert!(!t.is_empty(), "no template for {step:?}");
+                let d = render(t[0], assign_variants(&l, t[0]), &vars).unwrap();
+                assert!(unfilled_placeholder(&d.body).is_none());
+            }
+        }
+        c.templates.validate().unwrap();
+    }
+
+    #[test]
+    fn validation_names_unknown_variables_and_missing_subjects() {
+        let mut set = TemplateSet::default();
+        set.templates[0].body[1] = "Hi {{ frist_name }}".into();
+        let (field, reason) = set.validate().unwrap_err();
+        assert_eq!(field, "templates[0].body[1]");
+        assert!(reason.contains("frist_name"), "{reason}");
+        let mut set = TemplateSet::default();
+        set.templates[0].subject.clear();
+        assert_eq!(set.validate().unwrap_err().0, "templates[0].subject");
+        let mut set = TemplateSet::default();
+        set.templates[1].body[0] = "{% if %}".into();
+        assert_eq!(set.validate().unwrap_err().0, "templates[1].body[0]");
+    }
+
+    #[test]
+    fn variants_are_stable_and_balanced_over_10000_leads() {
+        let c = config();
+        let t = c.templates.get("email-intro").unwrap();
+        let mut subject = [0usize; 2];
+        let mut body = [0usize; 2];
+        let mut both = [[0usize; 2]; 2];
+        for i in 0..10_000 {
+            let l = lead(&format!("lead-{i}"));
+            let (s, b) = assign_variants(&l, t);
+            assert_eq!((s, b), assign_variants(&l, t), "stable for a lead");
+            let s = s.unwrap();
+            subject[s] += 1;
+            body[b] += 1;
+            both[s][b] += 1;
+        }
+        for counts in [subject, body] {
+            for n in counts {
+                assert!((4_800..=5_200).contains(&n), "{counts:?} is not within 2% of even");
+            }
+        }
+        // Subject and body are assigned independently: each pair ~2,500.
+        for row in both {
+            for n in row {
+                assert!((2_350..=2_650).contains(&n), "{both:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn first_sms_gets_opt_out_and_the_segment_limit_holds() {
+        let d = Draft {
+            subject: None,
+            body: "Hi Jo, Sam here \u{2014} still worth a chat?".into(),
+            template_id: "sms".into(),
+            subject_variant: None,
+            body_variant: 0,
+        };
+        let f = |first_sms, max| Finish {
+            channel: Channel::Sms,
+            compliance: &compliance_static(),
+            first_sms,
+            sms_max_segments: max,
+            call_facts: None,
+        };
+        let m = finish(&d, &f(true, 1)).unwrap();
+        assert!(m.body.ends_with("Reply STOP to opt out."), "{}", m.body);
+        assert!(m.body.contains(" - "), "em dash made GSM-safe: {}", m.body);
+        assert_eq!(compliance_problem(&m, Channel::Sms, &compliance(), true), None);
+        let plain = finish(&d, &f(false, 1)).unwrap();
+        assert!(compliance_problem(&plain, Channel::Sms, &compliance(), true).is_some());
+        let long = Draft {
+            body: "x".repeat(200),
+            ..d
+        };
+        let err = finish(&long, &f(false, 1)).unwrap_err();
+        assert!(err.to_string().contains("2 segments"), "{err}");
+    }
+
+    fn compliance_static() -> Compliance {
+        compliance()
+    }
+
+    #[test]
+    fn approval_checks_catch_holes_missing_footer_and_headers() {
+        let c = config();
+        let l = lead("l1");
+        let t = c.templates.get("email-value").unwrap();
+        let m = finish_email(&render(t, (Some(0), 0), &variables(&c, &l)).unwrap());
+        let problem = |m: &Message| compliance_problem(m, Channel::Email, &compliance(), false);
+        assert_eq!(problem(&m), None);
+        let mut hole = m.clone();
+        hole.body = hole.body.replacen("Jo", "{first_name}", 1);
+        assert!(problem(&hole).unwrap().contains("unfilled variable"));
+        let mut bracket = m.clone();
+        bracket.subject = Some("hello [First Name]".into());
+        assert!(problem(&bracket).unwrap().contains("subject"));
+        let mut no_footer = m.clone();
+        no_footer.body = core_text(&m.body).to_string();
+        assert_eq!(problem(&no_footer).unwrap(), "footer is missing");
+        let mut no_header = m.clone();
+        no_header.headers.remove("List-Unsubscribe-Post");
+        assert!(problem(&no_header).unwrap().contains("List-Unsubscribe-Post"));
+        let mut https_only = m.clone();
+        https_only.headers.insert(
+            "List-Unsubscribe".into(),
+            "<https://u.example/unsubscribe/tok>".into(),
+        );
+        assert!(problem(&https_only).unwrap().contains("mailto"));
+        assert_eq!(unfilled_placeholder("Prices [2026] and <b>"), None);
+    }
+
+    #[test]
+    fn voice_steps_produce_a_call_brief() {
+        let c = config();
+        let mut l = lead("l1");
+        l.title = Some("Owner".into());
+        let t = c.templates.get("voice-brief").unwrap();
+        let d = render(t, (None, 0), &variables(&c, &l)).unwrap();
+        let m = finish(
+            &d,
+            &Finish {
+                channel: Channel::Voice,
+                compliance: &compliance(),
+                first_sms: false,
+                sms_max_segments: 2,
+                call_facts: Some(call_facts(&l, &c)),
+            },
+        )
+        .unwrap();
+        assert!(m.body.starts_with("CALL BRIEF: Jo, Owner at Desert Motors"), "{}", m.body);
+        assert!(m.body.contains("3.6 stars over 48 Google reviews"));
+        assert!(m.body.contains("Talking points:\nOpening:"));
+    }
+
+    #[test]
+    fn linkedin_connection_notes_keep_to_300_characters() {
+        let c = config();
+        let mut l = lead("l1");
+        l.company = Some("A".repeat(300));
+        let t = c.templates.get("linkedin-connect").unwrap();
+        let err = render(t, (None, 0), &variables(&c, &l)).unwrap_err();
+        assert!(err.to_string().contains("limit of 300"), "{err}");
+    }
+
+    #[test]
+    fn old_single_string_templates_still_load() {
+        let t: MessageTemplate = serde_json::from_value(serde_json::json!({
+            "id": "x", "step": 1, "channel": "email", "subject": "s {{ company }}", "body": "b"
+        }))
+        .unwrap();
+        assert_eq!(t.subject, ["s {{ company }}"]);
+        assert_eq!(t.body, ["b"]);
     }
 }

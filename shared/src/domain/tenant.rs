@@ -44,6 +44,127 @@ pub struct TenantConfig {
     pub enrichment: EnrichmentSettings,
     #[serde(default)]
     pub prospecting: ProspectingSettings,
+    /// The quality guard every draft passes before it can be approved.
+    #[serde(default)]
+    pub guard: super::guard::GuardSettings,
+    #[serde(default)]
+    pub content: ContentSettings,
+    /// Who may skip the operator's approval, and the first days' ramp.
+    #[serde(default)]
+    pub approval: ApprovalSettings,
+    #[serde(default)]
+    pub ai_writer: AiWriterSettings,
+}
+
+/// Limits on what a draft may be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContentSettings {
+    /// Longest SMS, in segments (160 GSM-7 / 70 UCS-2 characters for one;
+    /// 153 / 67 each when split). A longer draft is blocked.
+    pub sms_max_segments: usize,
+}
+
+impl Default for ContentSettings {
+    fn default() -> Self {
+        Self {
+            sms_max_segments: 2,
+        }
+    }
+}
+
+/// SPEC §5 gatekeeping: `auto_enroll` (off by default) approves the drafts
+/// of leads in the allowed tiers that have a usable email; ramp mode caps the
+/// first days' sends and limits them to some tiers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApprovalSettings {
+    pub auto_enroll: bool,
+    pub auto_enroll_tiers: Vec<super::lead::Tier>,
+    pub ramp: RampSettings,
+}
+
+impl Default for ApprovalSettings {
+    fn default() -> Self {
+        Self {
+            auto_enroll: false,
+            auto_enroll_tiers: vec![super::lead::Tier::Tier1],
+            ramp: RampSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RampSettings {
+    pub enabled: bool,
+    /// First day of the ramp (tenant's zone); required when enabled.
+    pub start: Option<NaiveDate>,
+    pub days: u32,
+    /// Sends per day on every channel together while the ramp lasts.
+    pub per_day: u32,
+    /// Only leads of these tiers are sent to during the ramp; others wait
+    /// for its end.
+    pub tiers: Vec<super::lead::Tier>,
+}
+
+impl Default for RampSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            start: None,
+            days: 14,
+            per_day: 5,
+            tiers: vec![super::lead::Tier::Tier1],
+        }
+    }
+}
+
+impl RampSettings {
+    /// The ramp's last day, if it is on.
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        match (self.enabled, self.start) {
+            (true, Some(start)) if self.days > 0 => {
+                Some(start + chrono::Duration::days(i64::from(self.days) - 1))
+            }
+            _ => None,
+        }
+    }
+    /// Is `day` (tenant's zone) inside the ramp?
+    pub fn active_on(&self, day: NaiveDate) -> bool {
+        matches!((self.start, self.last_day()), (Some(s), Some(e)) if day >= s && day <= e)
+    }
+}
+
+/// The AI writer (an LLM messages API; key and model from the deployment's
+/// environment). Off by default; templates write every draft then.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AiWriterSettings {
+    pub enabled: bool,
+    /// Channels the writer drafts for; other steps use templates.
+    pub channels: Vec<Channel>,
+    /// Lets AI drafts of auto-enrolled leads go out without an operator's
+    /// approval. Off: an AI draft always waits for a person.
+    pub send_without_approval: bool,
+    /// Consecutive failures that open the writer's circuit, and for how long.
+    pub circuit_failures: u32,
+    pub circuit_open_minutes: i64,
+    /// Whole time budget for one lead's AI drafts; past it, templates.
+    pub budget_secs: u64,
+}
+
+impl Default for AiWriterSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            channels: vec![Channel::Email, Channel::Linkedin],
+            send_without_approval: false,
+            circuit_failures: 3,
+            circuit_open_minutes: 10,
+            budget_secs: 25,
+        }
+    }
 }
 
 /// The enrichment waterfall of a tenant. Provider credentials come from the
@@ -393,6 +514,10 @@ impl TenantConfig {
             templates: TemplateSet::default(),
             enrichment: EnrichmentSettings::default(),
             prospecting: ProspectingSettings::default(),
+            guard: Default::default(),
+            content: ContentSettings::default(),
+            approval: ApprovalSettings::default(),
+            ai_writer: AiWriterSettings::default(),
             tenant,
         }
     }
@@ -503,6 +628,45 @@ impl TenantConfig {
         }
         if !(1..=100).contains(&self.prospecting.page_size) {
             return bad("prospecting.page_size", "must be within 1..100");
+        }
+        if let Err((field, reason)) = self.templates.validate() {
+            return bad(&field, &reason);
+        }
+        for (i, step) in self.sequence.iter().enumerate() {
+            if let Some(key) = &step.template {
+                if !self
+                    .templates
+                    .templates
+                    .iter()
+                    .any(|t| t.key.as_deref() == Some(key.as_str()))
+                {
+                    return bad(
+                        &format!("sequence[{i}].template"),
+                        &format!("no template has the key {key:?}"),
+                    );
+                }
+            }
+        }
+        if let Err((field, reason)) = self.guard.validate() {
+            return bad(&field, &reason);
+        }
+        if !(1..=10).contains(&self.content.sms_max_segments) {
+            return bad("content.sms_max_segments", "must be within 1..10");
+        }
+        let ramp = &self.approval.ramp;
+        if ramp.enabled {
+            if ramp.start.is_none() {
+                return bad("approval.ramp.start", "required when the ramp is enabled");
+            }
+            if ramp.days == 0 || ramp.per_day == 0 {
+                return bad("approval.ramp", "days and per_day must be at least 1");
+            }
+            if ramp.tiers.is_empty() {
+                return bad("approval.ramp.tiers", "name at least one tier");
+            }
+        }
+        if self.ai_writer.enabled && self.ai_writer.budget_secs == 0 {
+            return bad("ai_writer.budget_secs", "must be at least 1");
         }
         if !(0.0..=1.0).contains(&self.breaker.bounce_rate_threshold) {
             return bad("breaker.bounce_rate_threshold", "must be within 0..1");

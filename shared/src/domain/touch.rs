@@ -88,9 +88,27 @@ pub struct Message {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub template_id: String,
+    /// The A/B variants this lead got (0 = A), recorded for reporting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_variant: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_variant: Option<u8>,
+    /// Who wrote it: `template`, `ai:<model>`, or `operator` after an edit.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 impl Message {
+    /// "A/B" style label of the variants, e.g. `subject B, body A`.
+    pub fn variant_label(&self) -> String {
+        let l = |i: u8| char::from(b'A' + i % 26).to_string();
+        match (self.subject_variant, self.body_variant) {
+            (Some(s), Some(b)) => format!("subject {}, body {}", l(s), l(b)),
+            (None, Some(b)) => format!("body {}", l(b)),
+            _ => String::new(),
+        }
+    }
+
     pub fn fingerprint(&self) -> String {
         super::ids::fingerprint(&[self.subject.as_deref().unwrap_or(""), &self.body])
     }
@@ -126,6 +144,21 @@ pub struct Touch {
     pub lead_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_phone: Option<String>,
+    /// The lead's tier when drafted (ramp mode sends only to some tiers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<super::lead::Tier>,
+    /// Conditions decided when the step is due (`not_replied`, `linkedin_connected`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub send_conditions: Vec<super::sequence::StepCondition>,
+    /// The first SMS of the sequence: it must carry opt-out wording.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub first_sms: bool,
+    /// The quality guard's verdict on the current text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<super::guard::GuardReport>,
+    /// How the draft was chosen: templates passed over and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub draft_notes: Vec<String>,
     pub message: Message,
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

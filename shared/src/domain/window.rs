@@ -47,6 +47,17 @@ impl SendWindow {
         }
     }
 
+    /// "Mon-Fri 08:00-18:00" style, for briefs and the control plane.
+    pub fn describe(&self) -> String {
+        let days: Vec<String> = self.days.iter().map(|d| d.to_string()).collect();
+        format!(
+            "{} {}-{}",
+            days.join(","),
+            self.start.format("%H:%M"),
+            self.end.format("%H:%M")
+        )
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if self.days.is_empty() {
             return Err("a window needs at least one day".into());
