@@ -150,7 +150,7 @@ impl Resilient {
     }
 }
 
-fn transport_error(e: &reqwest::Error) -> ProviderError {
+pub(crate) fn transport_error(e: &reqwest::Error) -> ProviderError {
     if e.is_timeout() {
         ProviderError::Unavailable(format!("timed out: {e}"))
     } else if e.is_connect() {
