@@ -13,6 +13,9 @@ pub enum Error {
     Unauthorized(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Well-formed, but refused by a rule (a draft that may not be approved).
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("store error during {op}: {message}")]
     Store { op: &'static str, message: String },
     #[error("queue or bus error during {op}: {message}")]
@@ -60,6 +63,7 @@ impl Error {
             Error::Unauthorized(_) => 401,
             Error::NotFound(_) => 404,
             Error::Conflict(_) => 409,
+            Error::Refused(_) => 422,
             Error::Store { .. } | Error::Messaging { .. } => 503,
             Error::Provider { .. } => 502,
             Error::Config(_) => 500,

@@ -9,7 +9,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use shared::adapters::dynamo::{short_id, Batch, Store};
+use shared::adapters::dynamo::{short_id, Store};
+use shared::domain::template::UnsubscribeLinks;
 use shared::apply::apply_signal;
 use shared::domain::ids::TenantId;
 use shared::domain::lead::LeadStatus;
@@ -17,7 +18,6 @@ use shared::domain::signals::{Signal, SignalKind};
 use shared::domain::signature::verify_link;
 use shared::domain::suppression::{read_list, to_csv, SuppressionEntry, SuppressionKind};
 use shared::domain::tenant::TenantConfig;
-use shared::domain::touch::TouchState;
 use shared::domain::warmup::phase;
 use shared::edge::{
     body_text, csv_response, decode_path_segment, error_response, header, html_response,
@@ -26,9 +26,11 @@ use shared::edge::{
 use shared::error::{Error, Result};
 use shared::import::{import_rows, open_rows, LeadFormat, LISTED};
 use shared::ports::{Clock, EventPublisher, WorkQueue};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
+
+mod drafts;
 
 pub struct App {
     pub store: Store,
@@ -39,7 +41,10 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// The deployer's credential for creating tenants.
     pub bootstrap_token: String,
-    pub link_signing_key: String,
+    /// The craft queue: a rejected draft is written again there.
+    pub craft: Arc<dyn WorkQueue>,
+    /// Unsubscribe links: their base URL and the key that signs them.
+    pub links: UnsubscribeLinks,
     pub batch_ttl: Duration,
 }
 
@@ -60,12 +65,6 @@ struct Bootstrap {
     warmup_start: Option<NaiveDate>,
     #[serde(default)]
     config: Option<TenantConfig>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct BatchRequest {
-    #[serde(default)]
-    lead_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -105,7 +104,7 @@ fn kind_filter(req: &ApiGatewayV2httpRequest) -> Result<Option<SuppressionKind>>
         .transpose()
 }
 
-fn parse_json<T: for<'de> Deserialize<'de> + Default>(body: &str) -> Result<T> {
+pub(crate) fn parse_json<T: for<'de> Deserialize<'de> + Default>(body: &str) -> Result<T> {
     if body.trim().is_empty() {
         return Ok(T::default());
     }
@@ -239,19 +238,29 @@ impl App {
                     json!({"lead": lead, "touches": touches, "timeline": timeline}),
                 ))
             }
-            ("GET", ["drafts"]) => Ok((200, json!({"drafts": self.store.drafts(t).await?}))),
+            ("GET", ["drafts"]) => {
+                let drafts: Vec<Value> = self.store.drafts(t).await?.iter().map(drafts::draft_json).collect();
+                Ok((200, json!({"drafts": drafts})))
+            }
+            ("GET", ["drafts", lead, step]) => self.get_draft(t, lead, step).await,
+            ("PUT", ["drafts", lead, step]) => self.edit_draft(t, lead, step, &body, now).await,
+            ("POST", ["drafts", lead, step, "approve"]) => {
+                self.approve_one(t, lead, step, &body, now).await
+            }
+            ("POST", ["drafts", lead, step, "reject"]) => {
+                self.reject_one(t, lead, step, &body, now).await
+            }
             ("POST", ["batches"]) => self.create_batch(t, &body, now).await,
-            ("GET", ["batches", id]) => Ok((
-                200,
-                serde_json::to_value(
-                    self.store
-                        .batch(t, id)
-                        .await?
-                        .ok_or_else(|| Error::NotFound(format!("batch {id}")))?,
-                )
-                .unwrap_or_default(),
-            )),
+            ("GET", ["batches", id]) => self.get_batch(t, id).await,
             ("POST", ["batches", id, "approve"]) => self.approve_batch(t, id, now).await,
+            ("GET", ["variants"]) => self.variants(t).await,
+            ("GET", ["presets"]) => {
+                let presets: BTreeMap<&str, _> = shared::domain::sequence::presets().into_iter().collect();
+                Ok((200, json!({"sequences": presets})))
+            }
+            ("POST", ["leads", id, "linkedin-connected"]) => {
+                self.linkedin_connected(t, id, now).await
+            }
             ("POST", ["control", action]) => self.control(t, action, &body, now).await,
             ("GET", ["funnel"]) => Ok((200, self.funnel(t).await?)),
             ("GET", ["suppressions"]) => {
@@ -531,137 +540,28 @@ impl App {
         Ok(to_csv(&entries))
     }
 
-    async fn create_batch(
-        &self,
-        tenant: &str,
-        body: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(u16, Value)> {
-        let r: BatchRequest = parse_json(body)?;
-        let wanted: Option<HashSet<String>> = r.lead_ids.map(|v| v.into_iter().collect());
-        let mut drafts: Vec<_> = self
-            .store
-            .drafts(tenant)
-            .await?
-            .into_iter()
-            .filter(|d| wanted.as_ref().is_none_or(|w| w.contains(&d.lead_id)))
-            .collect();
-        drafts.sort_by(|a, b| (&a.lead_id, a.step).cmp(&(&b.lead_id, b.step)));
-        if drafts.is_empty() {
-            return Err(Error::invalid("lead_ids", "no drafts waiting for approval"));
-        }
-        let batch = Batch {
-            id: format!("b-{}", short_id()),
-            tenant: tenant.to_string(),
-            scope: drafts
-                .iter()
-                .map(|d| (d.lead_id.clone(), d.step, d.fingerprint.clone()))
-                .collect(),
-            preview_hash: shared::domain::touch::preview_hash(&drafts),
-            created_at: now,
-            expires_at: now + self.batch_ttl,
-            state: "open".into(),
-        };
-        self.store.put_batch(&batch).await?;
-        self.store
-            .audit(
-                tenant,
-                "operator",
-                "batch_created",
-                &format!("{} with {} drafts", batch.id, batch.scope.len()),
-                now,
-            )
-            .await?;
-        let leads: HashSet<&str> = batch.scope.iter().map(|(l, _, _)| l.as_str()).collect();
-        Ok((
-            201,
-            json!({"batch_id": batch.id, "drafts": batch.scope.len(), "leads": leads.len(), "preview_hash": batch.preview_hash, "expires_at": batch.expires_at}),
-        ))
-    }
-
-    /// Executes a batch at most once, only within its expiry, and only if no
-    /// draft in its frozen scope changed since it was created.
-    async fn approve_batch(
-        &self,
-        tenant: &str,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(u16, Value)> {
-        let batch = self
-            .store
-            .batch(tenant, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("batch {id}")))?;
-        if batch.state != "open" {
-            return Err(Error::Conflict(format!(
-                "batch {id} is {} (a batch executes at most once)",
-                batch.state
-            )));
-        }
-        if now >= batch.expires_at {
-            self.store.close_batch(tenant, id, "expired", now).await?;
-            return Err(Error::Conflict(format!(
-                "batch {id} expired at {}",
-                batch.expires_at
-            )));
-        }
-        // Drift check: every draft must still be exactly what was frozen.
-        let mut by_lead: BTreeMap<&str, Vec<(u8, &str)>> = BTreeMap::new();
-        for (lead, step, fp) in &batch.scope {
-            by_lead.entry(lead).or_default().push((*step, fp));
-        }
-        let mut current = Vec::new();
-        for (lead, steps) in &by_lead {
-            let touches = self.store.touches(tenant, lead).await?;
-            for (step, fp) in steps {
-                match touches.iter().find(|t| t.step == *step) {
-                    Some(t) if t.state == TouchState::Draft && t.fingerprint == *fp => {
-                        current.push(t.clone())
-                    }
-                    _ => {
-                        self.store.close_batch(tenant, id, "void", now).await?;
-                        self.store.audit(tenant, "operator", "batch_void", &format!("{id}: lead {lead} step {step} changed after the batch was created"), now).await?;
-                        return Err(Error::Conflict(format!("batch {id} is void: lead {lead} step {step} changed after the batch was created")));
-                    }
-                }
+    /// An operator records that the lead accepted the LinkedIn connection
+    /// (seats are operator-assisted): steps that wait for it may go.
+    async fn linkedin_connected(&self, tenant: &str, id: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+        for _ in 0..3 {
+            let mut lead = self
+                .store
+                .lead(tenant, id)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("lead {id}")))?;
+            if lead.linkedin_connected {
+                return Ok((200, json!({"lead_id": id, "linkedin_connected": true, "changed": false})));
             }
-        }
-        if !self.store.close_batch(tenant, id, "executed", now).await? {
-            return Err(Error::Conflict(format!(
-                "batch {id} was executed or closed concurrently"
-            )));
-        }
-        let mut approved = 0;
-        let mut first_of_lead: HashSet<String> = HashSet::new();
-        for touch in &current {
-            // The first approved step of each lead becomes due now; the
-            // dispatch tick applies the window. The rest wait for their turn.
-            let due = if first_of_lead.insert(touch.lead_id.clone()) {
-                Some(now)
-            } else {
-                None
-            };
+            lead.linkedin_connected = true;
             if self
                 .store
-                .approve_draft(touch, &touch.fingerprint, due)
+                .save_lead(&mut lead, "linkedin", "connection accepted (recorded by an operator)", now)
                 .await?
             {
-                approved += 1;
+                return Ok((200, json!({"lead_id": id, "linkedin_connected": true, "changed": true})));
             }
         }
-        self.store
-            .audit(
-                tenant,
-                "operator",
-                "batch_approved",
-                &format!("{id}: {approved} drafts for {} leads", first_of_lead.len()),
-                now,
-            )
-            .await?;
-        Ok((
-            200,
-            json!({"batch_id": id, "approved": approved, "leads": first_of_lead.len()}),
-        ))
+        Err(Error::Conflict(format!("lead {id} kept changing; try again")))
     }
 
     async fn control(
@@ -783,7 +683,7 @@ impl App {
         let parts: Vec<&str> = token.splitn(3, '.').collect();
         let valid = parts.len() == 3
             && verify_link(
-                &self.link_signing_key,
+                &self.links.signing_key,
                 &format!("{}/{}", parts[0], parts[1]),
                 parts[2],
             );

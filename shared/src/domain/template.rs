@@ -394,10 +394,10 @@ pub fn render(
     vars: &BTreeMap<String, String>,
 ) -> Result<Draft, RenderError> {
     let env = environment();
-    let present: BTreeMap<&str, &str> = vars
+    let present: BTreeMap<String, String> = vars
         .iter()
         .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let one = |part: String, source: &str| {
         env.render_str(source, &present)
@@ -452,13 +452,13 @@ pub fn render(
 }
 
 /// The variables a template source uses that have no value.
-fn missing_in(source: &str, present: &BTreeMap<&str, &str>) -> Vec<String> {
+fn missing_in(source: &str, present: &BTreeMap<String, String>) -> Vec<String> {
     environment()
         .template_from_str(source)
         .map(|t| {
             t.undeclared_variables(false)
                 .into_iter()
-                .filter(|v| !present.contains_key(v.as_str()))
+                .filter(|v| !present.contains_key(v))
                 .collect()
         })
         .unwrap_or_default()
@@ -1014,9 +1014,10 @@ mod tests {
             subject_variant: None,
             body_variant: 0,
         };
+        let c = compliance();
         let f = |first_sms, max| Finish {
             channel: Channel::Sms,
-            compliance: &compliance_static(),
+            compliance: &c,
             first_sms,
             sms_max_segments: max,
             call_facts: None,
@@ -1033,10 +1034,6 @@ mod tests {
         };
         let err = finish(&long, &f(false, 1)).unwrap_err();
         assert!(err.to_string().contains("2 segments"), "{err}");
-    }
-
-    fn compliance_static() -> Compliance {
-        compliance()
     }
 
     #[test]
