@@ -94,7 +94,12 @@ pub(crate) fn due_when_approved(
 }
 
 impl App {
-    async fn draft_and_lead(&self, tenant: &str, lead_id: &str, step: u8) -> Result<(Lead, Vec<Touch>, Touch)> {
+    async fn draft_and_lead(
+        &self,
+        tenant: &str,
+        lead_id: &str,
+        step: u8,
+    ) -> Result<(Lead, Vec<Touch>, Touch)> {
         let (lead, touches, _) = self
             .store
             .lead_view(tenant, lead_id)
@@ -126,7 +131,12 @@ impl App {
         }
     }
 
-    pub(crate) async fn get_draft(&self, tenant: &str, lead_id: &str, step: &str) -> Result<(u16, Value)> {
+    pub(crate) async fn get_draft(
+        &self,
+        tenant: &str,
+        lead_id: &str,
+        step: &str,
+    ) -> Result<(u16, Value)> {
         let (_, _, touch) = self.draft_and_lead(tenant, lead_id, step_of(step)?).await?;
         Ok((200, draft_json(&touch)))
     }
@@ -152,7 +162,8 @@ impl App {
             compliance: &compliance,
             now,
         };
-        let edited = edit(&ctx, &touch, r.subject, &r.body).map_err(|reason| Error::invalid("body", reason))?;
+        let edited = edit(&ctx, &touch, r.subject, &r.body)
+            .map_err(|reason| Error::invalid("body", reason))?;
         if edited.fingerprint == touch.fingerprint {
             return Ok((200, json!({"changed": false, "draft": draft_json(&touch)})));
         }
@@ -163,7 +174,13 @@ impl App {
             )));
         }
         self.store
-            .audit(tenant, "operator", "draft_edited", &format!("lead {lead_id} step {}", touch.step), now)
+            .audit(
+                tenant,
+                "operator",
+                "draft_edited",
+                &format!("lead {lead_id} step {}", touch.step),
+                now,
+            )
             .await?;
         Ok((200, json!({"changed": true, "draft": draft_json(&edited)})))
     }
@@ -183,14 +200,24 @@ impl App {
         Self::expect_fingerprint(&touch, r.fingerprint.as_deref())?;
         self.check_approvable(&config, &lead, &touch)?;
         let due = due_when_approved(&lead, &touches, &touch, &HashSet::new(), now);
-        if !self.store.approve_draft(&touch, &touch.fingerprint, due).await? {
+        if !self
+            .store
+            .approve_draft(&touch, &touch.fingerprint, due)
+            .await?
+        {
             return Err(Error::Conflict(format!(
                 "step {} of lead {lead_id} changed or was approved meanwhile",
                 touch.step
             )));
         }
         self.store
-            .audit(tenant, "operator", "draft_approved", &format!("lead {lead_id} step {}", touch.step), now)
+            .audit(
+                tenant,
+                "operator",
+                "draft_approved",
+                &format!("lead {lead_id} step {}", touch.step),
+                now,
+            )
             .await?;
         Ok((
             200,
@@ -216,7 +243,8 @@ impl App {
             .ok_or_else(|| Error::invalid("reason", "say why the draft is rejected"))?;
         let config = self.store.require_config(tenant).await?;
         for _ in 0..3 {
-            let (mut lead, touches, touch) = self.draft_and_lead(tenant, lead_id, step_of(step)?).await?;
+            let (mut lead, touches, touch) =
+                self.draft_and_lead(tenant, lead_id, step_of(step)?).await?;
             Self::expect_fingerprint(&touch, r.fingerprint.as_deref())?;
             lead.rejections.push(rejection(&touch, &reason, now));
             // Forget what the memory no longer holds, so the lead item stays small.
@@ -247,7 +275,9 @@ impl App {
                     .await?;
                 if hold.is_none() {
                     self.craft
-                        .send_all(&[json!({"tenant": tenant, "lead_id": lead_id, "redraft": touch.step})])
+                        .send_all(&[
+                            json!({"tenant": tenant, "lead_id": lead_id, "redraft": touch.step}),
+                        ])
                         .await?;
                 }
                 return Ok((
@@ -323,7 +353,8 @@ impl App {
             };
             match self.check_approvable(&config, lead, &d) {
                 Ok(()) => scope.push(d),
-                Err(e) => left_out.push(json!({"lead_id": d.lead_id, "step": d.step, "reason": e.to_string()})),
+                Err(e) => left_out
+                    .push(json!({"lead_id": d.lead_id, "step": d.step, "reason": e.to_string()})),
             }
         }
         if scope.is_empty() {
@@ -357,11 +388,17 @@ impl App {
                 now,
             )
             .await?;
-        let lead_count = scope.iter().map(|d| d.lead_id.as_str()).collect::<HashSet<_>>().len();
-        let by_channel = scope.iter().fold(BTreeMap::<Channel, usize>::new(), |mut m, d| {
-            *m.entry(d.channel).or_default() += 1;
-            m
-        });
+        let lead_count = scope
+            .iter()
+            .map(|d| d.lead_id.as_str())
+            .collect::<HashSet<_>>()
+            .len();
+        let by_channel = scope
+            .iter()
+            .fold(BTreeMap::<Channel, usize>::new(), |mut m, d| {
+                *m.entry(d.channel).or_default() += 1;
+                m
+            });
         Ok((
             201,
             json!({
@@ -412,7 +449,13 @@ impl App {
             let void = |why: String| async move {
                 self.store.close_batch(tenant, id, "void", now).await?;
                 self.store
-                    .audit(tenant, "operator", "batch_void", &format!("{id}: {why}"), now)
+                    .audit(
+                        tenant,
+                        "operator",
+                        "batch_void",
+                        &format!("{id}: {why}"),
+                        now,
+                    )
                     .await?;
                 Err::<(u16, Value), _>(Error::Conflict(format!("batch {id} is void: {why}")))
             };
@@ -423,7 +466,9 @@ impl App {
             let mut approving = approving;
             for (step, fp) in steps {
                 let current = touches.iter().find(|t| t.step == *step);
-                let Some(t) = current.filter(|t| t.state == TouchState::Draft && t.fingerprint == *fp) else {
+                let Some(t) =
+                    current.filter(|t| t.state == TouchState::Draft && t.fingerprint == *fp)
+                else {
                     return void(format!(
                         "lead {lead_id} step {step} changed after the batch was created"
                     ))
@@ -502,7 +547,8 @@ impl App {
     pub(crate) async fn variants(&self, tenant: &str) -> Result<(u16, Value)> {
         let mut rows: BTreeMap<(String, String), [u32; 4]> = BTreeMap::new();
         for lead in self.store.leads(tenant).await? {
-            let replied = lead.replies > 0 || matches!(lead.status, LeadStatus::Replied | LeadStatus::Booked);
+            let replied =
+                lead.replies > 0 || matches!(lead.status, LeadStatus::Replied | LeadStatus::Booked);
             let booked = lead.status == LeadStatus::Booked;
             for t in self.store.touches(tenant, &lead.id).await? {
                 if t.message.template_id.is_empty() || t.state == TouchState::Skipped {

@@ -10,13 +10,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use shared::adapters::dynamo::{short_id, Store};
-use shared::domain::template::UnsubscribeLinks;
 use shared::apply::apply_signal;
 use shared::domain::ids::TenantId;
 use shared::domain::lead::LeadStatus;
 use shared::domain::signals::{Signal, SignalKind};
 use shared::domain::signature::verify_link;
 use shared::domain::suppression::{read_list, to_csv, SuppressionEntry, SuppressionKind};
+use shared::domain::template::UnsubscribeLinks;
 use shared::domain::tenant::TenantConfig;
 use shared::domain::warmup::phase;
 use shared::edge::{
@@ -239,7 +239,13 @@ impl App {
                 ))
             }
             ("GET", ["drafts"]) => {
-                let drafts: Vec<Value> = self.store.drafts(t).await?.iter().map(drafts::draft_json).collect();
+                let drafts: Vec<Value> = self
+                    .store
+                    .drafts(t)
+                    .await?
+                    .iter()
+                    .map(drafts::draft_json)
+                    .collect();
                 Ok((200, json!({"drafts": drafts})))
             }
             ("GET", ["drafts", lead, step]) => self.get_draft(t, lead, step).await,
@@ -255,7 +261,8 @@ impl App {
             ("POST", ["batches", id, "approve"]) => self.approve_batch(t, id, now).await,
             ("GET", ["variants"]) => self.variants(t).await,
             ("GET", ["presets"]) => {
-                let presets: BTreeMap<&str, _> = shared::domain::sequence::presets().into_iter().collect();
+                let presets: BTreeMap<&str, _> =
+                    shared::domain::sequence::presets().into_iter().collect();
                 Ok((200, json!({"sequences": presets})))
             }
             ("POST", ["leads", id, "linkedin-connected"]) => {
@@ -542,7 +549,12 @@ impl App {
 
     /// An operator records that the lead accepted the LinkedIn connection
     /// (seats are operator-assisted): steps that wait for it may go.
-    async fn linkedin_connected(&self, tenant: &str, id: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+    async fn linkedin_connected(
+        &self,
+        tenant: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(u16, Value)> {
         for _ in 0..3 {
             let mut lead = self
                 .store
@@ -550,18 +562,31 @@ impl App {
                 .await?
                 .ok_or_else(|| Error::NotFound(format!("lead {id}")))?;
             if lead.linkedin_connected {
-                return Ok((200, json!({"lead_id": id, "linkedin_connected": true, "changed": false})));
+                return Ok((
+                    200,
+                    json!({"lead_id": id, "linkedin_connected": true, "changed": false}),
+                ));
             }
             lead.linkedin_connected = true;
             if self
                 .store
-                .save_lead(&mut lead, "linkedin", "connection accepted (recorded by an operator)", now)
+                .save_lead(
+                    &mut lead,
+                    "linkedin",
+                    "connection accepted (recorded by an operator)",
+                    now,
+                )
                 .await?
             {
-                return Ok((200, json!({"lead_id": id, "linkedin_connected": true, "changed": true})));
+                return Ok((
+                    200,
+                    json!({"lead_id": id, "linkedin_connected": true, "changed": true}),
+                ));
             }
         }
-        Err(Error::Conflict(format!("lead {id} kept changing; try again")))
+        Err(Error::Conflict(format!(
+            "lead {id} kept changing; try again"
+        )))
     }
 
     async fn control(

@@ -170,9 +170,18 @@ impl App {
             return Ok(()); // held, stopped or already sending: nothing to redraft
         }
         let Some(old) = self.store.touch(&msg.tenant, &msg.lead_id, step_no).await? else {
-            return Err(Error::NotFound(format!("step {step_no} of lead {}", msg.lead_id)));
+            return Err(Error::NotFound(format!(
+                "step {step_no} of lead {}",
+                msg.lead_id
+            )));
         };
-        if old.state != TouchState::Cancelled || !old.end_reason.as_deref().unwrap_or("").starts_with("rejected") {
+        if old.state != TouchState::Cancelled
+            || !old
+                .end_reason
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("rejected")
+        {
             return Ok(()); // already redrafted (a redelivery), or not a rejected draft
         }
         let Some((i, step)) = config
@@ -207,7 +216,10 @@ impl App {
             }
         }
         link(&mut all);
-        fresh.next_step = all.iter().find(|t| t.step == step_no).and_then(|t| t.next_step);
+        fresh.next_step = all
+            .iter()
+            .find(|t| t.step == step_no)
+            .and_then(|t| t.next_step);
         self.store.replace_rejected(&old, &fresh, now).await?;
         Ok(())
     }
@@ -235,7 +247,10 @@ impl App {
             }
             let left = budget.saturating_sub(started.elapsed());
             if left.is_zero() {
-                notes.insert(step.step, "AI writer: time budget spent; template used".into());
+                notes.insert(
+                    step.step,
+                    "AI writer: time budget spent; template used".into(),
+                );
                 continue;
             }
             let (text, note) = self.write_one(config, lead, step, channel, left).await?;
@@ -295,7 +310,10 @@ impl App {
                 None,
                 Some(format!(
                     "AI writer: circuit open until {}; template used",
-                    circuit.opened_until.map(|t| t.to_rfc3339()).unwrap_or_default()
+                    circuit
+                        .opened_until
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_default()
                 )),
             ));
         }

@@ -262,10 +262,15 @@ impl App {
             )
             .await;
         }
-        if touch.send_conditions.contains(&StepCondition::LinkedinConnected) && !lead.linkedin_connected {
+        if touch
+            .send_conditions
+            .contains(&StepCondition::LinkedinConnected)
+            && !lead.linkedin_connected
+        {
             return end(
                 TouchState::Skipped,
-                "condition linkedin_connected not met: the connection request was not accepted".into(),
+                "condition linkedin_connected not met: the connection request was not accepted"
+                    .into(),
             )
             .await;
         }
@@ -282,7 +287,11 @@ impl App {
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(now + Duration::days(1));
             let at = window.schedule(after, tz, seed, config.windows.jitter_max_secs);
-            let why = format!("ramp mode until {}: only {:?} are sent to", end_day - Duration::days(1), ramp.tiers);
+            let why = format!(
+                "ramp mode until {}: only {:?} are sent to",
+                end_day - Duration::days(1),
+                ramp.tiers
+            );
             return Ok(if self.store.reschedule(touch, due_sk, at, &why).await? {
                 Outcome::Cap
             } else {

@@ -1581,7 +1581,10 @@ impl Store {
                 &new.lead_id,
                 now,
                 "draft_edited",
-                &format!("step {} edited by an operator ({} -> {})", new.step, old.fingerprint, new.fingerprint),
+                &format!(
+                    "step {} edited by an operator ({} -> {})",
+                    new.step, old.fingerprint, new.fingerprint
+                ),
             )?,
         ];
         Ok(self.transact("edit_draft", items).await?.is_none())
@@ -1637,12 +1640,16 @@ impl Store {
                     touch.step,
                     touch.channel,
                     touch.message.template_id,
-                    hold.map(|h| format!("; lead held: {h}")).unwrap_or_default()
+                    hold.map(|h| format!("; lead held: {h}"))
+                        .unwrap_or_default()
                 ),
             )?,
         ];
         if let Some(why) = hold {
-            for p in pending.iter().filter(|p| p.step != touch.step && p.state.is_pending()) {
+            for p in pending
+                .iter()
+                .filter(|p| p.step != touch.step && p.state.is_pending())
+            {
                 items.push(self.update_tx(
                     Self::key(keys::lead(t, &p.lead_id), keys::touch_sk(p.step)),
                     "SET #state = :cancelled, end_reason = :why REMOVE GSI1PK, GSI1SK, DuePK, DueSK",
@@ -1661,7 +1668,12 @@ impl Store {
 
     /// Puts the new draft of a rejected step in place of the rejected one,
     /// once: a redelivered redraft finds it replaced and changes nothing.
-    pub async fn replace_rejected(&self, old: &Touch, new: &Touch, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn replace_rejected(
+        &self,
+        old: &Touch,
+        new: &Touch,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let items = vec![
             with_state_name(self.put_tx(
                 self.touch_item(new)?,

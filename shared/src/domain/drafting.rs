@@ -105,7 +105,13 @@ pub fn plans(config: &TenantConfig, lead: &Lead) -> Vec<(StepPlan, bool)> {
         .iter()
         .map(|step| {
             let plan = plan_step(step, lead, config);
-            let first_sms = matches!(plan, StepPlan::Send { channel: Channel::Sms, .. }) && !sms_seen;
+            let first_sms = matches!(
+                plan,
+                StepPlan::Send {
+                    channel: Channel::Sms,
+                    ..
+                }
+            ) && !sms_seen;
             sms_seen |= first_sms;
             (plan, first_sms)
         })
@@ -120,7 +126,9 @@ pub fn draft_sequence(ctx: &DraftContext<'_>, ai: &BTreeMap<u8, AiText>) -> Vec<
         .sequence
         .iter()
         .zip(plans(ctx.config, ctx.lead))
-        .map(|(step, (plan, first_sms))| draft_step(ctx, step, &plan, first_sms, ai.get(&step.step)))
+        .map(|(step, (plan, first_sms))| {
+            draft_step(ctx, step, &plan, first_sms, ai.get(&step.step))
+        })
         .collect();
     link(&mut touches);
     touches
@@ -222,10 +230,10 @@ pub fn draft_step(
         }
     }
 
-    let candidates = ctx
-        .config
-        .templates
-        .candidates(step, channel, ctx.lead.tier, ctx.lead.offer.as_deref());
+    let candidates =
+        ctx.config
+            .templates
+            .candidates(step, channel, ctx.lead.tier, ctx.lead.offer.as_deref());
     if candidates.is_empty() {
         return Touch {
             end_reason: Some(format!(
@@ -330,7 +338,9 @@ pub fn edit(
                 .filter(|s| !s.trim().is_empty())
                 .ok_or("an email needs a subject")?,
         ),
-        _ if subject.is_some() => return Err(format!("{} messages have no subject", touch.channel)),
+        _ if subject.is_some() => {
+            return Err(format!("{} messages have no subject", touch.channel))
+        }
         _ => None,
     };
     let body = core_text(body).trim();
@@ -349,7 +359,8 @@ pub fn edit(
     message.subject_variant = touch.message.subject_variant;
     message.body_variant = touch.message.body_variant;
     message.source = "operator".into();
-    if let Some(problem) = compliance_problem(&message, touch.channel, ctx.compliance, touch.first_sms)
+    if let Some(problem) =
+        compliance_problem(&message, touch.channel, ctx.compliance, touch.first_sms)
     {
         return Err(problem);
     }
@@ -366,13 +377,21 @@ pub fn edit(
 /// hole, a missing footer or unsubscribe header, or a guard hold.
 pub fn approval_problem(touch: &Touch, compliance: &Compliance) -> Option<String> {
     if touch.state != TouchState::Draft {
-        return Some(format!("step {} is {}, not a draft", touch.step, touch.state.as_str()));
+        return Some(format!(
+            "step {} is {}, not a draft",
+            touch.step,
+            touch.state.as_str()
+        ));
     }
-    if let Some(p) = compliance_problem(&touch.message, touch.channel, compliance, touch.first_sms) {
+    if let Some(p) = compliance_problem(&touch.message, touch.channel, compliance, touch.first_sms)
+    {
         return Some(format!("step {}: {p}", touch.step));
     }
     if touch.fingerprint != touch.message.fingerprint() {
-        return Some(format!("step {}: fingerprint does not match its text", touch.step));
+        return Some(format!(
+            "step {}: fingerprint does not match its text",
+            touch.step
+        ));
     }
     match &touch.guard {
         Some(g) if g.blocked => Some(format!(
@@ -495,12 +514,21 @@ mod tests {
         l.reviews = None;
         let t = &draft(&c, &l)[0];
         assert_eq!(t.message.template_id, "email-intro-short");
-        assert!(t.draft_notes.iter().any(|n| n.contains("rating")), "{:?}", t.draft_notes);
+        assert!(
+            t.draft_notes
+                .iter()
+                .any(|n| n.contains("missing variable review_count")),
+            "{:?}",
+            t.draft_notes
+        );
         let mut nameless = lead();
         nameless.first_name = None;
         let t = &draft(&c, &nameless)[0];
         assert_eq!(t.state, TouchState::Skipped);
-        assert!(t.end_reason.as_deref().unwrap().contains("first_name"), "{t:?}");
+        assert!(
+            t.end_reason.as_deref().unwrap().contains("first_name"),
+            "{t:?}"
+        );
     }
 
     #[test]
@@ -516,9 +544,22 @@ mod tests {
             guard::opener(core_text(&first.message.body))
         );
         l.rejections.push(rejection(&second, "still no", now()));
-        let third = &draft(&c, &l)[0];
-        assert_eq!(third.state, TouchState::Skipped, "{third:?}");
-        assert!(third.end_reason.as_deref().unwrap().contains("rejected"));
+        // Both intros rejected: the generic follow-up is what is left.
+        let third = draft(&c, &l)[0].clone();
+        assert_eq!(third.message.template_id, "email-follow-up");
+        l.rejections.push(rejection(&third, "no", now()));
+        let fourth = &draft(&c, &l)[0];
+        assert_eq!(fourth.state, TouchState::Skipped, "{fourth:?}");
+        assert!(fourth.end_reason.as_deref().unwrap().contains("rejected"));
+        // Thirty days on, the memory has let them go.
+        let mut later = l.clone();
+        for r in &mut later.rejections {
+            r.at -= chrono::Duration::days(30);
+        }
+        assert_eq!(
+            draft(&c, &later)[0].message.template_id,
+            first.message.template_id
+        );
     }
 
     #[test]
@@ -533,7 +574,13 @@ mod tests {
             now: now(),
         };
         let t = draft(&c, &l)[0].clone();
-        let e = edit(&ctx, &t, None, "Hi Jo,\n\nDesert Motors in Phoenix: a short note about reviews.\n\nSam").unwrap();
+        let e = edit(
+            &ctx,
+            &t,
+            None,
+            "Hi Jo,\n\nDesert Motors in Phoenix: a short note about reviews.\n\nSam",
+        )
+        .unwrap();
         assert_ne!(e.fingerprint, t.fingerprint);
         assert_eq!(e.message.source, "operator");
         assert_eq!(approval_problem(&e, &compliance), None);

@@ -35,7 +35,10 @@ impl StepCondition {
     /// Conditions only the send can decide (a reply or a connection may
     /// come after the draft); the rest are decided when drafting.
     pub fn at_send_time(self) -> bool {
-        matches!(self, StepCondition::NotReplied | StepCondition::LinkedinConnected)
+        matches!(
+            self,
+            StepCondition::NotReplied | StepCondition::LinkedinConnected
+        )
     }
 }
 
@@ -61,11 +64,46 @@ fn step(
 pub fn default_sequence() -> Vec<SequenceStep> {
     use StepCondition::NotReplied;
     vec![
-        step(1, 0, Channel::Email, "intro", "initial outreach", &[NotReplied]),
-        step(2, 3, Channel::Voice, "call", "follow-up call if no reply", &[NotReplied]),
-        step(3, 5, Channel::Linkedin, "li-connect", "connection request if no reply", &[NotReplied]),
-        step(4, 8, Channel::Email, "value", "value-add touchpoint if no reply", &[NotReplied]),
-        step(5, 12, Channel::Sms, "sms-nudge", "final nudge if no reply", &[NotReplied]),
+        step(
+            1,
+            0,
+            Channel::Email,
+            "intro",
+            "initial outreach",
+            &[NotReplied],
+        ),
+        step(
+            2,
+            3,
+            Channel::Voice,
+            "call",
+            "follow-up call if no reply",
+            &[NotReplied],
+        ),
+        step(
+            3,
+            5,
+            Channel::Linkedin,
+            "li-connect",
+            "connection request if no reply",
+            &[NotReplied],
+        ),
+        step(
+            4,
+            8,
+            Channel::Email,
+            "value",
+            "value-add touchpoint if no reply",
+            &[NotReplied],
+        ),
+        step(
+            5,
+            12,
+            Channel::Sms,
+            "sms-nudge",
+            "final nudge if no reply",
+            &[NotReplied],
+        ),
     ]
 }
 
@@ -75,14 +113,70 @@ pub fn default_sequence() -> Vec<SequenceStep> {
 pub fn email_linkedin_cadence() -> Vec<SequenceStep> {
     use StepCondition::{HasLinkedinUrl, LinkedinConnected, NotReplied};
     vec![
-        step(1, 0, Channel::Email, "intro", "initial outreach", &[NotReplied]),
-        step(2, 1, Channel::Linkedin, "li-connect", "connection request", &[NotReplied, HasLinkedinUrl]),
-        step(3, 3, Channel::Email, "bump", "short bump on the first email", &[NotReplied]),
-        step(4, 6, Channel::Linkedin, "li-message", "message once connected", &[NotReplied, HasLinkedinUrl, LinkedinConnected]),
-        step(5, 9, Channel::Email, "value", "value-add idea", &[NotReplied]),
-        step(6, 13, Channel::Linkedin, "li-follow-up", "second message once connected", &[NotReplied, HasLinkedinUrl, LinkedinConnected]),
-        step(7, 17, Channel::Email, "proof", "proof from a similar business", &[NotReplied]),
-        step(8, 21, Channel::Email, "breakup", "closing the loop", &[NotReplied]),
+        step(
+            1,
+            0,
+            Channel::Email,
+            "intro",
+            "initial outreach",
+            &[NotReplied],
+        ),
+        step(
+            2,
+            1,
+            Channel::Linkedin,
+            "li-connect",
+            "connection request",
+            &[NotReplied, HasLinkedinUrl],
+        ),
+        step(
+            3,
+            3,
+            Channel::Email,
+            "bump",
+            "short bump on the first email",
+            &[NotReplied],
+        ),
+        step(
+            4,
+            6,
+            Channel::Linkedin,
+            "li-message",
+            "message once connected",
+            &[NotReplied, HasLinkedinUrl, LinkedinConnected],
+        ),
+        step(
+            5,
+            9,
+            Channel::Email,
+            "value",
+            "value-add idea",
+            &[NotReplied],
+        ),
+        step(
+            6,
+            13,
+            Channel::Linkedin,
+            "li-follow-up",
+            "second message once connected",
+            &[NotReplied, HasLinkedinUrl, LinkedinConnected],
+        ),
+        step(
+            7,
+            17,
+            Channel::Email,
+            "proof",
+            "proof from a similar business",
+            &[NotReplied],
+        ),
+        step(
+            8,
+            21,
+            Channel::Email,
+            "breakup",
+            "closing the loop",
+            &[NotReplied],
+        ),
     ]
 }
 

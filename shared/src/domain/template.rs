@@ -166,7 +166,10 @@ impl TemplateSet {
                 }
                 Channel::Email => {}
                 _ if !t.subject.is_empty() => {
-                    return Err((at("subject"), format!("{} messages have no subject", t.channel)))
+                    return Err((
+                        at("subject"),
+                        format!("{} messages have no subject", t.channel),
+                    ))
                 }
                 _ => {}
             }
@@ -558,7 +561,10 @@ pub fn call_facts(lead: &Lead, config: &TenantConfig) -> String {
             .map(|c| format!(" at {c}"))
             .unwrap_or_default()
     )];
-    let zone = lead.timezone.clone().unwrap_or_else(|| config.timezone.clone());
+    let zone = lead
+        .timezone
+        .clone()
+        .unwrap_or_else(|| config.timezone.clone());
     lines.push(format!(
         "Phone: {} (local zone {zone}; call window {})",
         lead.phone.as_deref().unwrap_or("none"),
@@ -611,8 +617,14 @@ pub fn unfilled_placeholder(text: &str) -> Option<String> {
         !norm.is_empty()
             && norm.len() <= 30
             && (VARIABLES.contains(&norm.as_str())
-                || ["name", "firstname", "company_name", "your_name", "city_name"]
-                    .contains(&norm.as_str()))
+                || [
+                    "name",
+                    "firstname",
+                    "company_name",
+                    "your_name",
+                    "city_name",
+                ]
+                .contains(&norm.as_str()))
     };
     for (open, close) in [('{', '}'), ('[', ']'), ('<', '>')] {
         let mut rest = text;
@@ -654,7 +666,11 @@ pub fn compliance_problem(
     }
     match channel {
         Channel::Email => {
-            if message.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            if message
+                .subject
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty())
+            {
                 return Some("email has no subject".into());
             }
             let Some((_, footer)) = message.body.rsplit_once(FOOTER_MARK) else {
@@ -900,9 +916,15 @@ mod tests {
         assert_eq!(t.id, "email-intro");
         let d = render(t, (Some(0), 0), &variables(&c, &l)).unwrap();
         assert!(d.body.starts_with("Hi Jo,"));
-        assert_eq!(d.subject.as_deref(), Some("Desert Motors's 48 Google reviews"));
+        assert_eq!(
+            d.subject.as_deref(),
+            Some("Desert Motors's 48 Google reviews")
+        );
         let m = finish_email(&d);
-        assert_eq!(compliance_problem(&m, Channel::Email, &compliance(), false), None);
+        assert_eq!(
+            compliance_problem(&m, Channel::Email, &compliance(), false),
+            None
+        );
         assert_eq!(
             m.headers["List-Unsubscribe"],
             "<https://u.example/unsubscribe/tok>, <mailto:unsubscribe@u.example?subject=tok>"
@@ -994,7 +1016,10 @@ mod tests {
         }
         for counts in [subject, body] {
             for n in counts {
-                assert!((4_800..=5_200).contains(&n), "{counts:?} is not within 2% of even");
+                assert!(
+                    (4_800..=5_200).contains(&n),
+                    "{counts:?} is not within 2% of even"
+                );
             }
         }
         // Subject and body are assigned independently: each pair ~2,500.
@@ -1025,7 +1050,10 @@ mod tests {
         let m = finish(&d, &f(true, 1)).unwrap();
         assert!(m.body.ends_with("Reply STOP to opt out."), "{}", m.body);
         assert!(m.body.contains(" - "), "em dash made GSM-safe: {}", m.body);
-        assert_eq!(compliance_problem(&m, Channel::Sms, &compliance(), true), None);
+        assert_eq!(
+            compliance_problem(&m, Channel::Sms, &compliance(), true),
+            None
+        );
         let plain = finish(&d, &f(false, 1)).unwrap();
         assert!(compliance_problem(&plain, Channel::Sms, &compliance(), true).is_some());
         let long = Draft {
@@ -1055,7 +1083,9 @@ mod tests {
         assert_eq!(problem(&no_footer).unwrap(), "footer is missing");
         let mut no_header = m.clone();
         no_header.headers.remove("List-Unsubscribe-Post");
-        assert!(problem(&no_header).unwrap().contains("List-Unsubscribe-Post"));
+        assert!(problem(&no_header)
+            .unwrap()
+            .contains("List-Unsubscribe-Post"));
         let mut https_only = m.clone();
         https_only.headers.insert(
             "List-Unsubscribe".into(),
@@ -1083,7 +1113,11 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(m.body.starts_with("CALL BRIEF: Jo, Owner at Desert Motors"), "{}", m.body);
+        assert!(
+            m.body.starts_with("CALL BRIEF: Jo, Owner at Desert Motors"),
+            "{}",
+            m.body
+        );
         assert!(m.body.contains("3.6 stars over 48 Google reviews"));
         assert!(m.body.contains("Talking points:\nOpening:"));
     }
