@@ -205,11 +205,17 @@ impl App {
             compliance: &compliance,
             now,
         };
-        let mut fresh = draft_step(&ctx, step, &plan, first_sms, ai.as_ref());
+        let all = self.store.touches(&msg.tenant, &msg.lead_id).await?;
+        let used: std::collections::BTreeSet<String> = all
+            .iter()
+            .filter(|t| t.step != step_no && t.state != TouchState::Skipped)
+            .map(|t| t.message.template_id.clone())
+            .collect();
+        let mut fresh = draft_step(&ctx, step, &plan, first_sms, ai.as_ref(), &used);
         if let Some(n) = notes {
             fresh.draft_notes.insert(0, n);
         }
-        let mut all = self.store.touches(&msg.tenant, &msg.lead_id).await?;
+        let mut all = all;
         for t in &mut all {
             if t.step == step_no {
                 *t = fresh.clone();
@@ -317,9 +323,8 @@ impl App {
                 )),
             ));
         }
-        let (avoid_templates, avoid_openers) =
+        let (_, avoid_openers) =
             shared::domain::guard::avoided(&lead.rejections, &config.guard, now);
-        let _ = avoid_templates;
         let openers: Vec<String> = avoid_openers.into_iter().collect();
         let request = build_request(config, lead, step, channel, &openers);
         let result = match tokio::time::timeout(time_left, writer.write(&request)).await {

@@ -157,6 +157,22 @@ struct Retry {
 }
 
 /// An HTTP answer from a handler.
+impl From<aws_lambda_events::apigw::ApiGatewayV2httpResponse> for HttpAnswer {
+    fn from(resp: aws_lambda_events::apigw::ApiGatewayV2httpResponse) -> Self {
+        let body = match resp.body {
+            Some(aws_lambda_events::encodings::Body::Text(t)) => t,
+            Some(aws_lambda_events::encodings::Body::Binary(b)) => {
+                String::from_utf8_lossy(&b).to_string()
+            }
+            _ => String::new(),
+        };
+        HttpAnswer {
+            status: resp.status_code as u16,
+            body,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct HttpAnswer {
     pub status: u16,
@@ -354,6 +370,32 @@ impl LocalStack {
         headers: &[(&str, &str)],
         body: &str,
     ) -> HttpAnswer {
+        let req = Self::request(method, path_and_query, headers, body);
+        self.queues_dirty = true;
+        let resp = if let Some(provider) = req
+            .raw_path
+            .as_deref()
+            .and_then(|p| p.strip_prefix("/webhooks/"))
+        {
+            let mut req = req.clone();
+            req.path_parameters = HashMap::from([("provider".to_string(), provider.to_string())]);
+            self.webhook.handle(req).await
+        } else {
+            // Any operator action may unblock work: let the next tick run.
+            self.last_tick = None;
+            self.admin.handle(req).await
+        };
+        HttpAnswer::from(resp)
+    }
+
+    /// The API Gateway (HTTP API v2) request a call arrives as; with it a
+    /// test can hand the same request to a handler several times at once.
+    pub fn request(
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> ApiGatewayV2httpRequest {
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
@@ -382,26 +424,7 @@ impl LocalStack {
                 });
         req.query_string_parameters = QueryMap::from(q);
         req.body = (!body.is_empty()).then(|| body.to_string());
-        self.queues_dirty = true;
-        let resp = if let Some(provider) = path.strip_prefix("/webhooks/") {
-            req.path_parameters = HashMap::from([("provider".to_string(), provider.to_string())]);
-            self.webhook.handle(req).await
-        } else {
-            // Any operator action may unblock work: let the next tick run.
-            self.last_tick = None;
-            self.admin.handle(req).await
-        };
-        let body = match resp.body {
-            Some(aws_lambda_events::encodings::Body::Text(t)) => t,
-            Some(aws_lambda_events::encodings::Body::Binary(b)) => {
-                String::from_utf8_lossy(&b).to_string()
-            }
-            _ => String::new(),
-        };
-        HttpAnswer {
-            status: resp.status_code as u16,
-            body,
-        }
+        req
     }
 
     /// Delivers every queued message to its function until all queues are

@@ -14,7 +14,7 @@ use super::template::{
 use super::tenant::TenantConfig;
 use super::touch::{Channel, Message, Touch, TouchState};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the AI writer wrote for a step, already read and checked for shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,15 +121,13 @@ pub fn plans(config: &TenantConfig, lead: &Lead) -> Vec<(StepPlan, bool)> {
 /// Drafts (or skip records, with reasons) for every step of the sequence.
 /// `ai` holds the writer's text for the steps it wrote.
 pub fn draft_sequence(ctx: &DraftContext<'_>, ai: &BTreeMap<u8, AiText>) -> Vec<Touch> {
-    let mut touches: Vec<Touch> = ctx
-        .config
-        .sequence
-        .iter()
-        .zip(plans(ctx.config, ctx.lead))
-        .map(|(step, (plan, first_sms))| {
-            draft_step(ctx, step, &plan, first_sms, ai.get(&step.step))
-        })
-        .collect();
+    let mut used = BTreeSet::new();
+    let mut touches: Vec<Touch> = Vec::new();
+    for (step, (plan, first_sms)) in ctx.config.sequence.iter().zip(plans(ctx.config, ctx.lead)) {
+        let t = draft_step(ctx, step, &plan, first_sms, ai.get(&step.step), &used);
+        used.insert(t.message.template_id.clone());
+        touches.push(t);
+    }
     link(&mut touches);
     touches
 }
@@ -156,6 +154,7 @@ pub fn draft_step(
     plan: &StepPlan,
     first_sms: bool,
     ai: Option<&AiText>,
+    used: &BTreeSet<String>,
 ) -> Touch {
     let base = ctx.base(step);
     let (channel, fallback_from) = match plan {
@@ -230,10 +229,13 @@ pub fn draft_step(
         }
     }
 
-    let candidates =
+    let mut candidates =
         ctx.config
             .templates
             .candidates(step, channel, ctx.lead.tier, ctx.lead.offer.as_deref());
+    // Several steps falling back to email would otherwise all get the same
+    // follow-up: a template not yet used in this sequence goes first.
+    candidates.sort_by_key(|t| used.contains(&t.id));
     if candidates.is_empty() {
         return Touch {
             end_reason: Some(format!(
@@ -507,6 +509,31 @@ mod tests {
     }
 
     #[test]
+    fn steps_falling_back_to_email_get_different_follow_ups() {
+        let c = config();
+        let mut l = lead();
+        l.phone = None;
+        l.linkedin_url = None;
+        let touches = draft(&c, &l);
+        let ids: Vec<&str> = touches
+            .iter()
+            .map(|t| t.message.template_id.as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "email-intro",
+                "email-follow-up",
+                "email-follow-up-2",
+                "email-value",
+                "email-follow-up-3"
+            ]
+        );
+        let fps: BTreeSet<&str> = touches.iter().map(|t| t.fingerprint.as_str()).collect();
+        assert_eq!(fps.len(), 5, "no two steps send the same text");
+    }
+
+    #[test]
     fn a_lead_without_reviews_gets_the_template_that_fits() {
         let c = config();
         let mut l = lead();
@@ -548,9 +575,20 @@ mod tests {
         let third = draft(&c, &l)[0].clone();
         assert_eq!(third.message.template_id, "email-follow-up");
         l.rejections.push(rejection(&third, "no", now()));
+        // Three rejections: whatever is written now is held by the guard
+        // (and the operator's third rejection holds the lead).
         let fourth = &draft(&c, &l)[0];
-        assert_eq!(fourth.state, TouchState::Skipped, "{fourth:?}");
-        assert!(fourth.end_reason.as_deref().unwrap().contains("rejected"));
+        let report = fourth.guard.as_ref().unwrap();
+        assert!(report.blocked, "{fourth:?}");
+        assert!(
+            report.summary().contains("3 rejections"),
+            "{}",
+            report.summary()
+        );
+        let compliance = links().compliance(&c, &l);
+        assert!(approval_problem(fourth, &compliance)
+            .unwrap()
+            .contains("quality guard"));
         // Thirty days on, the memory has let them go.
         let mut later = l.clone();
         for r in &mut later.rejections {
@@ -609,14 +647,15 @@ mod tests {
             body: "Hi Jo,\n\nDesert Motors has 48 reviews in Phoenix; the lots around you answer theirs.\n\nSam".into(),
             model: "m".into(),
         };
-        let t = draft_step(&ctx, &c.sequence[0], &plan, false, Some(&good));
+        let none = BTreeSet::new();
+        let t = draft_step(&ctx, &c.sequence[0], &plan, false, Some(&good), &none);
         assert_eq!(t.message.source, "ai:m");
         assert_eq!(approval_problem(&t, &compliance), None);
         let generic = AiText {
             body: "I hope this email finds you well. We leverage synergy.".into(),
             ..good
         };
-        let t = draft_step(&ctx, &c.sequence[0], &plan, false, Some(&generic));
+        let t = draft_step(&ctx, &c.sequence[0], &plan, false, Some(&generic), &none);
         assert_eq!(t.message.source, "template", "{:?}", t.draft_notes);
     }
 }

@@ -800,6 +800,22 @@ impl Default for TemplateSet {
                 &[&format!("Hi {{{{ first_name }}}},\n\nFollowing up on my note about {{{{ company }}}}'s reviews. {{{{ cta | capitalize }}}}{sign}")],
                 None,
             ),
+            t(
+                "email-follow-up-2",
+                "follow-up",
+                Channel::Email,
+                &["one more thought on {{ company }}"],
+                &[&format!("Hi {{{{ first_name }}}},\n\nOne more thought for {{{{ company }}}}: {{{{ proof_angle }}}}. {{{{ cta | capitalize }}}}{sign}")],
+                None,
+            ),
+            t(
+                "email-follow-up-3",
+                "follow-up",
+                Channel::Email,
+                &["last note about {{ company }}"],
+                &[&format!("Hi {{{{ first_name }}}},\n\nLast note from me about {{{{ company }}}} in {{{{ city }}}}: if reviews are on your list this quarter, the link below finds a time.{sign}\n{{{{ booking_link }}}}")],
+                None,
+            ),
             // The 8-step email + LinkedIn cadence (see `sequence::email_linkedin_cadence`).
             t(
                 "email-bump",
@@ -847,7 +863,7 @@ impl Default for TemplateSet {
             id: "voice-brief-tier1".into(),
             tiers: vec![Tier::Tier1],
             body: vec!["Opening: \"{{ first_name }}, it's {{ sender_name }} from {{ sender_company }}; {{ company }} came up as one of the strongest lots in {{ city }}.\"\nPain: {{ pain }}.\nProof: {{ proof_angle }}.\nAsk: {{ cta }}\nVoicemail: name, the {{ rating }}-star rating, \"details by email.\"".into()],
-            ..templates[2].clone()
+            ..templates.iter().find(|t| t.id == "voice-brief").expect("voice brief").clone()
         });
         Self { templates }
     }
@@ -964,7 +980,10 @@ mod tests {
             .iter()
             .map(|t| t.id.clone())
             .collect();
-        assert_eq!(email, ["email-follow-up"]);
+        assert_eq!(
+            email,
+            ["email-follow-up", "email-follow-up-2", "email-follow-up-3"]
+        );
     }
 
     #[test]
