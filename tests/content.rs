@@ -61,8 +61,8 @@ async fn an_edit_voids_its_batch_a_batch_approves_once_and_an_expired_one_sends_
     assert_eq!(batch["leads"], 3);
     assert_eq!(
         batch["drafts"],
-        3 * 3,
-        "email, voice fallback and value email per lead"
+        3 * 5,
+        "email-only leads: every step falls back to email"
     );
     let id = batch["batch_id"].as_str().unwrap().to_string();
     let preview_hash = batch["preview_hash"].as_str().unwrap().to_string();
@@ -109,7 +109,7 @@ async fn an_edit_voids_its_batch_a_batch_approves_once_and_an_expired_one_sends_
             .as_array()
             .unwrap()
             .len(),
-        9
+        15
     );
     // An edit that names a stale fingerprint is refused, not applied.
     let (status, _) = put(
@@ -191,7 +191,11 @@ async fn one_click_unsubscribe_stops_every_pending_touch_on_every_channel_before
         ]
     );
     // Step 2 (the call) is due at day 3; the rest are planned behind it.
-    assert_eq!(before[1].2, TouchState::Planned);
+    assert_eq!(before[1].2, TouchState::Due);
+    assert!(
+        before[2..].iter().all(|s| s.2 == TouchState::Planned),
+        "{before:?}"
+    );
 
     // The link a recipient clicks is the one in the sent email's headers.
     let sent = ls.store.touch("unsub", &lead, 1).await.unwrap().unwrap();
@@ -351,7 +355,7 @@ async fn no_draft_with_a_hole_a_missing_footer_or_missing_headers_can_be_approve
     let (status, batch) = post(&mut ls, &auth, "/admin/batches", json!({"lead_ids": leads})).await;
     assert_eq!(status, 201, "{batch}");
     assert_eq!(batch["left_out"].as_array().unwrap().len(), 4, "{batch}");
-    assert_eq!(batch["drafts"], 4 * 2, "steps 2 and 4 of each lead");
+    assert_eq!(batch["drafts"], 4 * 4, "steps 2 to 5 of each lead");
     // An operator's edit cannot put a hole back in either.
     let (status, err) = put(
         &mut ls,
