@@ -959,6 +959,9 @@ async fn every_handler_accepts_its_sample_events() {
         ("enrich.sqs.json", "enrich"),
         ("score.sqs.json", "score"),
         ("craft.sqs.json", "craft"),
+        // a redraft of a step an operator rejected; step 1 is a fresh draft
+        // here, so it is left as it is
+        ("craft.redraft.sqs.json", "craft"),
         // a config change's re-scoring page: the lead is current, nothing moves
         ("score.rescore.sqs.json", "score"),
     ] {

@@ -213,6 +213,12 @@ async fn run(started: Instant) -> Res<()> {
             a["approved"]["approved"],
             a["approved"]["leads"]
         );
+        for left in a["batch"]["left_out"].as_array().into_iter().flatten() {
+            println!(
+                "   left out for the operator: {}",
+                left["reason"].as_str().unwrap_or("")
+            );
+        }
     }
 
     // Day 0: the first emails go out inside each recipient's 09:00-11:00
