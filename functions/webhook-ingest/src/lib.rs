@@ -267,6 +267,25 @@ pub fn parse_mailgun(
         .find(|s| !s.is_empty())
         .unwrap_or_default();
     let subject = get("subject");
+    // Mail to the List-Unsubscribe mailto (`unsubscribe@<domain>`, subject
+    // "unsubscribe <token>") is an unsubscribe from its sender, not a reply.
+    let recipient = get("recipient").to_ascii_lowercase();
+    let unsubscribe = recipient.starts_with("unsubscribe@")
+        || subject
+            .trim()
+            .to_ascii_lowercase()
+            .starts_with("unsubscribe");
+    let (kind, detail) = if unsubscribe {
+        (
+            SignalKind::Unsubscribed,
+            "unsubscribe by email (List-Unsubscribe mailto)".to_string(),
+        )
+    } else {
+        (
+            SignalKind::Replied,
+            format!("reply \"{}\"", subject.chars().take(80).collect::<String>()),
+        )
+    };
     Ok(MailgunRequest {
         timestamp: get("timestamp"),
         token: get("token"),
@@ -277,13 +296,13 @@ pub fn parse_mailgun(
                 "inbound:{}",
                 message_id.trim_matches(|c| c == '<' || c == '>')
             ),
-            kind: SignalKind::Replied,
+            kind,
             tenant,
             lead_id,
             email: Some(sender),
             occurred_at: now,
             sender_domain: None,
-            detail: format!("reply \"{}\"", subject.chars().take(80).collect::<String>()),
+            detail,
         }),
     })
 }
@@ -370,6 +389,32 @@ mod tests {
         assert_eq!(s.email.as_deref(), Some("jo@dealer.example"));
         assert_eq!(s.event_id, "inbound:m1@x");
         assert_eq!(p.token, "tok");
+    }
+
+    #[test]
+    fn mail_to_the_unsubscribe_mailto_is_an_unsubscribe() {
+        let body = "sender=jo%40dealer.example&recipient=unsubscribe%40acme-mail.example.com&subject=unsubscribe%20acme.l1.00ff&timestamp=1&token=t&signature=s&Message-Id=%3Cm1%40x%3E";
+        let r = parse_mailgun(
+            "application/x-www-form-urlencoded",
+            body,
+            Some("acme"),
+            now(),
+        )
+        .unwrap();
+        let signal = r.signal.unwrap();
+        assert_eq!(signal.kind, SignalKind::Unsubscribed);
+        assert_eq!(signal.email.as_deref(), Some("jo@dealer.example"));
+        let reply = body
+            .replace("unsubscribe%40", "sam%40")
+            .replace("subject=unsubscribe", "subject=Re");
+        let r = parse_mailgun(
+            "application/x-www-form-urlencoded",
+            &reply,
+            Some("acme"),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(r.signal.unwrap().kind, SignalKind::Replied);
     }
 
     #[test]
