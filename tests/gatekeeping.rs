@@ -277,7 +277,11 @@ async fn ramp_mode_caps_the_first_days_and_sends_only_to_its_tiers() {
     // York) for 2 days at 2 sends a day: one ramps tier 1, the other tier 2;
     // one-step sequences, so every send is a step 1
     let mut ls = stack("gate-ramp", at(IN_WINDOW), None).await;
-    let today: NaiveDate = "2026-12-01".parse().unwrap();
+    let today = ls
+        .now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    assert_eq!(today, "2026-12-01".parse::<NaiveDate>().unwrap());
     let ramp = |tiers: Vec<Tier>| {
         move |c: &mut shared::domain::tenant::TenantConfig| {
             c.sequence.truncate(1);
