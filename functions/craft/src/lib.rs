@@ -52,8 +52,7 @@ pub fn auto_enrolls(config: &TenantConfig, lead: &Lead) -> bool {
     let a = &config.approval;
     a.auto_enroll
         && lead.tier.is_some_and(|t| a.auto_enroll_tiers.contains(&t))
-        && lead.has_email()
-        && !matches!(lead.email_status.as_deref(), Some("invalid" | "bounced"))
+        && lead.email_usable()
 }
 
 /// Approves, in place, what auto-enrolment may approve: drafts with no

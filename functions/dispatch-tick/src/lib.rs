@@ -6,7 +6,7 @@
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use serde::Serialize;
 use shared::adapters::dynamo::{short_id, Reservation, Store};
-use shared::domain::caps::{caps_for_send, sender_candidates};
+use shared::domain::caps::{caps_for_touch, sender_candidates};
 use shared::domain::lead::LeadStatus;
 use shared::domain::sequence::StepCondition;
 use shared::domain::suppression::{domain_matches, suppression_keys, SuppressionKind};
@@ -267,12 +267,15 @@ impl App {
             .contains(&StepCondition::LinkedinConnected)
             && !lead.linkedin_connected
         {
-            return end(
-                TouchState::Skipped,
-                "condition linkedin_connected not met: the connection request was not accepted"
-                    .into(),
-            )
-            .await;
+            return self
+                .skip(
+                    config,
+                    touch,
+                    &lead,
+                    "condition linkedin_connected not met: the connection request was not accepted",
+                    now,
+                )
+                .await;
         }
         // Ramp mode: while it lasts only the allowed tiers are sent to; the
         // others wait for its end (the ramp's own daily cap is reserved below).
@@ -299,7 +302,9 @@ impl App {
             });
         }
         if touch.channel == Channel::Email && lead.email_bounced {
-            return end(TouchState::Skipped, "email address bounced".into()).await;
+            return self
+                .skip(config, touch, &lead, "email address bounced", now)
+                .await;
         }
         let current = lead.address(touch.channel);
         if current != touch.recipient {
@@ -334,7 +339,7 @@ impl App {
         let mut reserved = None;
         let mut full_scope = String::new();
         for candidate in sender_candidates(config, touch.channel, rotation) {
-            let caps = caps_for_send(config, touch.channel, &candidate, &touch.lead_id, day);
+            let caps = caps_for_touch(config, touch, &candidate, day);
             let attempt = format!("{}-{:02}-{}", touch.lead_id, touch.step, short_id());
             match self
                 .store
@@ -415,16 +420,9 @@ impl App {
                 if !e.is_retryable() {
                     let mut due = touch.clone();
                     due.state = TouchState::Due;
-                    self.store
-                        .end_touch(
-                            &due,
-                            TouchState::Due,
-                            TouchState::Skipped,
-                            &format!("send failed: {e}"),
-                            now,
-                        )
-                        .await?;
-                    return Ok(Outcome::Skipped);
+                    return self
+                        .skip(config, &due, &lead, &format!("send failed: {e}"), now)
+                        .await;
                 }
                 return Err(e);
             }
@@ -445,6 +443,30 @@ impl App {
                 .await?;
         }
         Ok(Outcome::Sent)
+    }
+
+    /// Skips a due touch and wakes the step after it: a skipped step does
+    /// not end the sequence (a stop cancels instead).
+    async fn skip(
+        &self,
+        config: &TenantConfig,
+        touch: &Touch,
+        lead: &shared::domain::lead::Lead,
+        why: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome> {
+        if !self
+            .store
+            .end_touch(touch, TouchState::Due, TouchState::Skipped, why, now)
+            .await?
+        {
+            return Ok(Outcome::LostRace);
+        }
+        if let Some(next) = touch.next_step {
+            let first = lead.first_sent_at.unwrap_or(now);
+            self.wake_next(config, touch, next, first, now).await?;
+        }
+        Ok(Outcome::Skipped)
     }
 
     /// Makes the next step due at its day. When that step is no longer

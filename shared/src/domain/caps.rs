@@ -78,6 +78,32 @@ pub fn caps_for_send(
     caps
 }
 
+/// The caps one touch reserves: as `caps_for_send`, except that a LinkedIn
+/// step that waits for the connection is a message, counted against the
+/// seat's message cap rather than its connection-request cap.
+pub fn caps_for_touch(
+    config: &TenantConfig,
+    touch: &super::touch::Touch,
+    sender: &SenderChoice,
+    day: NaiveDate,
+) -> Vec<CapReservation> {
+    let mut caps = caps_for_send(config, touch.channel, sender, &touch.lead_id, day);
+    let message = touch.channel == Channel::Linkedin
+        && touch
+            .send_conditions
+            .contains(&super::sequence::StepCondition::LinkedinConnected);
+    if message {
+        for c in &mut caps {
+            if c.scope.starts_with("linkedin#connect#") {
+                c.scope = format!("linkedin#message#{}", sender.identity);
+                c.limit = config.caps.linkedin_messages_per_seat;
+            }
+        }
+        caps.sort_by(|a, b| a.scope.cmp(&b.scope));
+    }
+    caps
+}
+
 /// Sending identities for a channel, rotated round-robin: the order starts
 /// at `rotation % n`, so consecutive sends spread over mailboxes/numbers.
 pub fn sender_candidates(
@@ -155,6 +181,46 @@ mod tests {
                 ("email#mailbox#sam@acme-mail.example.com".to_string(), 100),
                 ("email#tenant".to_string(), 200),
             ]
+        );
+    }
+
+    #[test]
+    fn linkedin_messages_and_the_ramp_have_their_own_caps() {
+        let mut c = config();
+        let seat = SenderChoice {
+            identity: "seat-1".into(),
+            domain: None,
+        };
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let mut touch: crate::domain::touch::Touch = serde_json::from_value(serde_json::json!({
+            "tenant": "acme", "lead_id": "l1", "step": 2, "day": 1, "channel": "linkedin",
+            "state": "due", "message": {"body": "hi", "template_id": "t"}, "fingerprint": "f",
+            "created_at": "2026-12-01T00:00:00Z"
+        }))
+        .unwrap();
+        let scopes = |c: &TenantConfig, t: &crate::domain::touch::Touch| {
+            caps_for_touch(c, t, &seat, day)
+                .into_iter()
+                .map(|r| (r.scope, r.limit))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            scopes(&c, &touch),
+            [("linkedin#connect#seat-1".to_string(), 20)]
+        );
+        touch.send_conditions = vec![crate::domain::sequence::StepCondition::LinkedinConnected];
+        assert_eq!(
+            scopes(&c, &touch),
+            [("linkedin#message#seat-1".to_string(), 50)]
+        );
+        c.approval.ramp.enabled = true;
+        c.approval.ramp.start = Some(day - chrono::Duration::days(2));
+        c.approval.ramp.days = 3;
+        assert!(scopes(&c, &touch).contains(&("ramp#tenant".to_string(), 5)));
+        assert!(
+            !caps_for_touch(&c, &touch, &seat, day + chrono::Duration::days(1))
+                .iter()
+                .any(|r| r.scope == "ramp#tenant")
         );
     }
 

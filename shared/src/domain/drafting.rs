@@ -67,6 +67,7 @@ impl DraftContext<'_> {
             sender: None,
             sender_domain: None,
             end_reason: None,
+            wait_reason: None,
             next_step: None,
             created_at: self.now,
         }

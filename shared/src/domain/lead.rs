@@ -341,6 +341,15 @@ impl Lead {
         }
         .unwrap_or_default()
     }
+    /// An email worth sending to: present, not bounced, and not reported
+    /// invalid, undeliverable or unavailable by the source.
+    pub fn email_usable(&self) -> bool {
+        self.has_email()
+            && !matches!(
+                self.email_status.as_deref(),
+                Some("invalid" | "undeliverable" | "unavailable" | "bounced")
+            )
+    }
     pub fn has_email(&self) -> bool {
         self.email.as_deref().is_some_and(|p| !p.is_empty()) && !self.email_bounced
     }

@@ -178,6 +178,9 @@ pub struct Touch {
     pub sender_domain: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<String>,
+    /// Why a due touch was moved later (window closed, cap full, ramp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_reason: Option<String>,
     /// The next step of this lead's sequence that will be sent, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_step: Option<u8>,
