@@ -1151,6 +1151,37 @@ mod tests {
         assert!(err.to_string().contains("limit of 300"), "{err}");
     }
 
+    proptest::proptest! {
+        /// Any lead, any number of variants: the bucket is in range and the
+        /// same every time it is asked.
+        #[test]
+        fn variant_buckets_are_in_range_and_stable(lead in "[a-z0-9]{1,20}", tenant in "[a-z]{1,10}", n in 1usize..8) {
+            let b = bucket(&[&tenant, &lead, "t", "body"], n);
+            proptest::prop_assert!(b < n);
+            proptest::prop_assert_eq!(b, bucket(&[&tenant, &lead, "t", "body"], n));
+        }
+
+        /// Whatever a lead's fields hold, a rendered and finished email either
+        /// passes the approval checks or was refused by name: never a hole.
+        #[test]
+        fn rendered_emails_never_carry_a_hole(first in "[A-Za-z]{0,8}", company in "[A-Za-z ]{0,12}", city in "[A-Za-z]{0,8}") {
+            let c = config();
+            let mut l = lead("p");
+            l.first_name = Some(first);
+            l.company = Some(company);
+            l.city = Some(city);
+            for t in &c.templates.templates {
+                if t.channel != Channel::Email {
+                    continue;
+                }
+                if let Ok(d) = render(t, assign_variants(&l, t), &variables(&c, &l)) {
+                    let m = finish_email(&d);
+                    proptest::prop_assert_eq!(compliance_problem(&m, Channel::Email, &compliance(), false), None);
+                }
+            }
+        }
+    }
+
     #[test]
     fn old_single_string_templates_still_load() {
         let t: MessageTemplate = serde_json::from_value(serde_json::json!({
