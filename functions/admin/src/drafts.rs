@@ -100,9 +100,9 @@ impl App {
         lead_id: &str,
         step: u8,
     ) -> Result<(Lead, Vec<Touch>, Touch)> {
-        let (lead, touches, _) = self
+        let (lead, touches) = self
             .store
-            .lead_view(tenant, lead_id)
+            .lead_and_touches(tenant, lead_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("lead {lead_id}")))?;
         let touch = touches
@@ -198,7 +198,7 @@ impl App {
         let config = self.store.require_config(tenant).await?;
         let (lead, touches, touch) = self.draft_and_lead(tenant, lead_id, step_of(step)?).await?;
         Self::expect_fingerprint(&touch, r.fingerprint.as_deref())?;
-        self.check_approvable(&config, &lead, &touch)?;
+        self.check_approvable(&config, &touch)?;
         let due = due_when_approved(&lead, &touches, &touch, &HashSet::new(), now);
         if !self
             .store
@@ -297,8 +297,10 @@ impl App {
     }
 
     /// Refuses a draft that may not be approved, naming why.
-    fn check_approvable(&self, config: &TenantConfig, lead: &Lead, touch: &Touch) -> Result<()> {
-        let compliance = self.links.compliance(config, lead);
+    fn check_approvable(&self, config: &TenantConfig, touch: &Touch) -> Result<()> {
+        let compliance = self
+            .links
+            .compliance_for(config, &touch.tenant, &touch.lead_id);
         match approval_problem(touch, &compliance) {
             Some(p) => Err(Error::Refused(format!(
                 "lead {} step {}: {p}",
@@ -341,17 +343,9 @@ impl App {
         }
         // Drafts that may not be approved stay out, each with its reason.
         let mut left_out = Vec::new();
-        let mut leads: BTreeMap<String, Option<Lead>> = BTreeMap::new();
         let mut scope = Vec::new();
         for d in drafts {
-            if !leads.contains_key(&d.lead_id) {
-                let lead = self.store.lead(tenant, &d.lead_id).await?;
-                leads.insert(d.lead_id.clone(), lead);
-            }
-            let Some(Some(lead)) = leads.get(&d.lead_id) else {
-                continue;
-            };
-            match self.check_approvable(&config, lead, &d) {
+            match self.check_approvable(&config, &d) {
                 Ok(()) => scope.push(d),
                 Err(e) => left_out
                     .push(json!({"lead_id": d.lead_id, "step": d.step, "reason": e.to_string()})),
@@ -445,7 +439,7 @@ impl App {
         // Drift check: every draft must still be exactly what was frozen.
         let mut plan: Vec<(Touch, Option<DateTime<Utc>>)> = Vec::new();
         for (lead_id, steps) in &by_lead {
-            let view = self.store.lead_view(tenant, lead_id).await?;
+            let view = self.store.lead_and_touches(tenant, lead_id).await?;
             let void = |why: String| async move {
                 self.store.close_batch(tenant, id, "void", now).await?;
                 self.store
@@ -459,11 +453,10 @@ impl App {
                     .await?;
                 Err::<(u16, Value), _>(Error::Conflict(format!("batch {id} is void: {why}")))
             };
-            let Some((lead, touches, _)) = view else {
+            let Some((lead, touches)) = view else {
                 return void(format!("lead {lead_id} no longer exists")).await;
             };
-            let approving: HashSet<u8> = HashSet::new();
-            let mut approving = approving;
+            let mut approving: HashSet<u8> = HashSet::new();
             for (step, fp) in steps {
                 let current = touches.iter().find(|t| t.step == *step);
                 let Some(t) =
@@ -474,7 +467,7 @@ impl App {
                     ))
                     .await;
                 };
-                if let Err(e) = self.check_approvable(&config, &lead, t) {
+                if let Err(e) = self.check_approvable(&config, t) {
                     return void(e.to_string()).await;
                 }
                 let due = due_when_approved(&lead, &touches, t, &approving, now);

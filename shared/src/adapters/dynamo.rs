@@ -1156,6 +1156,19 @@ impl Store {
         Ok(lead.map(|l| (l, touches, events)))
     }
 
+    /// A lead and its touches, without its (ever-growing) timeline: two
+    /// bounded requests, for the approval routes.
+    pub async fn lead_and_touches(
+        &self,
+        tenant: &str,
+        lead_id: &str,
+    ) -> Result<Option<(Lead, Vec<Touch>)>> {
+        let Some(lead) = self.lead(tenant, lead_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some((lead, self.touches(tenant, lead_id).await?)))
+    }
+
     pub async fn touches(&self, tenant: &str, lead_id: &str) -> Result<Vec<Touch>> {
         self.query_all(None, "PK", keys::lead(tenant, lead_id), Some("TOUCH#"))
             .await?

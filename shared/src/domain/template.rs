@@ -255,7 +255,12 @@ impl UnsubscribeLinks {
     }
 
     pub fn compliance(&self, config: &TenantConfig, lead: &Lead) -> Compliance {
-        let token = self.token(&lead.tenant, &lead.id);
+        self.compliance_for(config, &lead.tenant, &lead.id)
+    }
+
+    /// What a message to `lead_id` must carry; needs only the ids.
+    pub fn compliance_for(&self, config: &TenantConfig, tenant: &str, lead_id: &str) -> Compliance {
+        let token = self.token(tenant, lead_id);
         let domain = config
             .domains
             .first()
