@@ -106,21 +106,12 @@ impl Resilient {
         &self,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> std::result::Result<Reply, ProviderError> {
-        let mut attempt = 0;
-        loop {
-            let (error, retry_after) = match self.attempt(build(&self.http)).await {
-                Ok(reply) => return Ok(reply),
-                Err(failed) => failed,
-            };
-            match self.retry.delay(attempt, retry_after) {
-                Some(wait) => {
-                    tracing::debug!(attempt, ?wait, %error, "retrying provider call");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => return Err(error),
-            }
-        }
+        with_retries(&self.retry, "provider call", || async {
+            self.attempt(build(&self.http))
+                .await
+                .map_err(|(error, wait)| Failed::Retryable(error, wait))
+        })
+        .await
     }
 
     async fn attempt(
@@ -147,6 +138,43 @@ impl Resilient {
             .await
             .map_err(|e| (transport_error(&e), None))?;
         Ok(Reply { status, body })
+    }
+}
+
+/// How one attempt at a provider call failed.
+pub(crate) enum Failed {
+    /// Worth another attempt, after at least the server's hint if it gave one.
+    Retryable(ProviderError, Option<Duration>),
+    /// Retrying cannot help.
+    Final(ProviderError),
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or `policy` gives up:
+/// the one retry loop every provider adapter shares.
+pub(crate) async fn with_retries<T, F, Fut>(
+    policy: &RetryPolicy,
+    what: &str,
+    mut attempt: F,
+) -> std::result::Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, Failed>>,
+{
+    let mut n = 0;
+    loop {
+        let (error, hint) = match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(Failed::Final(error)) => return Err(error),
+            Err(Failed::Retryable(error, hint)) => (error, hint),
+        };
+        match policy.delay(n, hint) {
+            Some(wait) => {
+                tracing::debug!(attempt = n, ?wait, %error, "retrying {what}");
+                tokio::time::sleep(wait).await;
+                n += 1;
+            }
+            None => return Err(error),
+        }
     }
 }
 

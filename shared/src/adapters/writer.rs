@@ -12,7 +12,7 @@
 //! retrying; a 429 whose `error.details.error_code` is
 //! `enforced_spend_limit_reached` is not (the spend cap lasts the month).
 
-use super::enrichment::{retry_after, transport_error, HttpSettings};
+use super::enrichment::{retry_after, transport_error, with_retries, Failed, HttpSettings};
 use crate::config::Env;
 use crate::domain::enrichment::{ProviderError, RetryPolicy};
 use crate::domain::writer::{parse_written, WriteRequest, Written};
@@ -163,22 +163,7 @@ impl AnthropicWriter {
     /// up: 429, 5xx (529 included) and transport errors are retried.
     async fn post(&self, body: &MessagesRequest<'_>) -> std::result::Result<Reply, ProviderError> {
         let url = format!("{}/v1/messages", self.base_url);
-        let mut attempt = 0;
-        loop {
-            let (error, wait_hint) = match self.attempt(&url, body).await {
-                Ok(reply) => return Ok(reply),
-                Err(Failed::Final(error)) => return Err(error),
-                Err(Failed::Retryable(error, hint)) => (error, hint),
-            };
-            match self.retry.delay(attempt, wait_hint) {
-                Some(wait) => {
-                    tracing::debug!(attempt, ?wait, %error, "retrying the AI writer");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => return Err(error),
-            }
-        }
+        with_retries(&self.retry, "the AI writer", || self.attempt(&url, body)).await
     }
 
     async fn attempt(
@@ -288,11 +273,6 @@ impl Writer for AnthropicWriter {
 /// A 2xx body.
 struct Reply {
     body: String,
-}
-
-enum Failed {
-    Retryable(ProviderError, Option<Duration>),
-    Final(ProviderError),
 }
 
 #[derive(Serialize)]
