@@ -275,7 +275,7 @@ pub fn draft_step(
                 notes.push(format!(
                     "{} body {}: opener {opener:?} was rejected for this lead",
                     template.id,
-                    super::template::variant_label(body_variant)
+                    super::touch::variant_letter(body_variant)
                 ));
                 continue;
             }

@@ -318,11 +318,6 @@ pub fn assign_variants(lead: &Lead, template: &MessageTemplate) -> (Option<usize
     (subject, body)
 }
 
-/// A/B label of a variant index (0 -> "A").
-pub fn variant_label(i: usize) -> String {
-    char::from(b'A' + (i % 26) as u8).to_string()
-}
-
 /// The variables a template may use, from the lead, the ICP, the offer and
 /// the sender. Empty values count as missing when rendering.
 pub fn variables(config: &TenantConfig, lead: &Lead) -> BTreeMap<String, String> {

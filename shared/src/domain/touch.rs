@@ -79,6 +79,11 @@ impl TouchState {
     }
 }
 
+/// A/B label of a variant index (0 -> "A").
+pub fn variant_letter(i: usize) -> String {
+    char::from(b'A' + (i % 26) as u8).to_string()
+}
+
 /// The message of a touch, as crafted (and possibly edited by an operator).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Message {
@@ -101,7 +106,7 @@ pub struct Message {
 impl Message {
     /// "A/B" style label of the variants, e.g. `subject B, body A`.
     pub fn variant_label(&self) -> String {
-        let l = |i: u8| char::from(b'A' + i % 26).to_string();
+        let l = |i: u8| variant_letter(usize::from(i));
         match (self.subject_variant, self.body_variant) {
             (Some(s), Some(b)) => format!("subject {}, body {}", l(s), l(b)),
             (None, Some(b)) => format!("body {}", l(b)),
