@@ -763,12 +763,13 @@ async fn tick_cost_depends_on_due_work_not_on_table_size() {
         let t = shared::domain::ids::TenantId::parse("cost").unwrap();
         let parsed = shared::domain::intake::parse_csv(
             &t,
+            &Default::default(),
             csv(&emails("idle", extra, "NY")).as_bytes(),
             "idle",
             ls.now(),
         )
         .unwrap();
-        for (_, lead) in parsed.leads {
+        for shared::domain::intake::Row { lead, .. } in parsed.leads {
             ls.store.import_lead(&lead, ls.now()).await.unwrap();
         }
         let report = ls.tick().await.unwrap();

@@ -84,15 +84,20 @@ pub fn error_response(e: &Error) -> ApiGatewayV2httpResponse {
 
 /// The request body as text (API Gateway may base64-encode it).
 pub fn body_text(req: &ApiGatewayV2httpRequest) -> Result<String, Error> {
+    String::from_utf8(body_bytes(req)?).map_err(|_| Error::invalid("body", "not UTF-8"))
+}
+
+/// The request body as bytes: a file upload need not be UTF-8 (API Gateway
+/// base64-encodes such bodies).
+pub fn body_bytes(req: &ApiGatewayV2httpRequest) -> Result<Vec<u8>, Error> {
     let raw = req.body.clone().unwrap_or_default();
     if req.is_base64_encoded {
         use base64::Engine;
-        let bytes = base64::engine::general_purpose::STANDARD
+        base64::engine::general_purpose::STANDARD
             .decode(raw.trim())
-            .map_err(|e| Error::invalid("body", format!("not valid base64: {e}")))?;
-        String::from_utf8(bytes).map_err(|_| Error::invalid("body", "not UTF-8"))
+            .map_err(|e| Error::invalid("body", format!("not valid base64: {e}")))
     } else {
-        Ok(raw)
+        Ok(raw.into_bytes())
     }
 }
 

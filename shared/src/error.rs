@@ -28,6 +28,9 @@ pub enum Error {
     },
     #[error("configuration: {0}")]
     Config(String),
+    /// A body of a type the route cannot read.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
 }
 
 impl Error {
@@ -67,6 +70,7 @@ impl Error {
             Error::Store { .. } | Error::Messaging { .. } => 503,
             Error::Provider { .. } => 502,
             Error::Config(_) => 500,
+            Error::UnsupportedMediaType(_) => 415,
         }
     }
 }

@@ -9,10 +9,11 @@
 use crate::adapters::dynamo::{ImportOutcome, Store};
 use crate::domain::datasets::{parse_json_dataset, DatasetKind};
 use crate::domain::ids::TenantId;
-use crate::domain::intake::{merge, CsvLeads, RowError, RowResult};
+use crate::domain::intake::csv_rows::DetectionHandle;
+use crate::domain::intake::{merge, CsvLeads, Detected, IntakeContext, Row, RowError, RowResult};
 use crate::domain::lead::{Lead, LeadRef};
 use crate::domain::suppression::{
-    domain_matches, suppression_keys, SuppressionEntry, SuppressionKind,
+    domain_matches, lead_suppression_keys, SuppressionEntry, SuppressionKind,
 };
 use crate::domain::tenant::TenantConfig;
 use crate::error::{Error, Result};
@@ -20,7 +21,7 @@ use crate::ports::WorkQueue;
 use chrono::{DateTime, Utc};
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Leads a chunk: the store writes a chunk in one transaction.
 pub const CHUNK: usize = 50;
@@ -29,12 +30,23 @@ pub const PARALLEL: usize = 4;
 /// Row errors and merges listed one by one in a report; the counts are exact.
 pub const LISTED: usize = 1000;
 
-/// A merge of an incoming row into a stored lead.
+/// A merge of an incoming row into a lead: a stored one, or (`into_line`)
+/// an earlier row of the same file.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct MergeRecord {
     pub line: u64,
     pub lead_id: String,
     pub fields: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub into_line: Option<u64>,
+}
+
+/// A lead imported but held, not prospected, and why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HeldRecord {
+    pub line: u64,
+    pub lead_id: String,
+    pub reason: String,
 }
 
 /// What an import did. Counts are exact; `errors` and `merges` list the
@@ -52,16 +64,27 @@ pub struct ImportReport {
     /// New leads marked suppressed at intake (kept, never contacted).
     pub suppressed_at_intake: u64,
     pub queued_for_enrichment: u64,
+    /// New leads held at intake (an existing customer, a temporarily closed
+    /// business): kept, never contacted.
+    pub held: u64,
     pub error_count: u64,
     pub errors: Vec<RowError>,
     pub merges: Vec<MergeRecord>,
+    pub held_leads: Vec<HeldRecord>,
+    /// Values left out of leads that did import (a bad phone, an unknown
+    /// country), each with line, column and reason.
+    pub dropped_count: u64,
+    pub dropped: Vec<RowError>,
     pub unmapped_columns: Vec<String>,
+    /// Encoding, delimiter, decimal commas and the tool, for a CSV.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detected: Option<Detected>,
 }
 
 impl ImportReport {
     pub fn summary(&self) -> String {
         format!(
-            "{}: {} rows, {} created, {} merged, {} unchanged, {} duplicates in file, {} suppressed, {} errors",
+            "{}: {} rows, {} created, {} merged, {} unchanged, {} duplicates in file, {} suppressed, {} held, {} errors, {} values dropped",
             self.source,
             self.rows,
             self.created,
@@ -69,7 +92,9 @@ impl ImportReport {
             self.unchanged,
             self.duplicates_in_file,
             self.suppressed_at_intake,
-            self.error_count
+            self.held,
+            self.error_count,
+            self.dropped_count
         )
     }
 }
@@ -90,7 +115,17 @@ impl LeadFormat {
         let n = name.trim().to_lowercase();
         let n = n.split(';').next().unwrap_or_default().trim();
         Some(match n {
-            "csv" | "txt" | "text/csv" | "text/plain" => LeadFormat::Csv,
+            "csv"
+            | "tsv"
+            | "txt"
+            | "text/csv"
+            | "text/plain"
+            | "text/tab-separated-values"
+            | "text/comma-separated-values"
+            | "text/x-csv"
+            | "application/csv"
+            | "application/x-csv"
+            | "application/vnd.ms-excel" => LeadFormat::Csv,
             "json"
             | "jsonl"
             | "ndjson"
@@ -102,36 +137,108 @@ impl LeadFormat {
     }
 }
 
-/// Rows of leads read one at a time from `input`, and the CSV columns that
-/// map to nothing. Fails when the input cannot be a lead file at all (no
-/// header, or no column that identifies a lead).
+impl LeadFormat {
+    /// The format of an uploaded file from its content type, its file name
+    /// and its first bytes. Types clients send for any file
+    /// (`application/octet-stream`, a form's urlencoded type, `text/plain`)
+    /// and no type at all are decided by the name, else by the content: a
+    /// body opening with `[` or `{` is JSON, anything else CSV. None: the
+    /// type or the content is one no lead file has (a PDF, an Excel
+    /// workbook).
+    pub fn for_upload(
+        content_type: Option<&str>,
+        file_name: Option<&str>,
+        bytes: &[u8],
+    ) -> Option<Self> {
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            // An .xlsx (a zip) or .xls (OLE) workbook: not a CSV whatever
+            // its type says.
+            return None;
+        }
+        let mime = content_type
+            .map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_lowercase()
+            })
+            .unwrap_or_default();
+        let by_name = file_name
+            .and_then(|n| n.rsplit_once('.'))
+            .and_then(|(_, ext)| match ext.to_lowercase().as_str() {
+                "csv" | "tsv" | "txt" => Some(LeadFormat::Csv),
+                "json" | "jsonl" | "ndjson" => Some(LeadFormat::Json(None)),
+                _ => None,
+            });
+        let first = bytes
+            .strip_prefix(&[0xEF, 0xBB, 0xBF])
+            .unwrap_or(bytes)
+            .iter()
+            .find(|b| !b.is_ascii_whitespace());
+        let sniffed = match first {
+            Some(b'[' | b'{') => LeadFormat::Json(None),
+            _ => LeadFormat::Csv,
+        };
+        match mime.as_str() {
+            ""
+            | "application/octet-stream"
+            | "binary/octet-stream"
+            | "application/x-www-form-urlencoded"
+            | "text/plain" => Some(by_name.unwrap_or(sniffed)),
+            m => LeadFormat::parse(m),
+        }
+    }
+}
+
+/// Rows of leads opened from a file: the rows, read one at a time, the
+/// columns that map to nothing, and (for a CSV) what was detected.
+pub struct OpenedRows {
+    pub rows: Box<dyn Iterator<Item = RowResult> + Send>,
+    pub unmapped: Vec<String>,
+    pub detection: Option<DetectionHandle>,
+}
+
+/// Rows of leads read one at a time from `input`. Fails when the input
+/// cannot be a lead file at all (no header, or no column that identifies a
+/// lead).
 pub fn open_rows<R: std::io::Read + Send + 'static>(
     format: LeadFormat,
     tenant: &TenantId,
+    ctx: &IntakeContext,
     input: R,
     source: &str,
     now: DateTime<Utc>,
-) -> Result<(Box<dyn Iterator<Item = RowResult> + Send>, Vec<String>)> {
+) -> Result<OpenedRows> {
     match format {
         LeadFormat::Csv => {
-            let rows = CsvLeads::new(tenant, input, source, now)
+            let rows = CsvLeads::new(tenant, ctx, input, source, now)
                 .map_err(|e| Error::invalid("csv", format!("header row unreadable: {e}")))?;
             if !rows.has_identity_column() {
+                let d = rows.detected();
                 return Err(Error::invalid(
                     "header",
                     format!(
-                        "no column maps to email, website, phone or LinkedIn (unmapped: {})",
+                        "no column maps to email, website, phone, LinkedIn or place id (read as {}, {}-delimited; unmapped: {})",
+                        d.encoding,
+                        d.delimiter,
                         rows.unmapped_columns().join(", ")
                     ),
                 ));
             }
             let unmapped = rows.unmapped_columns().to_vec();
-            Ok((Box::new(rows), unmapped))
+            let detection = Some(rows.detection());
+            Ok(OpenedRows {
+                rows: Box::new(rows),
+                unmapped,
+                detection,
+            })
         }
-        LeadFormat::Json(kind) => Ok((
-            Box::new(parse_json_dataset(tenant, input, kind, source, now)),
-            vec![],
-        )),
+        LeadFormat::Json(kind) => Ok(OpenedRows {
+            rows: Box::new(parse_json_dataset(tenant, ctx, input, kind, source, now)),
+            unmapped: vec![],
+            detection: None,
+        }),
     }
 }
 
@@ -143,11 +250,7 @@ pub fn intake_suppression(
     listed: &HashSet<String>,
     config: &TenantConfig,
 ) -> Option<String> {
-    let keys = suppression_keys(
-        lead.email.as_deref(),
-        lead.company_domain.as_deref(),
-        lead.phone.as_deref(),
-    );
+    let keys = lead_suppression_keys(lead);
     keys.iter().find_map(|(k, v)| {
         let key = k.key(v);
         if listed.contains(&key) {
@@ -170,6 +273,7 @@ struct ChunkDone {
     lines: Vec<u64>,
     ids: Vec<String>,
     suppressed: Vec<bool>,
+    held: Vec<Option<String>>,
     outcomes: Vec<ImportOutcome>,
     queued: u64,
 }
@@ -186,7 +290,7 @@ async fn write_chunk(
         .iter()
         .zip(&outcomes)
         .filter(|(lead, outcome)| match outcome {
-            ImportOutcome::Created => lead.suppressed.is_none(),
+            ImportOutcome::Created => lead.suppressed.is_none() && lead.hold.is_none(),
             ImportOutcome::Unchanged {
                 awaiting_enrichment,
             } => *awaiting_enrichment,
@@ -205,6 +309,7 @@ async fn write_chunk(
         lines,
         ids: leads.iter().map(|l| l.id.clone()).collect(),
         suppressed: leads.iter().map(|l| l.suppressed.is_some()).collect(),
+        held: leads.iter().map(|l| l.hold.clone()).collect(),
         outcomes,
         queued: to_enrich.len() as u64,
     })
@@ -213,16 +318,22 @@ async fn write_chunk(
 /// Imports `rows` for `tenant`. `progress` is called after every chunk
 /// written. A store or queue failure stops the import with the error; since
 /// an import is idempotent, running it again resumes where it stopped.
+///
+/// The same lead on several rows merges in line order, newer wins: rows in
+/// one chunk merge before the write, and a chunk holding a lead that a chunk
+/// still in flight also holds waits for the chunks in flight, so writes of
+/// one lead never race (a race would let the older row win, and cost a
+/// failed transaction and a row-by-row retry).
 pub async fn import_rows(
     store: &Store,
     enrich: &dyn WorkQueue,
-    tenant: &str,
+    config: &TenantConfig,
     source: &str,
     mut rows: impl Iterator<Item = RowResult>,
     now: DateTime<Utc>,
     progress: &mut (dyn FnMut(&ImportReport) + Send),
 ) -> Result<ImportReport> {
-    let config = store.require_config(tenant).await?;
+    let tenant = config.tenant.as_str();
     let listed: HashSet<String> = store
         .suppressions(tenant)
         .await?
@@ -234,38 +345,65 @@ pub async fn import_rows(
         ..Default::default()
     };
     let mut seen: HashSet<String> = HashSet::new();
+    // Leads in chunks not yet written, with how many such chunks hold each.
+    let mut in_flight_ids: HashMap<String, usize> = HashMap::new();
     let mut chunk: Vec<(u64, Lead)> = Vec::with_capacity(CHUNK);
     let mut in_flight = FuturesUnordered::new();
-    let fold = |report: &mut ImportReport, done: ChunkDone| {
-        report.queued_for_enrichment += done.queued;
-        for (((line, id), suppressed), outcome) in done
-            .lines
-            .into_iter()
-            .zip(done.ids)
-            .zip(done.suppressed)
-            .zip(done.outcomes)
-        {
-            match outcome {
-                ImportOutcome::Created => {
-                    report.created += 1;
-                    if suppressed {
-                        report.suppressed_at_intake += 1;
+    let fold =
+        |report: &mut ImportReport, in_flight_ids: &mut HashMap<String, usize>, done: ChunkDone| {
+            report.queued_for_enrichment += done.queued;
+            for ((((line, id), suppressed), held), outcome) in done
+                .lines
+                .into_iter()
+                .zip(done.ids)
+                .zip(done.suppressed)
+                .zip(done.held)
+                .zip(done.outcomes)
+            {
+                if let Some(n) = in_flight_ids.get_mut(&id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        in_flight_ids.remove(&id);
                     }
                 }
-                ImportOutcome::Merged(fields) => {
-                    report.merged += 1;
-                    if report.merges.len() < LISTED {
-                        report.merges.push(MergeRecord {
-                            line,
-                            lead_id: id,
-                            fields,
-                        });
+                let note_held = |report: &mut ImportReport, id: &str| {
+                    if let Some(reason) = &held {
+                        report.held += 1;
+                        if report.held_leads.len() < LISTED {
+                            report.held_leads.push(HeldRecord {
+                                line,
+                                lead_id: id.to_string(),
+                                reason: reason.clone(),
+                            });
+                        }
                     }
+                };
+                match outcome {
+                    ImportOutcome::Created => {
+                        report.created += 1;
+                        if suppressed {
+                            report.suppressed_at_intake += 1;
+                        }
+                        note_held(report, &id);
+                    }
+                    ImportOutcome::Merged(fields) => {
+                        report.merged += 1;
+                        if fields.contains(&"hold") {
+                            note_held(report, &id);
+                        }
+                        if report.merges.len() < LISTED {
+                            report.merges.push(MergeRecord {
+                                line,
+                                lead_id: id,
+                                fields,
+                                into_line: None,
+                            });
+                        }
+                    }
+                    ImportOutcome::Unchanged { .. } => report.unchanged += 1,
                 }
-                ImportOutcome::Unchanged { .. } => report.unchanged += 1,
             }
-        }
-    };
+        };
     loop {
         let row = rows.next();
         let at_end = row.is_none();
@@ -278,8 +416,15 @@ pub async fn import_rows(
                     report.errors.push(e);
                 }
             }
-            Some(Ok((line, mut lead))) => {
+            Some(Ok(Row {
+                line,
+                mut lead,
+                dropped,
+            })) => {
                 report.rows += 1;
+                report.dropped_count += dropped.len() as u64;
+                let room = LISTED.saturating_sub(report.dropped.len());
+                report.dropped.extend(dropped.into_iter().take(room));
                 if lead.tenant != tenant {
                     report.error_count += 1;
                     if report.errors.len() < LISTED {
@@ -294,13 +439,25 @@ pub async fn import_rows(
                 if !seen.insert(lead.id.clone()) {
                     report.duplicates_in_file += 1;
                 }
-                lead.suppressed = intake_suppression(&lead, &listed, &config);
+                lead.suppressed = intake_suppression(&lead, &listed, config);
                 match chunk.iter_mut().find(|(_, l)| l.id == lead.id) {
-                    // The same lead twice in one chunk: one write, merged.
-                    Some((_, earlier)) => {
-                        merge(earlier, &lead);
-                        if earlier.suppressed.is_none() {
-                            earlier.suppressed = lead.suppressed;
+                    // The same lead twice in one chunk: one write, the later
+                    // row's values winning.
+                    Some((earlier_line, earlier)) => {
+                        let fields = merge(earlier, &lead);
+                        earlier.suppressed = intake_suppression(earlier, &listed, config);
+                        if fields.is_empty() {
+                            report.unchanged += 1;
+                        } else {
+                            report.merged += 1;
+                            if report.merges.len() < LISTED {
+                                report.merges.push(MergeRecord {
+                                    line,
+                                    lead_id: lead.id.clone(),
+                                    fields,
+                                    into_line: Some(*earlier_line),
+                                });
+                            }
                         }
                     }
                     None => chunk.push((line, lead)),
@@ -308,11 +465,15 @@ pub async fn import_rows(
             }
         }
         if chunk.len() == CHUNK || (at_end && !chunk.is_empty()) {
-            if in_flight.len() >= PARALLEL {
+            let waits_for_earlier = chunk.iter().any(|(_, l)| in_flight_ids.contains_key(&l.id));
+            while (waits_for_earlier && !in_flight.is_empty()) || in_flight.len() >= PARALLEL {
                 if let Some(done) = in_flight.next().await {
-                    fold(&mut report, done?);
+                    fold(&mut report, &mut in_flight_ids, done?);
                     progress(&report);
                 }
+            }
+            for (_, l) in &chunk {
+                *in_flight_ids.entry(l.id.clone()).or_default() += 1;
             }
             in_flight.push(write_chunk(
                 store,
@@ -326,7 +487,7 @@ pub async fn import_rows(
         }
     }
     while let Some(done) = in_flight.next().await {
-        fold(&mut report, done?);
+        fold(&mut report, &mut in_flight_ids, done?);
         progress(&report);
     }
     Ok(report)

@@ -15,12 +15,12 @@ use shared::domain::ids::TenantId;
 use shared::domain::lead::LeadStatus;
 use shared::domain::signals::{Signal, SignalKind};
 use shared::domain::signature::verify_link;
-use shared::domain::suppression::{read_list, to_csv, SuppressionEntry, SuppressionKind};
+use shared::domain::suppression::{read_list_in, to_csv, SuppressionEntry, SuppressionKind};
 use shared::domain::template::UnsubscribeLinks;
 use shared::domain::tenant::TenantConfig;
 use shared::domain::warmup::phase;
 use shared::edge::{
-    body_text, csv_response, decode_path_segment, error_response, header, html_response,
+    body_bytes, csv_response, decode_path_segment, error_response, header, html_response,
     json_response,
 };
 use shared::error::{Error, Result};
@@ -31,6 +31,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 mod drafts;
+mod upload;
 
 pub struct App {
     pub store: Store,
@@ -156,7 +157,10 @@ impl App {
         path: &str,
         req: &ApiGatewayV2httpRequest,
     ) -> Result<(u16, Value)> {
-        let body = body_text(req)?;
+        // A lead file need not be UTF-8 (the import decodes it); every
+        // other route reads JSON or a small text body.
+        let raw = body_bytes(req)?;
+        let body = String::from_utf8_lossy(&raw).into_owned();
         let now = self.clock.now();
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         if segments.first() != Some(&"admin") {
@@ -182,24 +186,18 @@ impl App {
             )),
             ("PUT", ["config"]) => self.put_config(t, &body, now).await,
             ("POST", ["leads", "import"]) => {
-                let named = req.query_string_parameters.first("format");
-                let format = match named.or(header(req, "content-type")) {
-                    None => LeadFormat::Csv,
-                    Some(f) => LeadFormat::parse(f).ok_or_else(|| {
-                        Error::invalid(
-                            "format",
-                            format!("{f:?} is not csv, json, jsonl, places or people"),
-                        )
-                    })?,
-                };
-                self.import(
-                    t,
-                    body,
-                    format,
-                    header(req, "x-source-name").unwrap_or("upload"),
-                    now,
+                let upload = upload::read(
+                    req.query_string_parameters.first("format"),
+                    header(req, "content-type"),
+                    raw,
                 )
-                .await
+                .await?;
+                let source = header(req, "x-source-name")
+                    .map(str::to_string)
+                    .or(upload.file_name)
+                    .unwrap_or_else(|| "upload".into());
+                self.import(t, upload.bytes, upload.format, &source, now)
+                    .await
             }
             ("GET", ["leads"]) => {
                 let status = req
@@ -278,12 +276,16 @@ impl App {
             ("POST", ["suppressions"]) => {
                 let r: SuppressionRequest = serde_json::from_str(&body)
                     .map_err(|e| Error::invalid("body", e.to_string()))?;
-                let value = r.kind.canonical(&r.value).ok_or_else(|| {
-                    Error::invalid(
-                        "value",
-                        format!("{:?} is not a valid {}", r.value, r.kind.as_str()),
-                    )
-                })?;
+                let country = self.store.require_config(t).await?.intake.default_country;
+                let value = r
+                    .kind
+                    .canonical_in(&r.value, country.as_deref())
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "value",
+                            format!("{:?} is not a valid {}", r.value, r.kind.as_str()),
+                        )
+                    })?;
                 let reason = r.reason.unwrap_or_else(|| "added by operator".into());
                 self.store
                     .add_suppression(t, r.kind, &value, &reason, now)
@@ -349,33 +351,36 @@ impl App {
     async fn import(
         &self,
         tenant: &str,
-        body: String,
+        body: Vec<u8>,
         format: LeadFormat,
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<(u16, Value)> {
-        if body.trim().is_empty() {
+        if body.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::invalid("body", "empty: send the leads as the body"));
         }
         let tid = TenantId::parse(tenant)?;
-        let (rows, unmapped) = open_rows(
+        let config = self.store.require_config(tenant).await?;
+        let opened = open_rows(
             format,
             &tid,
-            std::io::Cursor::new(body.into_bytes()),
+            &config.intake,
+            std::io::Cursor::new(body),
             source,
             now,
         )?;
         let mut report = import_rows(
             &self.store,
             self.enrich.as_ref(),
-            tenant,
+            &config,
             source,
-            rows,
+            opened.rows,
             now,
             &mut |_| {},
         )
         .await?;
-        report.unmapped_columns = unmapped;
+        report.unmapped_columns = opened.unmapped;
+        report.detected = opened.detection.map(|d| d.get());
         self.store
             .audit(tenant, "operator", "import", &report.summary(), now)
             .await?;
@@ -461,7 +466,13 @@ impl App {
             Error::invalid("kind", format!("{kind:?} is not email, domain or phone"))
         })?;
         let raw = decode_path_segment(value)?;
-        let value = kind.canonical(&raw).ok_or_else(|| {
+        let country = self
+            .store
+            .require_config(tenant)
+            .await?
+            .intake
+            .default_country;
+        let value = kind.canonical_in(&raw, country.as_deref()).ok_or_else(|| {
             Error::invalid("value", format!("{raw:?} is not a valid {}", kind.as_str()))
         })?;
         let removed = self
@@ -506,7 +517,13 @@ impl App {
                 "empty: send the list as the body (CSV or one value a line)",
             ));
         }
-        let file = read_list(body);
+        let country = self
+            .store
+            .require_config(tenant)
+            .await?
+            .intake
+            .default_country;
+        let file = read_list_in(body, country.as_deref());
         let default_reason = format!("imported from {source}");
         let entries: Vec<(SuppressionKind, String, String)> = file
             .entries

@@ -9,7 +9,9 @@ use shared::adapters::dynamo::{short_id, Reservation, Store};
 use shared::domain::caps::{caps_for_touch, sender_candidates};
 use shared::domain::lead::LeadStatus;
 use shared::domain::sequence::StepCondition;
-use shared::domain::suppression::{domain_matches, suppression_keys, SuppressionKind};
+use shared::domain::suppression::{
+    canonical_phone, domain_matches, lead_suppression_keys, suppression_keys, SuppressionKind,
+};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Channel, Touch, TouchState};
 use shared::domain::window::SendWindow;
@@ -178,7 +180,7 @@ impl App {
                 Outcome::LostRace
             });
         }
-        let keys = suppression_keys(
+        let mut keys = suppression_keys(
             (touch.channel == Channel::Email)
                 .then_some(touch.recipient.as_str())
                 .or(touch.lead_email.as_deref()),
@@ -187,6 +189,16 @@ impl App {
                 .then_some(touch.recipient.as_str())
                 .or(touch.lead_phone.as_deref()),
         );
+        for phone in touch
+            .lead_phone
+            .iter()
+            .chain(&touch.lead_other_phones)
+            .filter_map(|p| canonical_phone(p))
+        {
+            if !keys.contains(&(SuppressionKind::Phone, phone.clone())) {
+                keys.push((SuppressionKind::Phone, phone));
+            }
+        }
         let (control, lead, hits) = self
             .store
             .send_context(&touch.tenant, &touch.lead_id, &keys)
@@ -224,11 +236,7 @@ impl App {
         // above are the lead's addresses as drafted; one more read covers
         // any it has gained or changed since (or a touch drafted before
         // touches carried them).
-        let lead_keys = suppression_keys(
-            lead.email.as_deref(),
-            lead.company_domain.as_deref(),
-            lead.phone.as_deref(),
-        );
+        let lead_keys = lead_suppression_keys(&lead);
         let unread: Vec<_> = lead_keys
             .iter()
             .filter(|k| !keys.contains(k))

@@ -47,7 +47,11 @@ fn hints(lead: &Lead) -> LocationHints<'_> {
         hq_timezone: lead.hq_timezone.as_deref(),
         country: lead.country.as_deref(),
         region: lead.state.as_deref(),
-        phone: lead.phone.as_deref(),
+        phone: lead
+            .phone
+            .as_deref()
+            .or(lead.company_phone.as_deref())
+            .or(lead.mobile_phone.as_deref()),
     }
 }
 

@@ -49,9 +49,12 @@ pub async fn import_file(
     let file =
         File::open(path).map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))?;
     let reader = BufReader::with_capacity(256 * 1024, file);
-    let (rows, unmapped) = open_rows(format, &tid, reader, &source, now)?;
-    let mut report = import_rows(store, enrich, tenant, &source, rows, now, progress).await?;
-    report.unmapped_columns = unmapped;
+    let config = store.require_config(tenant).await?;
+    let opened = open_rows(format, &tid, &config.intake, reader, &source, now)?;
+    let mut report =
+        import_rows(store, enrich, &config, &source, opened.rows, now, progress).await?;
+    report.unmapped_columns = opened.unmapped;
+    report.detected = opened.detection.map(|d| d.get());
     Ok(report)
 }
 

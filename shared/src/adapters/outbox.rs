@@ -3,7 +3,7 @@
 
 use super::dynamo::{OutboxEntry, Store};
 use crate::domain::lead::Lead;
-use crate::domain::touch::{Channel, Touch};
+use crate::domain::touch::Touch;
 use crate::error::{Error, Result};
 use crate::ports::{ChannelSender, Clock};
 use async_trait::async_trait;
@@ -29,17 +29,14 @@ impl ChannelSender for ShadowOutbox {
         sender: &str,
         attempt_id: &str,
     ) -> Result<String> {
-        let to = match touch.channel {
-            Channel::Email => lead.email.clone(),
-            Channel::Voice | Channel::Sms => lead.phone.clone(),
-            Channel::Linkedin => lead.linkedin_url.clone(),
-        }
-        .ok_or_else(|| {
-            Error::invalid(
-                "to",
-                format!("lead {} has no {} address", lead.id, touch.channel),
-            )
-        })?;
+        let to = Some(lead.address(touch.channel))
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "to",
+                    format!("lead {} has no {} address", lead.id, touch.channel),
+                )
+            })?;
         self.store
             .put_outbox(&OutboxEntry {
                 tenant: touch.tenant.clone(),

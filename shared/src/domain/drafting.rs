@@ -46,6 +46,11 @@ impl DraftContext<'_> {
             company_domain: lead.company_domain.clone(),
             lead_email: lead.email.clone(),
             lead_phone: lead.phone.clone(),
+            lead_other_phones: lead
+                .phones()
+                .filter(|p| Some(*p) != lead.phone.as_deref())
+                .map(str::to_string)
+                .collect(),
             timezone: lead.timezone.clone(),
             tier: lead.tier,
             send_conditions: step

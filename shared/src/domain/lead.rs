@@ -233,8 +233,32 @@ pub struct Lead {
     pub website: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_domain: Option<String>,
+    /// The person's own number (direct line, else their phone, else their
+    /// mobile) in E.164: the only number that counts as a direct phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The extension to dial after `phone`, kept apart from the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_ext: Option<String>,
+    /// What kind of line `phone` is, where the numbering plan says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_kind: Option<super::phone::PhoneKind>,
+    /// The person's mobile, when it is not `phone` itself (SMS goes here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile_phone: Option<String>,
+    /// The company's switchboard or corporate number: reaches the business,
+    /// never counts as the person's direct phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_phone_ext: Option<String>,
+    /// The stage the source CRM gives the contact ("Lead", "Customer").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle_stage: Option<String>,
+    /// Why the lead was imported but is not prospected (an existing
+    /// customer, a temporarily closed business): kept, never contacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -325,8 +349,23 @@ pub struct Lead {
 }
 
 impl Lead {
+    /// A number that reaches the lead: the person's own, or the company's.
     pub fn has_phone(&self) -> bool {
-        self.phone.as_deref().is_some_and(|p| !p.is_empty())
+        !self.address(super::touch::Channel::Voice).is_empty()
+    }
+    /// A number of the person's own (not the company switchboard): what
+    /// scoring counts as a direct phone.
+    pub fn has_direct_phone(&self) -> bool {
+        [&self.phone, &self.mobile_phone]
+            .into_iter()
+            .any(|p| p.as_deref().is_some_and(|p| !p.is_empty()))
+    }
+    /// Every number the lead has, for suppression (a DNC on any of them
+    /// stops the lead).
+    pub fn phones(&self) -> impl Iterator<Item = &str> {
+        [&self.phone, &self.mobile_phone, &self.company_phone]
+            .into_iter()
+            .filter_map(|p| p.as_deref().filter(|p| !p.is_empty()))
     }
     pub fn has_linkedin(&self) -> bool {
         self.linkedin_url.as_deref().is_some_and(|p| !p.is_empty())
@@ -336,7 +375,14 @@ impl Lead {
         use super::touch::Channel;
         match channel {
             Channel::Email => self.email.clone(),
-            Channel::Voice | Channel::Sms => self.phone.clone(),
+            // A call may go to the switchboard and ask for the person; a
+            // text may not.
+            Channel::Voice => self
+                .phone
+                .clone()
+                .or_else(|| self.mobile_phone.clone())
+                .or_else(|| self.company_phone.clone()),
+            Channel::Sms => self.mobile_phone.clone().or_else(|| self.phone.clone()),
             Channel::Linkedin => self.linkedin_url.clone(),
         }
         .unwrap_or_default()

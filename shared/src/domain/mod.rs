@@ -2,14 +2,15 @@
 
 pub mod breaker;
 pub mod caps;
-pub mod datasets;
 pub mod decay;
 pub mod drafting;
 pub mod enrichment;
+pub mod geo;
 pub mod guard;
 pub mod ids;
 pub mod intake;
 pub mod lead;
+pub mod phone;
 pub mod prospecting;
 pub mod scoring;
 pub mod sequence;
@@ -24,3 +25,6 @@ pub mod touch;
 pub mod warmup;
 pub mod window;
 pub mod writer;
+
+/// JSON datasets live with the rest of intake; the old path still works.
+pub use intake::datasets;

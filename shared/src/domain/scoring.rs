@@ -287,7 +287,7 @@ pub fn score_lead(lead: &Lead, config: &TenantConfig, intent_points: u32) -> Sco
             ),
         }
     }
-    if lead.has_phone() {
+    if lead.has_direct_phone() {
         add(w.direct_phone, "has a direct phone".into());
     }
     if intent_points > 0 {

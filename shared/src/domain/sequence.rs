@@ -203,7 +203,7 @@ pub enum StepPlan {
 fn lead_can_receive(lead: &Lead, channel: Channel) -> bool {
     match channel {
         Channel::Email => lead.has_email(),
-        Channel::Voice | Channel::Sms => lead.has_phone(),
+        Channel::Voice | Channel::Sms => !lead.address(channel).is_empty(),
         Channel::Linkedin => lead.has_linkedin(),
     }
 }

@@ -60,16 +60,17 @@ pub fn domain_matches(excluded: &str, domain: &str) -> bool {
     domain_suffixes(&domain.to_lowercase()).contains(&excluded)
 }
 
-/// Phone in E.164 (`+` and digits). Ten-digit numbers are taken as NANP.
+/// A phone number in E.164, read as `phone::parse_phone` reads it with no
+/// country: an international number, or a valid North American one.
 pub fn canonical_phone(raw: &str) -> Option<String> {
-    let plus = raw.trim().starts_with('+');
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    match (plus, digits.len()) {
-        (false, 10) => Some(format!("+1{digits}")),
-        (false, 11) if digits.starts_with('1') => Some(format!("+{digits}")),
-        (true, 8..=15) => Some(format!("+{digits}")),
-        _ => None,
-    }
+    canonical_phone_in(raw, None)
+}
+
+/// A phone number in E.164, national numbers read in `country` (ISO
+/// alpha-2): the one form leads, suppression lists and DNC entries share,
+/// so "020 7946 0958" on a GB tenant's list stops "+44 20 7946 0958".
+pub fn canonical_phone_in(raw: &str, country: Option<&str>) -> Option<String> {
+    super::phone::e164(raw.trim().trim_start_matches('\''), country)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,10 +105,15 @@ impl SuppressionKind {
     /// The canonical form of `raw` as an entry of this kind, the form the
     /// list is keyed by; None when `raw` is not one.
     pub fn canonical(self, raw: &str) -> Option<String> {
+        self.canonical_in(raw, None)
+    }
+
+    /// As `canonical`, with national phone numbers read in `country`.
+    pub fn canonical_in(self, raw: &str, country: Option<&str>) -> Option<String> {
         match self {
             SuppressionKind::Email => canonical_email(raw),
             SuppressionKind::Domain => canonical_domain(raw),
-            SuppressionKind::Phone => canonical_phone(raw),
+            SuppressionKind::Phone => canonical_phone_in(raw, country),
         }
     }
 
@@ -157,6 +163,18 @@ pub fn suppression_keys(
     }
     if let Some(p) = phone.and_then(canonical_phone) {
         keys.push((SuppressionKind::Phone, p));
+    }
+    keys
+}
+
+/// Every suppression entry that would block `lead`: its email, its domains
+/// with their parents, and each of its numbers (own, mobile, company).
+pub fn lead_suppression_keys(lead: &super::lead::Lead) -> Vec<(SuppressionKind, String)> {
+    let mut keys = suppression_keys(lead.email.as_deref(), lead.company_domain.as_deref(), None);
+    for p in lead.phones().filter_map(canonical_phone) {
+        if !keys.contains(&(SuppressionKind::Phone, p.clone())) {
+            keys.push((SuppressionKind::Phone, p));
+        }
     }
     keys
 }
@@ -285,8 +303,9 @@ fn listed(
     kind: SuppressionKind,
     raw: &str,
     reason: Option<&str>,
+    country: Option<&str>,
 ) -> Result<ListedEntry, RowError> {
-    kind.canonical(raw)
+    kind.canonical_in(raw, country)
         .map(|value| ListedEntry {
             line,
             kind,
@@ -309,6 +328,12 @@ fn listed(
 /// Lines are numbered from 1 as in the file, header included; a bad line is
 /// reported and the others are read.
 pub fn read_list(text: &str) -> ListedFile {
+    read_list_in(text, None)
+}
+
+/// As `read_list`, with national phone numbers read in `country` (the
+/// tenant's default country), so a DNC entry typed "020 7946 0958" matches.
+pub fn read_list_in(text: &str, country: Option<&str>) -> ListedFile {
     let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let header = csv::ReaderBuilder::new()
@@ -335,7 +360,7 @@ pub fn read_list(text: &str) -> ListedFile {
             let kind = SuppressionKind::detect(raw);
             push(
                 &mut out,
-                listed(i as u64 + 1, kind.as_str(), kind, raw, None),
+                listed(i as u64 + 1, kind.as_str(), kind, raw, None, country),
             );
         }
         return out;
@@ -373,7 +398,9 @@ pub fn read_list(text: &str) -> ListedFile {
                                 field: "kind".into(),
                                 reason: format!("{:?} is not email, domain or phone", cell(*kind)),
                             }),
-                            Some(k) => listed(line, "value", k, cell(*value), reason.map(cell)),
+                            Some(k) => {
+                                listed(line, "value", k, cell(*value), reason.map(cell), country)
+                            }
                         };
                         push(&mut out, got);
                     }
@@ -390,7 +417,7 @@ pub fn read_list(text: &str) -> ListedFile {
                         for (i, k) in std::iter::once(first).chain(filled) {
                             push(
                                 &mut out,
-                                listed(line, k.as_str(), *k, cell(*i), reason.map(cell)),
+                                listed(line, k.as_str(), *k, cell(*i), reason.map(cell), country),
                             );
                         }
                     }

@@ -54,6 +54,10 @@ pub struct TenantConfig {
     pub approval: ApprovalSettings,
     #[serde(default)]
     pub ai_writer: AiWriterSettings,
+    /// How imported files are read: the country national phone numbers are
+    /// read in, and the CRM stages that are held instead of prospected.
+    #[serde(default)]
+    pub intake: super::intake::IntakeContext,
 }
 
 /// Limits on what a draft may be.
@@ -518,6 +522,7 @@ impl TenantConfig {
             content: ContentSettings::default(),
             approval: ApprovalSettings::default(),
             ai_writer: AiWriterSettings::default(),
+            intake: super::intake::IntakeContext::default(),
             tenant,
         }
     }
@@ -556,6 +561,14 @@ impl TenantConfig {
         };
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
             return bad("timezone", "not an IANA time zone name");
+        }
+        if let Some(c) = &self.intake.default_country {
+            if super::geo::country_code(c) != Some(c.as_str()) {
+                return bad(
+                    "intake.default_country",
+                    "an ISO 3166 alpha-2 country code in capitals, such as US, GB or DE",
+                );
+            }
         }
         if self.tiers.tier1_min > 100 || self.tiers.tier2_min >= self.tiers.tier1_min {
             return bad("tiers", "need 100 >= tier1_min > tier2_min");

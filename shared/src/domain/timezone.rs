@@ -36,6 +36,8 @@ pub enum TimezoneSource {
     AustralianState,
     Country,
     PhoneAreaCode,
+    /// The country code of an international number.
+    PhoneCountry,
     TenantDefault,
 }
 
@@ -80,24 +82,64 @@ pub fn resolve_timezone(hints: &LocationHints<'_>, tenant_default: Tz) -> Resolv
     }
 
     let country = CountryHint::classify(hints.country);
+    let nanp_area = hints
+        .phone
+        .filter(|phone| phone_is_nanp(phone, country))
+        .and_then(nanp_area_code);
+    // A number outside North America, read from its country code.
+    let international = hints
+        .phone
+        .filter(|phone| !phone_is_nanp(phone, country))
+        .and_then(|phone| super::phone::parse_phone(phone, None).ok());
 
     if let Some(resolved) = hints
         .region
         .and_then(|region| resolve_region(region, country))
     {
+        // An area code in another zone than most of its own state (El Paso
+        // 915 in Texas) knows better than the state.
+        if let Some((state, tz)) = nanp_area.and_then(nanp_area_code_region) {
+            let same_state =
+                super::geo::subdivision_code(Some(&state[..2]), hints.region.unwrap_or(""))
+                    .is_some_and(|(c, code)| c == &state[..2] && code == &state[3..]);
+            if same_state && tz != resolved.tz {
+                return found(tz, TimezoneSource::PhoneAreaCode);
+            }
+        }
         return resolved;
     }
 
     if let CountryHint::Known(entry) = country {
         if !entry.is_nanp_multi_zone() {
+            // In a country of several zones, the number's area code says
+            // which (Perth, not Sydney).
+            if let Some(tz) = international
+                .as_ref()
+                .filter(|p| {
+                    p.region
+                        .as_deref()
+                        .is_some_and(|r| r.eq_ignore_ascii_case(entry.alpha2))
+                })
+                .and_then(super::phone::number_zone)
+            {
+                return found(tz, TimezoneSource::PhoneAreaCode);
+            }
             return found(entry.tz, TimezoneSource::Country);
         }
     }
 
-    if let Some(phone) = hints.phone {
-        if phone_is_nanp(phone, country) {
-            if let Some(tz) = nanp_area_code(phone).and_then(nanp_area_code_timezone) {
+    if let Some(tz) = nanp_area.and_then(nanp_area_code_timezone) {
+        return found(tz, TimezoneSource::PhoneAreaCode);
+    }
+
+    // No country given: a +61 or +64 number says where the recipient is.
+    if matches!(country, CountryHint::Absent) {
+        if let Some(p) = &international {
+            if let Some(tz) = super::phone::number_zone(p) {
                 return found(tz, TimezoneSource::PhoneAreaCode);
+            }
+            if let Some(tz) = p.region.as_deref().and_then(country_timezone) {
+                return found(tz, TimezoneSource::PhoneCountry);
             }
         }
     }
@@ -163,6 +205,15 @@ pub fn nanp_area_code(phone: &str) -> Option<u16> {
     };
     let area_code = national[0] * 100 + national[1] * 10 + national[2];
     (national[0] >= 2).then_some(area_code)
+}
+
+/// The state or province ("US-TX", "CA-ON") and zone of a geographic NANP
+/// area code, where the table knows its state.
+pub fn nanp_area_code_region(area_code: u16) -> Option<(&'static str, Tz)> {
+    NANP_AREA_CODES
+        .iter()
+        .find(|(region, _, codes)| codes.contains(&area_code) && region.len() == 5)
+        .map(|(region, tz, _)| (*region, *tz))
 }
 
 /// Zone of a geographic NANP area code (US, Canada, US territories, NANP Caribbean).
@@ -916,6 +967,88 @@ mod tests {
         tz.from_utc_datetime(&utc).offset().fix().local_minus_utc() / 60
     }
 
+    // --- The number knows better --------------------------------------------------------
+
+    #[test]
+    fn given_an_area_code_in_another_zone_than_its_state_when_resolving_then_the_area_code_wins() {
+        let el_paso = resolve(LocationHints {
+            country: Some("US"),
+            region: Some("TX"),
+            phone: Some("+19155550180"),
+            ..Default::default()
+        });
+        assert_eq!(
+            (el_paso.tz, el_paso.source),
+            (America::Denver, TimezoneSource::PhoneAreaCode)
+        );
+        let by_name = resolve(LocationHints {
+            region: Some("Texas"),
+            phone: Some("(915) 555-0180"),
+            ..Default::default()
+        });
+        assert_eq!(by_name.tz, America::Denver);
+        // A Dallas number in Texas: the state's own zone.
+        let dallas = resolve(LocationHints {
+            region: Some("TX"),
+            phone: Some("+12145550100"),
+            ..Default::default()
+        });
+        assert_eq!(
+            (dallas.tz, dallas.source),
+            (America::Chicago, TimezoneSource::UsState)
+        );
+        // A mobile from another state says nothing about where the business is.
+        let moved = resolve(LocationHints {
+            region: Some("TX"),
+            phone: Some("+12065550100"),
+            ..Default::default()
+        });
+        assert_eq!(
+            (moved.tz, moved.source),
+            (America::Chicago, TimezoneSource::UsState)
+        );
+    }
+
+    #[test]
+    fn given_only_an_international_number_when_resolving_then_its_country_gives_the_zone() {
+        let sydney = resolve(LocationHints {
+            phone: Some("+61293744000"),
+            ..Default::default()
+        });
+        assert_eq!(sydney.tz, Australia::Sydney);
+        let auckland = resolve(LocationHints {
+            phone: Some("+64211234567"),
+            ..Default::default()
+        });
+        assert_eq!(auckland.tz, Pacific::Auckland);
+        let london = resolve(LocationHints {
+            phone: Some("+442079460958"),
+            ..Default::default()
+        });
+        assert_eq!(
+            (london.tz, london.source),
+            (Europe::London, TimezoneSource::PhoneCountry)
+        );
+    }
+
+    #[test]
+    fn given_a_country_of_several_zones_when_the_number_has_an_area_code_then_it_picks_the_zone() {
+        let perth = resolve(LocationHints {
+            country: Some("Australia"),
+            phone: Some("+61892223333"),
+            ..Default::default()
+        });
+        assert_eq!(perth.tz, Australia::Perth);
+        // Its own country's number only: a UK number does not move an
+        // Australian lead.
+        let mixed = resolve(LocationHints {
+            country: Some("AU"),
+            phone: Some("+442079460958"),
+            ..Default::default()
+        });
+        assert_eq!(mixed.tz, Australia::Sydney);
+    }
+
     // --- Source paths -------------------------------------------------------------------
 
     #[test]
@@ -1484,18 +1617,26 @@ mod tests {
     }
 
     #[test]
-    fn given_phone_with_non_nanp_international_prefix_when_resolving_then_phone_is_ignored() {
+    fn given_phone_with_non_nanp_international_prefix_when_resolving_then_its_own_country_decides()
+    {
         // Norwegian and Danish numbers: 10 digits that would read as Saskatchewan's 474 and
         // Oregon's 458 if taken as North American.
         assert_eq!(nanp_area_code("+47 412 34 567"), Some(474));
         assert_eq!(nanp_area_code("+45 8123 4567"), Some(458));
         assert!(nanp_area_code_timezone(474).is_some() && nanp_area_code_timezone(458).is_some());
-        for phone in ["+47 412 34 567", "+45 8123 4567"] {
+        for (phone, tz) in [
+            ("+47 412 34 567", Europe::Oslo),
+            ("+45 8123 4567", Europe::Copenhagen),
+        ] {
             let resolved = resolve(LocationHints {
                 phone: Some(phone),
                 ..Default::default()
             });
-            assert_eq!(resolved.source, TimezoneSource::TenantDefault, "{phone}");
+            assert_eq!(
+                (resolved.tz, resolved.source),
+                (tz, TimezoneSource::PhoneCountry),
+                "{phone}"
+            );
         }
         let resolved = resolve(LocationHints {
             country: Some("US"),

@@ -149,6 +149,10 @@ pub struct Touch {
     pub lead_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_phone: Option<String>,
+    /// The lead's other numbers at draft time (mobile, company line), read
+    /// with the rest so a lead with several numbers costs no extra request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lead_other_phones: Vec<String>,
     /// The lead's tier when drafted (ramp mode sends only to some tiers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<super::lead::Tier>,
