@@ -839,9 +839,13 @@ async fn import_reports_bad_rows_and_is_idempotent() {
             )
         })
         .collect();
+    // The column is named as the file names it.
     assert_eq!(
         errors,
-        vec![(3, "email".to_string()), (4, "email".to_string())]
+        vec![
+            (3, "Email Address".to_string()),
+            (4, "Email Address".to_string())
+        ]
     );
     let again = import(&mut ls, &auth, csv_text).await;
     assert_eq!(

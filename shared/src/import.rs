@@ -443,21 +443,19 @@ pub async fn import_rows(
                 match chunk.iter_mut().find(|(_, l)| l.id == lead.id) {
                     // The same lead twice in one chunk: one write, the later
                     // row's values winning.
+                    // Counted as a duplicate in the file, not as a merge
+                    // into a stored lead, so that importing the same file
+                    // again still reports nothing merged.
                     Some((earlier_line, earlier)) => {
                         let fields = merge(earlier, &lead);
                         earlier.suppressed = intake_suppression(earlier, &listed, config);
-                        if fields.is_empty() {
-                            report.unchanged += 1;
-                        } else {
-                            report.merged += 1;
-                            if report.merges.len() < LISTED {
-                                report.merges.push(MergeRecord {
-                                    line,
-                                    lead_id: lead.id.clone(),
-                                    fields,
-                                    into_line: Some(*earlier_line),
-                                });
-                            }
+                        if !fields.is_empty() && report.merges.len() < LISTED {
+                            report.merges.push(MergeRecord {
+                                line,
+                                lead_id: lead.id.clone(),
+                                fields,
+                                into_line: Some(*earlier_line),
+                            });
                         }
                     }
                     None => chunk.push((line, lead)),

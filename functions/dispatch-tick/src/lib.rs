@@ -253,6 +253,11 @@ impl App {
             )
             .await;
         }
+        // A later import can say the lead became a customer (or its
+        // business closed): nothing more goes out.
+        if let Some(hold) = &lead.hold {
+            return end(TouchState::Cancelled, format!("held: {hold}")).await;
+        }
         let excluded = keys
             .iter()
             .chain(&lead_keys)

@@ -105,8 +105,30 @@ fn print_report(pass: &str, r: &ImportReport, secs: f64) {
     if r.error_count > 5 {
         println!("  ... {} more row errors", r.error_count - 5);
     }
+    for d in r.dropped.iter().take(5) {
+        println!("  line {}: {} left out: {}", d.line, d.field, d.reason);
+    }
+    if r.dropped_count > 5 {
+        println!("  ... {} more values left out", r.dropped_count - 5);
+    }
+    for h in r.held_leads.iter().take(5) {
+        println!("  line {}: held: {}", h.line, h.reason);
+    }
     if !r.unmapped_columns.is_empty() {
         println!("  unmapped columns: {}", r.unmapped_columns.join(", "));
+    }
+    if let Some(d) = &r.detected {
+        println!(
+            "  read as {} ({}-delimited{}), {}",
+            d.encoding,
+            d.delimiter,
+            if d.decimal_comma {
+                ", decimal commas"
+            } else {
+                ""
+            },
+            d.tool
+        );
     }
 }
 

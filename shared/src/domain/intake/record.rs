@@ -226,14 +226,12 @@ impl LeadDraft {
         }
         let Some(key) = super::dedup_key(&lead) else {
             let (field, why) = email_refused.unwrap_or_else(|| ("email".into(), String::new()));
-            let mut reason = String::new();
-            if !why.is_empty() {
-                reason.push_str(&why);
-                reason.push_str(", and ");
-            }
-            reason.push_str(
-                "no email, LinkedIn URL, place id, or website + phone to identify the lead",
-            );
+            let mut reason = if why.is_empty() {
+                "no email, LinkedIn URL, place id, or website + phone to identify the lead"
+                    .to_string()
+            } else {
+                format!("{why}, and nothing else identifies the lead (no LinkedIn URL, place id, or website + phone)")
+            };
             if let Some(d) = dropped
                 .iter()
                 .find(|d| d.field != field && d.reason.contains("phone"))
