@@ -2,8 +2,9 @@
 //! without overwriting imported data, and the retry, circuit-breaker and
 //! credit-budget arithmetic the provider waterfall runs on.
 
+use super::geo::{country_code, subdivision_code};
 use super::lead::Lead;
-use super::suppression::{canonical_domain, canonical_email, canonical_phone};
+use super::suppression::{canonical_domain, canonical_email, canonical_phone_in};
 use super::timezone::{resolve_timezone, LocationHints, TimezoneSource};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -205,9 +206,13 @@ pub fn apply_patch(lead: &mut Lead, patch: &EnrichmentPatch) -> Vec<&'static str
         present(&patch.seniority).map(|s| s.to_lowercase()),
         "seniority",
     );
+    let country = lead.country.clone();
     fill(
         &mut lead.phone,
-        patch.phone.as_deref().and_then(canonical_phone),
+        patch
+            .phone
+            .as_deref()
+            .and_then(|p| canonical_phone_in(p, country.as_deref())),
         "phone",
     );
     fill(
@@ -217,14 +222,21 @@ pub fn apply_patch(lead: &mut Lead, patch: &EnrichmentPatch) -> Vec<&'static str
     );
 
     let lead_has_location = !(blank(&lead.city) && blank(&lead.state) && blank(&lead.country));
-    let same_country = match (present(&lead.country), present(&patch.country)) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(&b),
+    // Providers write "United States" and "Texas"; leads keep ISO codes.
+    let patch_country = present(&patch.country).map(|c| country_code(&c).map_or(c, str::to_string));
+    let same_country = match (present(&lead.country), &patch_country) {
+        (Some(a), Some(b)) => country_code(&a).unwrap_or(&a).eq_ignore_ascii_case(b),
         _ => false,
     };
     if !lead_has_location || same_country {
+        let region_country = lead.country.clone().or(patch_country.clone());
+        let patch_state = present(&patch.state).map(|st| {
+            subdivision_code(region_country.as_deref(), &st)
+                .map_or(st, |(_, code)| code.to_string())
+        });
         fill(&mut lead.city, present(&patch.city), "city");
-        fill(&mut lead.state, present(&patch.state), "state");
-        fill(&mut lead.country, present(&patch.country), "country");
+        fill(&mut lead.state, patch_state, "state");
+        fill(&mut lead.country, patch_country, "country");
     }
 
     fill(
@@ -656,7 +668,8 @@ mod tests {
         l.country = Some("united states".into());
         let filled = apply_patch(&mut l, &full_patch());
         assert_eq!(l.city.as_deref(), Some("Phoenix"));
-        assert_eq!(l.state.as_deref(), Some("Arizona"));
+        // A provider's "Arizona" is stored as the ISO subdivision code.
+        assert_eq!(l.state.as_deref(), Some("AZ"));
         assert_eq!(l.country.as_deref(), Some("united states"));
         assert!(filled.contains(&"state") && !filled.contains(&"country"));
     }

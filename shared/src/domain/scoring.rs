@@ -1,6 +1,7 @@
 //! ICP scoring: a deterministic 0-100 score whose human-readable reasons add
 //! up to it, the tier it lands in, and the recommended offer and channels.
 
+use super::geo::{country_code, subdivision_code};
 use super::lead::{Lead, Tier};
 use super::tenant::TenantConfig;
 use super::touch::Channel;
@@ -218,16 +219,23 @@ pub fn score_lead(lead: &Lead, config: &TenantConfig, intent_points: u32) -> Sco
         }
     }
 
-    let country = lead.country.as_deref().map(|c| c.trim().to_uppercase());
+    // Leads and the ICP may name places differently ("US", "United
+    // States"; "TX", "Texas"): both are read as ISO codes.
+    let iso_country =
+        |c: &str| country_code(c).map_or_else(|| c.trim().to_uppercase(), str::to_string);
+    let us_state = |st: &str| {
+        subdivision_code(Some("US"), st)
+            .map_or_else(|| st.trim().to_uppercase(), |(_, code)| code.to_string())
+    };
+    let country = lead.country.as_deref().map(iso_country);
     let country_ok = icp.countries.is_empty()
         || country
             .as_deref()
-            .is_some_and(|c| icp.countries.iter().any(|x| x.eq_ignore_ascii_case(c)));
+            .is_some_and(|c| icp.countries.iter().any(|x| iso_country(x) == c));
     let state_ok = icp.us_states.is_empty()
         || lead.state.as_deref().is_some_and(|s| {
-            icp.us_states
-                .iter()
-                .any(|x| x.eq_ignore_ascii_case(s.trim()))
+            let s = us_state(s);
+            icp.us_states.iter().any(|x| us_state(x) == s)
         });
     if country_ok && state_ok && (country.is_some() || lead.state.is_some()) {
         add(w.location, "location is in the target market".into());
@@ -405,6 +413,43 @@ mod tests {
         assert_eq!(card.score, 0);
         assert_eq!(card.tier, Tier::Tier3);
         assert!(card.disqualified.unwrap().contains("website"));
+    }
+
+    #[test]
+    fn given_places_named_differently_by_lead_and_icp_when_scored_then_location_still_matches() {
+        let points = |lead: &Lead, c: &TenantConfig| {
+            score_lead(lead, c, 0)
+                .reasons
+                .iter()
+                .any(|r| r.reason.contains("target market"))
+        };
+        let mut c = config();
+        c.icp.countries = vec!["United States".into()];
+        c.icp.us_states = vec!["Arizona".into(), "tx".into()];
+        assert!(points(&dream_lead(), &c));
+        let mut texan = dream_lead();
+        texan.state = Some("Texas".into());
+        texan.country = Some("USA".into());
+        assert!(points(&texan, &c));
+        let mut elsewhere = dream_lead();
+        elsewhere.state = Some("NV".into());
+        assert!(!points(&elsewhere, &c));
+    }
+
+    #[test]
+    fn given_only_a_switchboard_when_scored_then_no_direct_phone_points() {
+        let direct = |lead: &Lead| {
+            score_lead(lead, &config(), 0)
+                .reasons
+                .iter()
+                .any(|r| r.reason.contains("direct phone"))
+        };
+        let mut lead = dream_lead();
+        assert!(direct(&lead));
+        lead.company_phone = lead.phone.take();
+        assert!(!direct(&lead));
+        lead.mobile_phone = Some("+16025550177".into());
+        assert!(direct(&lead));
     }
 
     proptest! {
