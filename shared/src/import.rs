@@ -137,6 +137,20 @@ impl LeadFormat {
     }
 }
 
+/// The media type of a `Content-Type` header, lower case, without its
+/// parameters ("text/csv; charset=utf-8" → "text/csv"); "" when absent.
+pub fn media_type(content_type: Option<&str>) -> String {
+    content_type
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_lowercase()
+        })
+        .unwrap_or_default()
+}
+
 impl LeadFormat {
     /// The format of an uploaded file from its content type, its file name
     /// and its first bytes. Types clients send for any file
@@ -155,15 +169,7 @@ impl LeadFormat {
             // its type says.
             return None;
         }
-        let mime = content_type
-            .map(|c| {
-                c.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_lowercase()
-            })
-            .unwrap_or_default();
+        let mime = media_type(content_type);
         let by_name = file_name
             .and_then(|n| n.rsplit_once('.'))
             .and_then(|(_, ext)| match ext.to_lowercase().as_str() {

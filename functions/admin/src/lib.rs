@@ -276,7 +276,7 @@ impl App {
             ("POST", ["suppressions"]) => {
                 let r: SuppressionRequest = serde_json::from_str(&body)
                     .map_err(|e| Error::invalid("body", e.to_string()))?;
-                let country = self.store.require_config(t).await?.intake.default_country;
+                let country = self.default_country(t).await?;
                 let value = r
                     .kind
                     .canonical_in(&r.value, country.as_deref())
@@ -346,6 +346,16 @@ impl App {
             201,
             json!({"tenant": tenant, "token": format!("{tenant}.{secret}"), "note": "store this token: it is shown once"}),
         ))
+    }
+
+    /// The country a tenant's national phone numbers are read in.
+    async fn default_country(&self, tenant: &str) -> Result<Option<String>> {
+        Ok(self
+            .store
+            .require_config(tenant)
+            .await?
+            .intake
+            .default_country)
     }
 
     async fn import(
@@ -466,12 +476,7 @@ impl App {
             Error::invalid("kind", format!("{kind:?} is not email, domain or phone"))
         })?;
         let raw = decode_path_segment(value)?;
-        let country = self
-            .store
-            .require_config(tenant)
-            .await?
-            .intake
-            .default_country;
+        let country = self.default_country(tenant).await?;
         let value = kind.canonical_in(&raw, country.as_deref()).ok_or_else(|| {
             Error::invalid("value", format!("{raw:?} is not a valid {}", kind.as_str()))
         })?;
@@ -517,12 +522,7 @@ impl App {
                 "empty: send the list as the body (CSV or one value a line)",
             ));
         }
-        let country = self
-            .store
-            .require_config(tenant)
-            .await?
-            .intake
-            .default_country;
+        let country = self.default_country(tenant).await?;
         let file = read_list_in(body, country.as_deref());
         let default_reason = format!("imported from {source}");
         let entries: Vec<(SuppressionKind, String, String)> = file

@@ -3,7 +3,7 @@
 //! with the file in one part.
 
 use shared::error::{Error, Result};
-use shared::import::LeadFormat;
+use shared::import::{media_type, LeadFormat};
 
 /// The file of an upload: its bytes, its format, and its name if the form
 /// gave one.
@@ -30,15 +30,7 @@ pub async fn read(
             })
         })
         .transpose()?;
-    let mime = content_type
-        .map(|c| {
-            c.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_lowercase()
-        })
-        .unwrap_or_default();
+    let mime = media_type(content_type);
     if mime == "multipart/form-data" {
         let boundary = multer::parse_boundary(content_type.unwrap_or_default()).map_err(|e| {
             Error::invalid(

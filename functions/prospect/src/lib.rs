@@ -13,7 +13,7 @@ use shared::adapters::prospecting::{PeopleSearch, ProspectSource};
 use shared::domain::datasets::map_record;
 use shared::domain::enrichment::month_key;
 use shared::domain::ids::TenantId;
-use shared::domain::intake::{Row, RowError};
+use shared::domain::intake::row_at;
 use shared::domain::prospecting::paced_allowance;
 use shared::domain::tenant::TenantConfig;
 use shared::error::{Error, Result};
@@ -143,25 +143,10 @@ impl App {
         let kind = page.kind;
         let rows = page.records.iter().enumerate().map(|(i, record)| {
             let line = i as u64 + 1;
-            map_record(kind, &config.intake, &tid, record, &origin, now)
-                .map(|built| Row {
-                    line,
-                    lead: built.lead,
-                    dropped: built
-                        .dropped
-                        .into_iter()
-                        .map(|d| RowError {
-                            line,
-                            field: d.field,
-                            reason: d.reason,
-                        })
-                        .collect(),
-                })
-                .map_err(|(field, reason)| RowError {
-                    line,
-                    field,
-                    reason,
-                })
+            row_at(
+                line,
+                map_record(kind, &config.intake, &tid, record, &origin, now),
+            )
         });
         let imported = import_rows(
             &self.store,

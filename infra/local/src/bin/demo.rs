@@ -191,12 +191,27 @@ async fn run(started: Instant) -> Res<()> {
         "   created {}, merged {} duplicates, unchanged {}, suppressed at intake {}, queued for enrichment {}",
         rep_a["created"], rep_a["merged"], rep_a["unchanged"], rep_a["suppressed_at_intake"], rep_a["queued_for_enrichment"]
     );
+    println!(
+        "   duplicates in the file {}, read as {} {}-delimited ({})",
+        rep_a["duplicates_in_file"],
+        rep_a["detected"]["encoding"].as_str().unwrap_or("?"),
+        rep_a["detected"]["delimiter"].as_str().unwrap_or("?"),
+        rep_a["detected"]["tool"].as_str().unwrap_or("?")
+    );
     for e in rep_a["errors"].as_array().into_iter().flatten() {
         println!(
-            "   rejected line {}: field `{}`: {}",
+            "   rejected line {}: column `{}`: {}",
             e["line"],
             e["field"].as_str().unwrap_or(""),
             e["reason"].as_str().unwrap_or("")
+        );
+    }
+    for d in rep_a["dropped"].as_array().into_iter().flatten() {
+        println!(
+            "   line {}: left out `{}`: {}",
+            d["line"],
+            d["field"].as_str().unwrap_or(""),
+            d["reason"].as_str().unwrap_or("")
         );
     }
     println!(

@@ -5,7 +5,7 @@
 use super::columns::{field_for, normal_header, Field, Tool};
 use super::dialect::{sniff_decimal_comma, sniff_delimiter, Utf8Reader};
 use super::record::LeadDraft;
-use super::{IntakeContext, Row, RowError, RowResult};
+use super::{row_at, IntakeContext, Row, RowError, RowResult};
 use crate::domain::ids::TenantId;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -283,34 +283,14 @@ impl<R: Read> CsvLeads<R> {
         if draft.is_blank() {
             return None;
         }
-        Some(
-            draft
-                .finish(
-                    &self.ctx,
-                    &self.tenant,
-                    &self.source,
-                    self.now,
-                    self.detected.decimal_comma,
-                )
-                .map(|built| Row {
-                    line,
-                    lead: built.lead,
-                    dropped: built
-                        .dropped
-                        .into_iter()
-                        .map(|d| RowError {
-                            line,
-                            field: d.field,
-                            reason: d.reason,
-                        })
-                        .collect(),
-                })
-                .map_err(|(field, reason)| RowError {
-                    line,
-                    field,
-                    reason,
-                }),
-        )
+        let read = draft.finish(
+            &self.ctx,
+            &self.tenant,
+            &self.source,
+            self.now,
+            self.detected.decimal_comma,
+        );
+        Some(row_at(line, read))
     }
 }
 

@@ -6,8 +6,8 @@
 
 use super::columns::{field_for, normal_header, Field, Tool};
 use super::json_records::{JsonForm, JsonRecords};
-use super::record::{Built, Dropped, LeadDraft, Refusal};
-use super::{IntakeContext, Row, RowError};
+use super::record::{Built, LeadDraft, Refusal};
+use super::{row_at, IntakeContext, RowResult};
 use crate::domain::ids::TenantId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -543,7 +543,7 @@ impl<R: Read> JsonDataset<R> {
 }
 
 impl<R: Read> Iterator for JsonDataset<R> {
-    type Item = Result<Row, RowError>;
+    type Item = RowResult;
 
     fn next(&mut self) -> Option<Self::Item> {
         let (number, record) = self.records.next()?;
@@ -554,34 +554,15 @@ impl<R: Read> Iterator for JsonDataset<R> {
         let kind = *self
             .kind
             .get_or_insert_with(|| DatasetKind::detect(&record));
-        Some(
-            map_record(
-                kind,
-                &self.ctx,
-                &self.tenant,
-                &record,
-                &self.source,
-                self.now,
-            )
-            .map(|built| Row {
-                line: number,
-                lead: built.lead,
-                dropped: built
-                    .dropped
-                    .into_iter()
-                    .map(|Dropped { field, reason }| RowError {
-                        line: number,
-                        field,
-                        reason,
-                    })
-                    .collect(),
-            })
-            .map_err(|(field, reason)| RowError {
-                line: number,
-                field,
-                reason,
-            }),
-        )
+        let read = map_record(
+            kind,
+            &self.ctx,
+            &self.tenant,
+            &record,
+            &self.source,
+            self.now,
+        );
+        Some(row_at(number, read))
     }
 }
 
@@ -611,6 +592,7 @@ pub fn parse_json_dataset<R: Read>(
 mod tests {
     use super::*;
     use crate::domain::ids::LeadId;
+    use crate::domain::intake::Row;
     use crate::domain::lead::{Lead, LeadStatus};
     use serde_json::json;
 

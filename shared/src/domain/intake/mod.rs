@@ -46,6 +46,27 @@ pub struct Row {
 /// One parsed record: the lead, or why it was refused.
 pub type RowResult = Result<Row, RowError>;
 
+/// What reading the record at `line` gave, as a row of an import.
+pub fn row_at(line: u64, read: Result<Built, record::Refusal>) -> RowResult {
+    let at = |field: String, reason: String| RowError {
+        line,
+        field,
+        reason,
+    };
+    match read {
+        Ok(built) => Ok(Row {
+            line,
+            lead: built.lead,
+            dropped: built
+                .dropped
+                .into_iter()
+                .map(|d| at(d.field, d.reason))
+                .collect(),
+        }),
+        Err((field, reason)) => Err(at(field, reason)),
+    }
+}
+
 /// What the tenant's settings say about reading its files.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
