@@ -565,9 +565,33 @@ pub fn call_facts(lead: &Lead, config: &TenantConfig) -> String {
         .timezone
         .clone()
         .unwrap_or_else(|| config.timezone.clone());
+    // The number the call goes to, which line it is, and the extension to
+    // ask for.
+    let number = lead.address(super::touch::Channel::Voice);
+    let line = if number.is_empty() {
+        "none".to_string()
+    } else if lead.phone.as_deref() == Some(number.as_str()) {
+        match &lead.phone_ext {
+            Some(ext) => format!("{number} ext. {ext} (direct)"),
+            None => format!("{number} (direct)"),
+        }
+    } else if lead.mobile_phone.as_deref() == Some(number.as_str()) {
+        format!("{number} (mobile)")
+    } else {
+        let ext = lead
+            .company_phone_ext
+            .as_deref()
+            .map(|e| format!(" ext. {e}"))
+            .unwrap_or_default();
+        let ask = lead
+            .first_name
+            .as_deref()
+            .map(|n| format!(": ask for {n}"))
+            .unwrap_or_default();
+        format!("{number}{ext} (company line{ask})")
+    };
     lines.push(format!(
-        "Phone: {} (local zone {zone}; call window {})",
-        lead.phone.as_deref().unwrap_or("none"),
+        "Phone: {line} (local zone {zone}; call window {})",
         config.windows.call.describe()
     ));
     let mut facts = Vec::new();
@@ -1139,6 +1163,26 @@ mod tests {
         );
         assert!(m.body.contains("3.6 stars over 48 Google reviews"));
         assert!(m.body.contains("Talking points:\nOpening:"));
+    }
+
+    #[test]
+    fn a_call_brief_says_which_line_is_dialled_and_the_extension() {
+        let c = config();
+        let mut l = lead("l1");
+        l.phone = Some("+13035550103".into());
+        l.phone_ext = Some("12".into());
+        let facts = call_facts(&l, &c);
+        assert!(
+            facts.contains("Phone: +13035550103 ext. 12 (direct)"),
+            "{facts}"
+        );
+        l.phone = None;
+        l.company_phone = Some("+13035550100".into());
+        let facts = call_facts(&l, &c);
+        assert!(
+            facts.contains("Phone: +13035550100 (company line: ask for Jo)"),
+            "{facts}"
+        );
     }
 
     #[test]
