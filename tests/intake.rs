@@ -122,6 +122,18 @@ async fn every_tools_export_lands_in_dynamodb_field_for_field() {
             );
         }
     }
+    // Two branches of one business are two leads, grouped by its domain.
+    let r = ls
+        .http(
+            "GET",
+            "/admin/leads?company=saguarostreetmotors.example",
+            &[("authorization", &auth)],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let branches = r.json()["leads"].as_array().unwrap().len();
+    assert_eq!(branches, 2, "{}", r.body);
     ls.cleanup().await;
 }
 

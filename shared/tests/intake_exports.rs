@@ -511,3 +511,19 @@ not-an-email,D,,,\n";
         (&None, None, &None)
     );
 }
+
+#[test]
+fn given_an_open_deal_in_the_lead_status_when_imported_then_the_contact_is_held() {
+    let csv = "Record ID,First Name,Email,Lifecycle Stage,Lead Status\n\
+1,Jo,jo@a.example,Lead,Open Deal\n\
+2,Al,al@b.example,Lead,Attempted to Contact\n";
+    let parsed = parse(csv.as_bytes());
+    assert_eq!(parsed.leads.len(), 2, "{:#?}", parsed.errors);
+    let jo = &parsed.leads[0].lead;
+    assert!(
+        jo.hold.as_deref().is_some_and(|h| h.contains("Open Deal")),
+        "{jo:?}"
+    );
+    assert_eq!(s(&jo.lifecycle_stage), Some("Lead"));
+    assert_eq!(parsed.leads[1].lead.hold, None);
+}

@@ -208,20 +208,39 @@ impl App {
                     .query_string_parameters
                     .first("q")
                     .map(str::to_lowercase);
+                let company = req
+                    .query_string_parameters
+                    .first("company")
+                    .and_then(shared::domain::suppression::canonical_domain);
                 let leads: Vec<Value> = self
                     .store
                     .leads(t)
                     .await?
                     .into_iter()
                     .filter(|l| status.as_deref().is_none_or(|s| l.status.as_str() == s))
+                    // Branches of one business (one lead per map listing)
+                    // and colleagues at one company share its domain.
+                    .filter(|l| {
+                        company
+                            .as_deref()
+                            .is_none_or(|c| l.company_domain.as_deref() == Some(c))
+                    })
                     .filter(|l| {
                         q.as_deref().is_none_or(|q| {
-                            [&l.email, &l.company, &l.first_name, &l.last_name]
-                                .iter()
-                                .any(|f| f.as_deref().is_some_and(|v| v.to_lowercase().contains(q)))
+                            [
+                                &l.email,
+                                &l.company,
+                                &l.first_name,
+                                &l.last_name,
+                                &l.company_domain,
+                                &l.phone,
+                                &l.company_phone,
+                            ]
+                            .iter()
+                            .any(|f| f.as_deref().is_some_and(|v| v.to_lowercase().contains(q)))
                         })
                     })
-                    .map(|l| json!({"id": l.id, "email": l.email, "company": l.company, "status": l.status, "score": l.score, "tier": l.tier, "timezone": l.timezone}))
+                    .map(|l| json!({"id": l.id, "email": l.email, "company": l.company, "company_domain": l.company_domain, "place_id": l.place_id, "city": l.city, "status": l.status, "hold": l.hold, "score": l.score, "tier": l.tier, "timezone": l.timezone}))
                     .collect();
                 Ok((200, json!({"leads": leads})))
             }

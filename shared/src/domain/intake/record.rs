@@ -188,15 +188,16 @@ impl LeadDraft {
             .map(|(_, v)| v);
         lead.seniority = self.take(Field::Seniority).map(|(_, v)| token(&v));
         lead.email_status = self.take(Field::EmailStatus).map(|(_, v)| token(&v));
-        let stage = self
-            .take(Field::LifecycleStage)
-            .or_else(|| self.take(Field::LeadStatus));
-        if let Some((_, stage)) = stage {
-            if let Some(reason) = hold_for_stage(&stage, &ctx.skip_stages) {
+        // A stage ("Customer") or a CRM lead status ("Open Deal"), either of
+        // which can say the contact is not a prospect.
+        let stage = self.take(Field::LifecycleStage);
+        let status = self.take(Field::LeadStatus);
+        for (_, value) in stage.iter().chain(&status) {
+            if let Some(reason) = hold_for_stage(value, &ctx.skip_stages) {
                 lead.hold.get_or_insert(reason);
             }
-            lead.lifecycle_stage = Some(stage);
         }
+        lead.lifecycle_stage = stage.or(status).map(|(_, v)| v);
         lead.company = self.take(Field::Company).map(|(_, v)| v);
         if let Some((label, v)) = self.take(Field::Website) {
             match canonical_domain(&v) {
