@@ -527,3 +527,57 @@ fn given_an_open_deal_in_the_lead_status_when_imported_then_the_contact_is_held(
     assert_eq!(s(&jo.lifecycle_stage), Some("Lead"));
     assert_eq!(parsed.leads[1].lead.hold, None);
 }
+
+mod any_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            "[a-zA-Z0-9 @.+()-]{0,12}",
+            Just("\"quoted, with comma\"".to_string()),
+            Just("jo@dealer.example".to_string()),
+            Just("+44 20 7946 0958".to_string()),
+            Just("Copyright (c) 2026".to_string()),
+            Just("4,2".to_string()),
+            "\\PC{0,6}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever the rows, every one is a lead or an error at its own
+        /// line, in order, and nothing panics.
+        #[test]
+        fn every_row_is_a_lead_or_a_named_error_in_line_order(
+            rows in proptest::collection::vec(proptest::collection::vec(cell(), 1..7), 0..40),
+            delimiter in prop_oneof![Just(','), Just(';'), Just('\t')],
+        ) {
+            let d = delimiter.to_string();
+            let mut text = ["Email", "Phone", "Company", "Country", "Rating"].join(&d);
+            text.push('\n');
+            for r in &rows {
+                text.push_str(&r.join(&d));
+                text.push('\n');
+            }
+            let parsed = parse(text.as_bytes());
+            let mut lines: Vec<u64> = parsed.leads.iter().map(|r| r.line).collect();
+            lines.extend(parsed.errors.iter().map(|e| e.line));
+            lines.sort_unstable();
+            let before = lines.len();
+            lines.dedup();
+            prop_assert_eq!(before, lines.len(), "one outcome per line");
+            prop_assert!(lines.iter().all(|&l| l >= 2), "{:?}", lines);
+            for e in &parsed.errors {
+                prop_assert!(!e.reason.is_empty());
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = parse_csv(&tenant(), &IntakeContext::default(), &bytes[..], "x", now());
+        }
+    }
+}

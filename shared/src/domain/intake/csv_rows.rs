@@ -151,6 +151,10 @@ pub struct CsvLeads<R: Read> {
     in_footer: bool,
 }
 
+/// The most one-value rows held back while deciding whether they are a
+/// report footer.
+const MAX_FOOTER_LINES: usize = 16;
+
 /// The lines report tools write after the data.
 fn is_footer_text(text: &str) -> bool {
     let t = text.trim().to_lowercase();
@@ -355,6 +359,12 @@ impl<R: Read> Iterator for CsvLeads<R> {
                             continue;
                         }
                         if let Some(Err(e)) = self.row(line) {
+                            // A footer is a few lines; a long run of one-value
+                            // rows is the file's own content, reported as it
+                            // comes so memory stays bounded.
+                            if self.short_rows.len() >= MAX_FOOTER_LINES {
+                                self.ready.extend(self.short_rows.drain(..).map(Err));
+                            }
                             self.short_rows.push(e);
                             continue;
                         }
