@@ -177,12 +177,6 @@ pub fn country_timezone(code_or_name: &str) -> Option<Tz> {
     find_country(code_or_name).map(|entry| entry.tz)
 }
 
-/// The upper-case ISO-3166 alpha-2 code of a country given by alpha-2, alpha-3 or common
-/// name ("United States", "USA", "us" -> "US"); None when the country is not known.
-pub fn country_alpha2(code_or_name: &str) -> Option<String> {
-    find_country(code_or_name).map(|entry| entry.alpha2.to_ascii_uppercase())
-}
-
 /// The NANP area code of a phone number, whatever its formatting: text before the first
 /// digit ("tel:", "Phone:") and an extension after it (from the first letter on, as in
 /// "x12" or "ext. 12") are dropped, non-digits are stripped, then 10 digits, or 11 digits
@@ -349,10 +343,6 @@ fn find_region(table: &[RegionEntry], iso_prefix: &str, input: &str) -> Option<T
 struct CountryEntry {
     /// Lower-case ISO-3166 alpha-2.
     alpha2: &'static str,
-    /// Lower-case ISO-3166 alpha-3.
-    alpha3: &'static str,
-    /// Lower-case, normalized names and aliases.
-    names: &'static [&'static str],
     tz: Tz,
 }
 
@@ -363,12 +353,11 @@ impl CountryEntry {
     }
 }
 
+/// A country however it is written, read by the one country reader the
+/// project has (`geo`), then found in the zone table.
 fn find_country(input: &str) -> Option<&'static CountryEntry> {
-    let key = normalize(input);
-    let key = key.strip_prefix("the ").unwrap_or(&key);
-    COUNTRIES
-        .iter()
-        .find(|entry| entry.alpha2 == key || entry.alpha3 == key || entry.names.contains(&key))
+    let alpha2 = super::geo::country_code(input)?.to_ascii_lowercase();
+    COUNTRIES.iter().find(|entry| entry.alpha2 == alpha2)
 }
 
 mod tables;

@@ -465,13 +465,16 @@ fn given_common_b2b_countries_when_looking_up_then_each_resolves() {
 }
 
 #[test]
-fn given_country_table_when_checking_keys_then_no_key_maps_to_two_countries() {
+fn given_country_table_when_checking_keys_then_each_is_an_iso_country_once() {
     let mut seen = HashSet::new();
     for entry in COUNTRIES {
-        for key in [entry.alpha2, entry.alpha3].iter().chain(entry.names) {
-            assert!(seen.insert(*key), "duplicate country key {key}");
-            assert_eq!(normalize(key), *key, "key {key} is not normalized");
-        }
+        assert!(seen.insert(entry.alpha2), "{} twice", entry.alpha2);
+        assert_eq!(
+            crate::domain::geo::country_code(entry.alpha2),
+            Some(entry.alpha2.to_ascii_uppercase().as_str()),
+            "{} is not an ISO 3166 alpha-2 code",
+            entry.alpha2
+        );
     }
 }
 
