@@ -314,7 +314,7 @@ async fn no_draft_with_a_hole_a_missing_footer_or_missing_headers_can_be_approve
                 0 => bad.message.body = bad.message.body.replacen("Jo0", "{{ first_name }}", 1),
                 1 => {
                     bad.message.body =
-                        shared::domain::template::core_text(&old.message.body).to_string()
+                        shared::domain::content::template::core_text(&old.message.body).to_string()
                 }
                 2 => {
                     bad.message.headers.remove("List-Unsubscribe");
@@ -420,9 +420,9 @@ async fn rejections_are_remembered_redrafted_without_that_template_and_hold_the_
         let draft = get(&mut ls, &auth, &path).await;
         assert_eq!(draft["state"], "draft", "round {round}: {draft}");
         let template = draft["template_id"].as_str().unwrap().to_string();
-        let opener = shared::domain::guard::opener(shared::domain::template::core_text(
-            draft["body"].as_str().unwrap(),
-        ));
+        let opener = shared::domain::content::guard::opener(
+            shared::domain::content::template::core_text(draft["body"].as_str().unwrap()),
+        );
         assert!(
             !seen.iter().any(|(t, o)| *t == template || *o == opener),
             "round {round} reused {template} / {opener}: {seen:?}"

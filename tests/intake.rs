@@ -9,8 +9,8 @@ use integration_tests::*;
 use local_stack::runner::{HttpAnswer, LocalStack};
 use serde_json::Value;
 use shared::domain::ids::TenantId;
-use shared::domain::intake::{parse_csv, IntakeContext};
 use shared::domain::lead::Lead;
+use shared::domain::targeting::intake::{parse_csv, IntakeContext};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = local_stack::emulators::repo_root()

@@ -256,8 +256,9 @@ async fn a_crash_between_reserve_and_confirm_is_in_doubt_never_resent() {
         .unwrap()
         .remove(0);
     let config = ls.store.config_with_warmup("crash").await.unwrap().unwrap();
-    let sender = shared::domain::caps::sender_candidates(&config, Channel::Email, 0).remove(0);
-    let caps = shared::domain::caps::caps_for_send(
+    let sender =
+        shared::domain::dispatch::caps::sender_candidates(&config, Channel::Email, 0).remove(0);
+    let caps = shared::domain::dispatch::caps::caps_for_send(
         &config,
         Channel::Email,
         &sender,
@@ -761,7 +762,7 @@ async fn tick_cost_depends_on_due_work_not_on_table_size() {
         due_tenant(&mut ls, "cost", &emails("c", 20, "NY"), |_| {}).await;
         // idle leads: in the table, nothing due
         let t = shared::domain::ids::TenantId::parse("cost").unwrap();
-        let parsed = shared::domain::intake::parse_csv(
+        let parsed = shared::domain::targeting::intake::parse_csv(
             &t,
             &Default::default(),
             csv(&emails("idle", extra, "NY")).as_bytes(),
@@ -769,7 +770,7 @@ async fn tick_cost_depends_on_due_work_not_on_table_size() {
             ls.now(),
         )
         .unwrap();
-        for shared::domain::intake::Row { lead, .. } in parsed.leads {
+        for shared::domain::targeting::intake::Row { lead, .. } in parsed.leads {
             ls.store.import_lead(&lead, ls.now()).await.unwrap();
         }
         let report = ls.tick().await.unwrap();

@@ -8,7 +8,7 @@ use aws_lambda_events::http::{HeaderValue, Method};
 use integration_tests::*;
 use local_stack::runner::LocalStack;
 use serde_json::Value;
-use shared::domain::sequence::default_sequence;
+use shared::domain::dispatch::sequence::default_sequence;
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Channel, TouchState};
 

@@ -3,7 +3,7 @@
 
 use shared::domain::ids::TenantId;
 use shared::domain::lead::{Lead, LeadStatus};
-use shared::domain::scoring::score_lead;
+use shared::domain::targeting::scoring::score_lead;
 use shared::domain::tenant::TenantConfig;
 use std::hint::black_box;
 use std::time::Instant;

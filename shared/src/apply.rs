@@ -6,7 +6,7 @@
 use crate::adapters::dynamo::{ApplyOutcome, Store};
 use crate::domain::lead::LeadStatus;
 use crate::domain::signals::{effect, Cancel, Signal};
-use crate::domain::suppression::{canonical_email, SuppressionKind};
+use crate::domain::targeting::suppression::{canonical_email, SuppressionKind};
 use crate::domain::touch::{Channel, TouchState};
 use crate::error::{Error, Result};
 use crate::ports::EventPublisher;

@@ -7,12 +7,14 @@
 //! same rows changes nothing.
 
 use crate::adapters::dynamo::{ImportOutcome, Store};
-use crate::domain::datasets::{parse_json_dataset, DatasetKind};
 use crate::domain::ids::TenantId;
-use crate::domain::intake::csv_rows::DetectionHandle;
-use crate::domain::intake::{merge, CsvLeads, Detected, IntakeContext, Row, RowError, RowResult};
 use crate::domain::lead::{Lead, LeadRef};
-use crate::domain::suppression::{
+use crate::domain::targeting::intake::csv_rows::DetectionHandle;
+use crate::domain::targeting::intake::datasets::{parse_json_dataset, DatasetKind};
+use crate::domain::targeting::intake::{
+    merge, CsvLeads, Detected, IntakeContext, Row, RowError, RowResult,
+};
+use crate::domain::targeting::suppression::{
     domain_matches, lead_suppression_keys, SuppressionEntry, SuppressionKind,
 };
 use crate::domain::tenant::TenantConfig;

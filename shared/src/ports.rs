@@ -1,10 +1,10 @@
 //! Ports: what the domain needs from outside, as traits. Adapters implement
 //! them on AWS and provider APIs; the local runner swaps in a simulated clock.
 
-use crate::domain::enrichment::{EnrichmentQuery, Lookup, ProviderError};
+use crate::domain::content::writer::{WriteRequest, Written};
 use crate::domain::lead::Lead;
+use crate::domain::targeting::enrichment::{EnrichmentQuery, Lookup, ProviderError};
 use crate::domain::touch::Touch;
-use crate::domain::writer::{WriteRequest, Written};
 use crate::error::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
 use shared::adapters::enrichment::{AsyncEnrich, Guarded, HttpSettings, PeopleMatch};
 use shared::config::Env;
-use shared::domain::enrichment::{
+use shared::domain::targeting::enrichment::{
     CircuitPolicy, CircuitState, EnrichmentPatch, EnrichmentQuery, Lookup, ProviderError,
     RetryPolicy,
 };

@@ -5,9 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use shared::domain::ids::{LeadId, TenantId};
-use shared::domain::intake::{parse_csv, IntakeContext, ParsedCsv, Row};
 use shared::domain::lead::Lead;
-use shared::domain::phone::PhoneKind;
+use shared::domain::targeting::intake::{parse_csv, IntakeContext, ParsedCsv, Row};
+use shared::domain::targeting::phone::PhoneKind;
 
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_790_000_000, 0).unwrap()

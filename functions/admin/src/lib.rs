@@ -11,14 +11,16 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use shared::adapters::dynamo::{short_id, Store};
 use shared::apply::apply_signal;
+use shared::domain::content::template::UnsubscribeLinks;
+use shared::domain::dispatch::warmup::phase;
 use shared::domain::ids::TenantId;
 use shared::domain::lead::LeadStatus;
+use shared::domain::signals::signature::verify_link;
 use shared::domain::signals::{Signal, SignalKind};
-use shared::domain::signature::verify_link;
-use shared::domain::suppression::{read_list_in, to_csv, SuppressionEntry, SuppressionKind};
-use shared::domain::template::UnsubscribeLinks;
+use shared::domain::targeting::suppression::{
+    read_list_in, to_csv, SuppressionEntry, SuppressionKind,
+};
 use shared::domain::tenant::TenantConfig;
-use shared::domain::warmup::phase;
 use shared::edge::{
     body_bytes, csv_response, decode_path_segment, error_response, header, html_response,
     json_response,
@@ -211,7 +213,7 @@ impl App {
                 let company = req
                     .query_string_parameters
                     .first("company")
-                    .and_then(shared::domain::suppression::canonical_domain);
+                    .and_then(shared::domain::targeting::suppression::canonical_domain);
                 let leads: Vec<Value> = self
                     .store
                     .leads(t)
@@ -278,8 +280,9 @@ impl App {
             ("POST", ["batches", id, "approve"]) => self.approve_batch(t, id, now).await,
             ("GET", ["variants"]) => self.variants(t).await,
             ("GET", ["presets"]) => {
-                let presets: BTreeMap<&str, _> =
-                    shared::domain::sequence::presets().into_iter().collect();
+                let presets: BTreeMap<&str, _> = shared::domain::dispatch::sequence::presets()
+                    .into_iter()
+                    .collect();
                 Ok((200, json!({"sequences": presets})))
             }
             ("POST", ["leads", id, "linkedin-connected"]) => {

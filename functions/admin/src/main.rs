@@ -30,7 +30,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         )),
         clock: Arc::new(shared::ports::SystemClock),
         bootstrap_token: env.require("ADMIN_BOOTSTRAP_TOKEN")?,
-        links: shared::domain::template::UnsubscribeLinks {
+        links: shared::domain::content::template::UnsubscribeLinks {
             base_url: env.require("UNSUBSCRIBE_BASE_URL")?,
             signing_key: env.require("LINK_SIGNING_KEY")?,
         },

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use shared::adapters::dynamo::Store;
-use shared::domain::breaker::{evaluate, window_buckets, BreakerDecision};
+use shared::domain::safety::breaker::{evaluate, window_buckets, BreakerDecision};
 use shared::error::Result;
 use shared::ports::{Alerter, Clock};
 use std::collections::BTreeSet;
@@ -94,7 +94,7 @@ impl App {
         // Hours an operator already reviewed (at a manual resume) don't count.
         let reviewed = control
             .breaker_reset_at
-            .map(shared::domain::breaker::hour_bucket);
+            .map(shared::domain::safety::breaker::hour_bucket);
         let labels: Vec<String> = window_buckets(now, config.breaker.window_hours)
             .into_iter()
             .filter(|l| reviewed.as_ref().is_none_or(|r| l > r))

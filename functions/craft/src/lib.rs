@@ -7,16 +7,16 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use serde::{Deserialize, Serialize};
 use shared::adapters::dynamo::Store;
-use shared::domain::drafting::{
+use shared::domain::content::drafting::{
     approval_problem, draft_sequence, draft_step, link, plans, AiText, DraftContext,
 };
-use shared::domain::enrichment::{CircuitPolicy, ProviderError};
+pub use shared::domain::content::template::UnsubscribeLinks;
+use shared::domain::content::writer::build_request;
+use shared::domain::dispatch::sequence::StepPlan;
 use shared::domain::lead::{Lead, LeadStatus};
-use shared::domain::sequence::StepPlan;
-pub use shared::domain::template::UnsubscribeLinks;
+use shared::domain::targeting::enrichment::{CircuitPolicy, ProviderError};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Touch, TouchState};
-use shared::domain::writer::build_request;
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, Writer};
@@ -61,7 +61,7 @@ pub fn auto_enrolls(config: &TenantConfig, lead: &Lead) -> bool {
 pub fn auto_approve(
     config: &TenantConfig,
     touches: &mut [Touch],
-    compliance: &shared::domain::template::Compliance,
+    compliance: &shared::domain::content::template::Compliance,
     now: chrono::DateTime<chrono::Utc>,
 ) -> usize {
     let mut approved = 0;
@@ -273,7 +273,7 @@ impl App {
         &self,
         config: &TenantConfig,
         lead: &Lead,
-        step: &shared::domain::sequence::SequenceStep,
+        step: &shared::domain::dispatch::sequence::SequenceStep,
         channel: shared::domain::touch::Channel,
     ) -> Result<(Option<AiText>, Option<String>)> {
         if !config.ai_writer.enabled || !config.ai_writer.channels.contains(&channel) {
@@ -293,7 +293,7 @@ impl App {
         &self,
         config: &TenantConfig,
         lead: &Lead,
-        step: &shared::domain::sequence::SequenceStep,
+        step: &shared::domain::dispatch::sequence::SequenceStep,
         channel: shared::domain::touch::Channel,
         time_left: Duration,
     ) -> Result<(Option<AiText>, Option<String>)> {
@@ -323,7 +323,7 @@ impl App {
             ));
         }
         let (_, avoid_openers) =
-            shared::domain::guard::avoided(&lead.rejections, &config.guard, now);
+            shared::domain::content::guard::avoided(&lead.rejections, &config.guard, now);
         let openers: Vec<String> = avoid_openers.into_iter().collect();
         let request = build_request(config, lead, step, channel, &openers);
         let result = match tokio::time::timeout(time_left, writer.write(&request)).await {

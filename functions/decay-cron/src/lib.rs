@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use shared::adapters::dynamo::Store;
-use shared::domain::decay::{classify, is_revival_candidate};
+use shared::domain::safety::decay::{classify, is_revival_candidate};
 use shared::error::Result;
 use shared::ports::Clock;
 use std::collections::BTreeMap;

@@ -6,15 +6,15 @@
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use serde::Serialize;
 use shared::adapters::dynamo::{short_id, Reservation, Store};
-use shared::domain::caps::{caps_for_touch, sender_candidates};
+use shared::domain::dispatch::caps::{caps_for_touch, sender_candidates};
+use shared::domain::dispatch::sequence::StepCondition;
+use shared::domain::dispatch::window::SendWindow;
 use shared::domain::lead::LeadStatus;
-use shared::domain::sequence::StepCondition;
-use shared::domain::suppression::{
+use shared::domain::targeting::suppression::{
     canonical_phone, domain_matches, lead_suppression_keys, suppression_keys, SuppressionKind,
 };
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Channel, Touch, TouchState};
-use shared::domain::window::SendWindow;
 use shared::error::{Error, Result};
 use shared::ports::{ChannelSender, Clock};
 use std::collections::{HashMap, HashSet};
@@ -499,7 +499,7 @@ impl App {
                 .sequence
                 .iter()
                 .find(|s| s.step == step)
-                .map(|s| shared::domain::sequence::due_at(first_sent_at, s.day).max(now))
+                .map(|s| shared::domain::dispatch::sequence::due_at(first_sent_at, s.day).max(now))
                 .unwrap_or(now)
         };
         if self

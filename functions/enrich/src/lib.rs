@@ -12,14 +12,14 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Duration, Utc};
 use shared::adapters::dynamo::Store;
-use shared::domain::enrichment::{
+pub use shared::domain::lead::LeadRef;
+use shared::domain::lead::{Lead, LeadStatus, PendingEnrichment};
+use shared::domain::targeting::enrichment::{
     apply_patch, month_key, CircuitPolicy, EnrichmentPatch, EnrichmentQuery, Lookup, Missing,
     ProviderError,
 };
-pub use shared::domain::lead::LeadRef;
-use shared::domain::lead::{Lead, LeadStatus, PendingEnrichment};
+use shared::domain::targeting::timezone::{resolve_timezone, LocationHints, TimezoneSource};
 use shared::domain::tenant::TenantConfig;
-use shared::domain::timezone::{resolve_timezone, LocationHints, TimezoneSource};
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, EnrichmentProvider, WorkQueue};

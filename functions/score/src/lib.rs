@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use shared::adapters::dynamo::Store;
 pub use shared::domain::lead::LeadRef;
 use shared::domain::lead::{Lead, LeadStatus, RescorePage, Tier};
-use shared::domain::scoring::{score_lead, ScoreCard};
+use shared::domain::targeting::scoring::{score_lead, ScoreCard};
 use shared::domain::tenant::TenantConfig;
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};

@@ -769,7 +769,7 @@ pub fn mailgun_event(
     recipient: &str,
 ) -> String {
     let ts = timestamp.to_string();
-    let signature = shared::domain::signature::sign_mailgun(key, &ts, token);
+    let signature = shared::domain::signals::signature::sign_mailgun(key, &ts, token);
     let mut data = serde_json::json!({
         "event": event, "id": event_id, "timestamp": timestamp as f64, "recipient": recipient,
         "user-variables": {"tenant": tenant, "lead_id": lead_id},
@@ -793,7 +793,7 @@ pub fn mailgun_reply(
     message_id: &str,
 ) -> String {
     let ts = timestamp.to_string();
-    let signature = shared::domain::signature::sign_mailgun(key, &ts, token);
+    let signature = shared::domain::signals::signature::sign_mailgun(key, &ts, token);
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {

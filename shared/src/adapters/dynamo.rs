@@ -19,14 +19,14 @@
 //! only touches that are due or whose send lease is running; `TenantIndex`
 //! (GSI1PK = `T#t#LEADS` or `T#t#DRAFTS`) lists a tenant's leads and drafts.
 
-use crate::domain::breaker::RateBucket;
-use crate::domain::caps::CapReservation;
-use crate::domain::enrichment::CircuitState;
+use crate::domain::dispatch::caps::CapReservation;
+use crate::domain::dispatch::warmup::WarmupRow;
 use crate::domain::lead::{Lead, LeadStatus};
-use crate::domain::suppression::{SuppressionEntry, SuppressionKind};
+use crate::domain::safety::breaker::RateBucket;
+use crate::domain::targeting::enrichment::CircuitState;
+use crate::domain::targeting::suppression::{SuppressionEntry, SuppressionKind};
 use crate::domain::tenant::TenantConfig;
 use crate::domain::touch::{Touch, TouchState};
-use crate::domain::warmup::WarmupRow;
 use crate::error::{Error, Result};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -884,7 +884,7 @@ impl Store {
                     }
                 }
                 Some(mut existing) => {
-                    let changed = crate::domain::intake::merge(&mut existing, incoming);
+                    let changed = crate::domain::targeting::intake::merge(&mut existing, incoming);
                     if changed.is_empty() {
                         return Ok(unchanged(&existing, now));
                     }
@@ -961,7 +961,7 @@ impl Store {
                 None => ImportOutcome::Created,
                 Some(existing) => {
                     let mut merged = existing.clone();
-                    let changed = crate::domain::intake::merge(&mut merged, lead);
+                    let changed = crate::domain::targeting::intake::merge(&mut merged, lead);
                     if changed.is_empty() {
                         unchanged(existing, now)
                     } else {
@@ -1960,7 +1960,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let t = &touch.tenant;
-        let hour = crate::domain::breaker::hour_bucket(now);
+        let hour = crate::domain::safety::breaker::hour_bucket(now);
         let mut items = vec![
             self.update_tx(
                 Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
@@ -2230,7 +2230,7 @@ impl Store {
             items.push(self.update_tx(
                 Self::key(
                     keys::rates(tenant),
-                    crate::domain::breaker::hour_bucket(now),
+                    crate::domain::safety::breaker::hour_bucket(now),
                 ),
                 "ADD #f :one SET #ttl = :ttl",
                 None,

@@ -3,11 +3,11 @@
 //! in-memory circuit breaker that wraps any provider.
 
 use crate::config::Env;
-use crate::domain::enrichment::{
+use crate::domain::targeting::enrichment::{
     parse_retry_after, CircuitPolicy, CircuitState, EnrichmentPatch, EnrichmentQuery, Lookup,
     ProviderError, RetryPolicy,
 };
-use crate::domain::suppression::{canonical_domain, canonical_phone};
+use crate::domain::targeting::suppression::{canonical_domain, canonical_phone};
 use crate::error::{Error, Result};
 use crate::ports::{Clock, EnrichmentProvider};
 use async_trait::async_trait;

@@ -4,7 +4,7 @@
 
 use super::enrichment::retry_after;
 use crate::config::Env;
-use crate::domain::datasets::DatasetKind;
+use crate::domain::targeting::intake::datasets::DatasetKind;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
 use reqwest::header::{ACCEPT, CACHE_CONTROL};
@@ -16,7 +16,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProspectPage {
     pub records: Vec<Value>,
-    /// How the records map to leads (see `domain::datasets::map_record`).
+    /// How the records map to leads (see `domain::targeting::intake::datasets::map_record`).
     pub kind: DatasetKind,
     /// Where the next page starts; None when the source is exhausted.
     pub next_cursor: Option<String>,
@@ -38,7 +38,7 @@ pub trait ProspectSource: Send + Sync {
 /// 408, 5xx, a timeout or a connection error): the same policy as the
 /// enrichment adapters. A `Retry-After` longer than `max_delay` is not waited
 /// out: the request fails (retryable) and the next scheduled run tries again.
-pub use crate::domain::enrichment::RetryPolicy;
+pub use crate::domain::targeting::enrichment::RetryPolicy;
 
 /// Per-request timeout of the `from_env` constructors.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -157,7 +157,7 @@ const PEOPLE_SEARCH_MAX_PAGE: u32 = 500;
 const PEOPLE_SEARCH_MAX_PER_PAGE: u32 = 100;
 const PEOPLE_SEARCH_PATH: &str = "/api/v1/mixed_people/search";
 
-pub use crate::domain::prospecting::PeopleSearchFilters;
+pub use crate::domain::targeting::prospecting::PeopleSearchFilters;
 
 /// Apollo-style people search (docs.apollo.io/reference/people-api-search):
 /// `POST {base}/api/v1/mixed_people/search` with

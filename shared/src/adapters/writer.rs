@@ -14,8 +14,8 @@
 
 use super::enrichment::{retry_after, transport_error, with_retries, Failed, HttpSettings};
 use crate::config::Env;
-use crate::domain::enrichment::{ProviderError, RetryPolicy};
-use crate::domain::writer::{parse_written, WriteRequest, Written};
+use crate::domain::content::writer::{parse_written, WriteRequest, Written};
+use crate::domain::targeting::enrichment::{ProviderError, RetryPolicy};
 use crate::error::{Error, Result};
 use crate::ports::Writer;
 use async_trait::async_trait;

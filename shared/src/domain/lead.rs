@@ -1,6 +1,6 @@
 //! Leads and the forward-only state machine of their status.
 
-use super::scoring::ScoreReason;
+use super::targeting::scoring::ScoreReason;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -242,7 +242,7 @@ pub struct Lead {
     pub phone_ext: Option<String>,
     /// What kind of line `phone` is, where the numbering plan says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_kind: Option<super::phone::PhoneKind>,
+    pub phone_kind: Option<super::targeting::phone::PhoneKind>,
     /// The person's mobile, when it is not `phone` itself (SMS goes here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
@@ -320,7 +320,7 @@ pub struct Lead {
     /// Operator rejections of this lead's drafts, remembered for the guard's
     /// memory window (30 days by default).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rejections: Vec<super::guard::Rejection>,
+    pub rejections: Vec<super::content::guard::Rejection>,
     #[serde(default)]
     pub opens: u32,
     #[serde(default)]

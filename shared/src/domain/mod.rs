@@ -1,30 +1,21 @@
 //! Pure business rules: no I/O, no clock reads (time is always a parameter).
+//!
+//! The core types every capability shares sit at the top (`ids`, `lead`,
+//! `tenant`, `touch`); the rules are grouped as SPEC groups them:
+//! - `targeting`: intake, dedup, suppression, enrichment, time zones, scoring,
+//!   prospecting (SPEC §2-4);
+//! - `content`: templates, the quality guard, drafting, the AI writer, SMS
+//!   (SPEC §5);
+//! - `dispatch`: windows, warmup, caps, sequences (SPEC §6-8);
+//! - `signals`: webhook signatures and provider events (SPEC §9);
+//! - `safety`: the bounce breaker and decay (SPEC §10-11).
 
-pub mod breaker;
-pub mod caps;
-pub mod decay;
-pub mod drafting;
-pub mod enrichment;
-pub mod geo;
-pub mod guard;
+pub mod content;
+pub mod dispatch;
 pub mod ids;
-pub mod intake;
 pub mod lead;
-pub mod phone;
-pub mod prospecting;
-pub mod scoring;
-pub mod sequence;
+pub mod safety;
 pub mod signals;
-pub mod signature;
-pub mod sms;
-pub mod suppression;
-pub mod template;
+pub mod targeting;
 pub mod tenant;
-pub mod timezone;
 pub mod touch;
-pub mod warmup;
-pub mod window;
-pub mod writer;
-
-/// JSON datasets live with the rest of intake; the old path still works.
-pub use intake::datasets;

@@ -1,13 +1,13 @@
 //! A tenant's configuration: ICP, offers, tiers, sequence, windows, caps,
 //! sending identities and safety thresholds, with SPEC defaults.
 
+use super::content::template::TemplateSet;
+use super::dispatch::sequence::SequenceStep;
+use super::dispatch::warmup::WarmupRow;
+use super::dispatch::window::SendWindow;
 use super::ids::TenantId;
-use super::scoring::ScoringWeights;
-use super::sequence::SequenceStep;
-use super::template::TemplateSet;
+use super::targeting::scoring::ScoringWeights;
 use super::touch::Channel;
-use super::warmup::WarmupRow;
-use super::window::SendWindow;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -46,7 +46,7 @@ pub struct TenantConfig {
     pub prospecting: ProspectingSettings,
     /// The quality guard every draft passes before it can be approved.
     #[serde(default)]
-    pub guard: super::guard::GuardSettings,
+    pub guard: super::content::guard::GuardSettings,
     #[serde(default)]
     pub content: ContentSettings,
     /// Who may skip the operator's approval, and the first days' ramp.
@@ -57,7 +57,7 @@ pub struct TenantConfig {
     /// How imported files are read: the country national phone numbers are
     /// read in, and the CRM stages that are held instead of prospected.
     #[serde(default)]
-    pub intake: super::intake::IntakeContext,
+    pub intake: super::targeting::intake::IntakeContext,
 }
 
 /// Limits on what a draft may be.
@@ -220,7 +220,7 @@ pub struct ProspectingSettings {
     pub monthly_quota: u32,
     /// Records asked for per run at most.
     pub page_size: u32,
-    pub filters: super::prospecting::PeopleSearchFilters,
+    pub filters: super::targeting::prospecting::PeopleSearchFilters,
 }
 
 impl Default for ProspectingSettings {
@@ -449,7 +449,7 @@ impl TenantConfig {
                 tier2_min: 60,
             },
             weights: ScoringWeights::default(),
-            sequence: super::sequence::default_sequence(),
+            sequence: super::dispatch::sequence::default_sequence(),
             windows: Windows {
                 email: SendWindow::business_days(9, 0, 11, 0),
                 call: SendWindow::business_days(8, 0, 18, 0),
@@ -522,7 +522,7 @@ impl TenantConfig {
             content: ContentSettings::default(),
             approval: ApprovalSettings::default(),
             ai_writer: AiWriterSettings::default(),
-            intake: super::intake::IntakeContext::default(),
+            intake: super::targeting::intake::IntakeContext::default(),
             tenant,
         }
     }
@@ -563,7 +563,7 @@ impl TenantConfig {
             return bad("timezone", "not an IANA time zone name");
         }
         if let Some(c) = &self.intake.default_country {
-            if super::geo::country_code(c) != Some(c.as_str()) {
+            if super::targeting::geo::country_code(c) != Some(c.as_str()) {
                 return bad(
                     "intake.default_country",
                     "an ISO 3166 alpha-2 country code in capitals, such as US, GB or DE",
@@ -602,7 +602,7 @@ impl TenantConfig {
             return bad(&field, &reason);
         }
         for (i, band) in self.icp.company_sizes.iter().enumerate() {
-            if !super::scoring::valid_band(band) {
+            if !super::targeting::scoring::valid_band(band) {
                 return bad(
                     &format!("icp.company_sizes[{i}]"),
                     &format!("{band:?} is not a band like \"11-50\" or \"200+\""),

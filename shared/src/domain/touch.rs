@@ -158,13 +158,13 @@ pub struct Touch {
     pub tier: Option<super::lead::Tier>,
     /// Conditions decided when the step is due (`not_replied`, `linkedin_connected`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub send_conditions: Vec<super::sequence::StepCondition>,
+    pub send_conditions: Vec<super::dispatch::sequence::StepCondition>,
     /// The first SMS of the sequence: it must carry opt-out wording.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub first_sms: bool,
     /// The quality guard's verdict on the current text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guard: Option<super::guard::GuardReport>,
+    pub guard: Option<super::content::guard::GuardReport>,
     /// How the draft was chosen: templates passed over and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub draft_notes: Vec<String>,

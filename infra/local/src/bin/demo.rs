@@ -11,11 +11,11 @@ use local_stack::runner::{
 };
 use local_stack::sink::AlertSink;
 use serde_json::{json, Value};
+use shared::domain::dispatch::warmup::domain_daily_cap;
 use shared::domain::ids::TenantId;
 use shared::domain::lead::{Lead, LeadStatus};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::TouchState;
-use shared::domain::warmup::domain_daily_cap;
 use std::collections::BTreeMap;
 use std::time::Instant;
 

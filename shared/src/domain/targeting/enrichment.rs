@@ -3,9 +3,9 @@
 //! credit-budget arithmetic the provider waterfall runs on.
 
 use super::geo::{country_code, subdivision_code};
-use super::lead::Lead;
 use super::suppression::{canonical_domain, canonical_email, canonical_phone_in};
 use super::timezone::{resolve_timezone, LocationHints, TimezoneSource};
+use crate::domain::lead::Lead;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -2,10 +2,10 @@
 //! ICP, the offer and the lead's evidence) and how its answer is read.
 //! The HTTP call lives in `adapters::writer`; the port is `ports::Writer`.
 
-use super::lead::Lead;
-use super::sequence::SequenceStep;
-use super::tenant::TenantConfig;
-use super::touch::Channel;
+use crate::domain::dispatch::sequence::SequenceStep;
+use crate::domain::lead::Lead;
+use crate::domain::tenant::TenantConfig;
+use crate::domain::touch::Channel;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt::Write as _;

@@ -169,7 +169,7 @@ pub fn suppression_keys(
 
 /// Every suppression entry that would block `lead`: its email, its domains
 /// with their parents, and each of its numbers (own, mobile, company).
-pub fn lead_suppression_keys(lead: &super::lead::Lead) -> Vec<(SuppressionKind, String)> {
+pub fn lead_suppression_keys(lead: &crate::domain::lead::Lead) -> Vec<(SuppressionKind, String)> {
     let mut keys = suppression_keys(lead.email.as_deref(), lead.company_domain.as_deref(), None);
     for p in lead.phones().filter_map(canonical_phone) {
         if !keys.contains(&(SuppressionKind::Phone, p.clone())) {

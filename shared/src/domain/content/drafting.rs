@@ -5,14 +5,14 @@
 //! verdict. A rejected template or opener is not used again for the lead.
 
 use super::guard::{self, GuardReport, Rejection};
-use super::lead::Lead;
-use super::sequence::{plan_step, SequenceStep, StepPlan};
 use super::template::{
     assign_variants, call_facts, compliance_problem, core_text, finish, render, variables,
     Compliance, Draft, Finish, RenderError,
 };
-use super::tenant::TenantConfig;
-use super::touch::{Channel, Message, Touch, TouchState};
+use crate::domain::dispatch::sequence::{plan_step, SequenceStep, StepPlan};
+use crate::domain::lead::Lead;
+use crate::domain::tenant::TenantConfig;
+use crate::domain::touch::{Channel, Message, Touch, TouchState};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -280,7 +280,7 @@ pub fn draft_step(
                 notes.push(format!(
                     "{} body {}: opener {opener:?} was rejected for this lead",
                     template.id,
-                    super::touch::variant_letter(body_variant)
+                    crate::domain::touch::variant_letter(body_variant)
                 ));
                 continue;
             }
@@ -427,10 +427,10 @@ pub fn rejection(touch: &Touch, reason: &str, now: DateTime<Utc>) -> Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::content::template::{unfilled_placeholder, UnsubscribeLinks};
+    use crate::domain::dispatch::sequence::email_linkedin_cadence;
     use crate::domain::ids::TenantId;
     use crate::domain::lead::Tier;
-    use crate::domain::sequence::email_linkedin_cadence;
-    use crate::domain::template::{unfilled_placeholder, UnsubscribeLinks};
 
     fn config() -> TenantConfig {
         TenantConfig::default_for(
@@ -506,7 +506,7 @@ mod tests {
         assert!(touches.iter().all(|t| t.state == TouchState::Draft));
         assert!(touches[3]
             .send_conditions
-            .contains(&crate::domain::sequence::StepCondition::LinkedinConnected));
+            .contains(&crate::domain::dispatch::sequence::StepCondition::LinkedinConnected));
         let mut no_li = lead();
         no_li.linkedin_url = None;
         let touches = draft(&c, &no_li);

@@ -9,11 +9,11 @@ use super::values::{
     split_location, token,
 };
 use super::IntakeContext;
-use crate::domain::geo::{country_code, subdivision_code};
 use crate::domain::ids::{LeadId, TenantId};
 use crate::domain::lead::{Lead, LeadStatus};
-use crate::domain::phone::{parse_phone, ParsedPhone, PhoneKind};
-use crate::domain::suppression::{canonical_domain, canonical_email, email_domain};
+use crate::domain::targeting::geo::{country_code, subdivision_code};
+use crate::domain::targeting::phone::{parse_phone, ParsedPhone, PhoneKind};
+use crate::domain::targeting::suppression::{canonical_domain, canonical_email, email_domain};
 use chrono::{DateTime, Utc};
 
 /// A value dropped from a record: where it came from (the column, or the

@@ -1,7 +1,7 @@
 //! The bounce circuit breaker: the rolling bounce rate over hourly buckets,
 //! and whether it trips.
 
-use super::tenant::BreakerConfig;
+use crate::domain::tenant::BreakerConfig;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 

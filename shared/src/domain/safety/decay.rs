@@ -1,7 +1,7 @@
 //! Decay detection (SPEC §11): ghosted, stalled, hesitant, and revival.
 
-use super::lead::{Lead, LeadStatus};
-use super::tenant::DecayConfig;
+use crate::domain::lead::{Lead, LeadStatus};
+use crate::domain::tenant::DecayConfig;
 use chrono::{DateTime, Duration, Utc};
 
 /// The decay status a lead should move to now, if any.

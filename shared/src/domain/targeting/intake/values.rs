@@ -2,7 +2,7 @@
 //! "already a customer", yes/no flags, employee bands, free-text locations.
 
 pub use super::dialect::{parse_decimal, parse_whole};
-use crate::domain::geo::{country_code, subdivision_code};
+use crate::domain::targeting::geo::{country_code, subdivision_code};
 
 /// Lower case with every run of other characters as one `_`: "C suite" and
 /// "C-Suite" → `c_suite`, "Likely to engage" → `likely_to_engage`.

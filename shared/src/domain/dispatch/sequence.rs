@@ -1,9 +1,9 @@
 //! Sequences: the steps of a campaign, which channel each step really uses
 //! for a given lead (with fallbacks), and when it falls due.
 
-use super::lead::Lead;
-use super::tenant::TenantConfig;
-use super::touch::Channel;
+use crate::domain::lead::Lead;
+use crate::domain::tenant::TenantConfig;
+use crate::domain::touch::Channel;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 

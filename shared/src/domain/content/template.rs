@@ -4,12 +4,12 @@
 //! hash; the legal footer and RFC 8058 unsubscribe headers every email
 //! carries; SMS segment limits and opt-out wording; voice call briefs.
 
-use super::lead::{Lead, Tier};
-use super::sequence::SequenceStep;
-use super::signature::sign_link;
 use super::sms;
-use super::tenant::TenantConfig;
-use super::touch::{Channel, Message};
+use crate::domain::dispatch::sequence::SequenceStep;
+use crate::domain::lead::{Lead, Tier};
+use crate::domain::signals::signature::sign_link;
+use crate::domain::tenant::TenantConfig;
+use crate::domain::touch::{Channel, Message};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
@@ -567,7 +567,7 @@ pub fn call_facts(lead: &Lead, config: &TenantConfig) -> String {
         .unwrap_or_else(|| config.timezone.clone());
     // The number the call goes to, which line it is, and the extension to
     // ask for.
-    let number = lead.address(super::touch::Channel::Voice);
+    let number = lead.address(crate::domain::touch::Channel::Voice);
     let line = if number.is_empty() {
         "none".to_string()
     } else if lead.phone.as_deref() == Some(number.as_str()) {
@@ -896,8 +896,8 @@ impl Default for TemplateSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::dispatch::sequence::{default_sequence, email_linkedin_cadence};
     use crate::domain::ids::TenantId;
-    use crate::domain::sequence::{default_sequence, email_linkedin_cadence};
 
     fn config() -> TenantConfig {
         TenantConfig::default_for(

@@ -1,9 +1,9 @@
 //! Daily caps: every counter a send must take, with its limit. The store
 //! reserves them all in one transaction, or none.
 
-use super::tenant::TenantConfig;
-use super::touch::Channel;
 use super::warmup::domain_daily_cap;
+use crate::domain::tenant::TenantConfig;
+use crate::domain::touch::Channel;
 use chrono::NaiveDate;
 
 /// One counter to increment, allowed only while its value is below `limit`.
@@ -83,7 +83,7 @@ pub fn caps_for_send(
 /// seat's message cap rather than its connection-request cap.
 pub fn caps_for_touch(
     config: &TenantConfig,
-    touch: &super::touch::Touch,
+    touch: &crate::domain::touch::Touch,
     sender: &SenderChoice,
     day: NaiveDate,
 ) -> Vec<CapReservation> {
@@ -208,7 +208,8 @@ mod tests {
             scopes(&c, &touch),
             [("linkedin#connect#seat-1".to_string(), 20)]
         );
-        touch.send_conditions = vec![crate::domain::sequence::StepCondition::LinkedinConnected];
+        touch.send_conditions =
+            vec![crate::domain::dispatch::sequence::StepCondition::LinkedinConnected];
         assert_eq!(
             scopes(&c, &touch),
             [("linkedin#message#seat-1".to_string(), 50)]

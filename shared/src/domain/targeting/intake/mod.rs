@@ -22,7 +22,7 @@ pub use columns::{field_for, Field, Tool};
 pub use csv_rows::{parse_csv, CrlfToLf, CsvLeads, Detected, ParsedCsv};
 pub use record::{Built, Dropped, LeadDraft};
 
-use super::lead::Lead;
+use crate::domain::lead::Lead;
 use serde::{Deserialize, Serialize};
 
 /// A row that could not be imported, or (in a report's `dropped` list) a

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::domain::ids::LeadId;
-use crate::domain::intake::Row;
 use crate::domain::lead::{Lead, LeadStatus};
+use crate::domain::targeting::intake::Row;
 use serde_json::json;
 
 fn now() -> DateTime<Utc> {
@@ -399,7 +399,10 @@ fn dataset(input: &str, kind: Option<DatasetKind>) -> JsonDataset<&[u8]> {
 
 #[test]
 fn given_the_demo_places_file_when_imported_then_one_bad_phone_is_dropped_not_the_place() {
-    let input = include_str!("../../../../../infra/local/demo/places.json");
+    let input = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/local/demo/places.json"
+    ));
     let mut data = dataset(input, None);
     let results: Vec<_> = data.by_ref().collect();
     assert_eq!(data.kind(), Some(DatasetKind::Places));
@@ -432,7 +435,10 @@ fn given_the_demo_places_file_when_imported_then_one_bad_phone_is_dropped_not_th
 
 #[test]
 fn given_the_demo_people_file_when_imported_then_the_duplicate_shares_an_id() {
-    let input = include_str!("../../../../../infra/local/demo/people.jsonl");
+    let input = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/local/demo/people.jsonl"
+    ));
     let mut data = dataset(input, None);
     let leads: Vec<Row> = data.by_ref().map(Result::unwrap).collect();
     assert_eq!(data.kind(), Some(DatasetKind::People));

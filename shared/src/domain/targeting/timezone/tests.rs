@@ -470,7 +470,7 @@ fn given_country_table_when_checking_keys_then_each_is_an_iso_country_once() {
     for entry in COUNTRIES {
         assert!(seen.insert(entry.alpha2), "{} twice", entry.alpha2);
         assert_eq!(
-            crate::domain::geo::country_code(entry.alpha2),
+            crate::domain::targeting::geo::country_code(entry.alpha2),
             Some(entry.alpha2.to_ascii_uppercase().as_str()),
             "{} is not an ISO 3166 alpha-2 code",
             entry.alpha2

@@ -1,6 +1,8 @@
 //! Provider signals normalised to one shape, and what each does to a lead
 //! and its sequence (SPEC §6 and §9).
 
+pub mod signature;
+
 use super::lead::LeadStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -6,8 +6,8 @@
 //! substrings: "Jo" is not found in "Joe's", "leverage" not in "leveraged",
 //! and "best-in-class" matches "best in class".
 
-use super::lead::Lead;
-use super::touch::Channel;
+use crate::domain::lead::Lead;
+use crate::domain::touch::Channel;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

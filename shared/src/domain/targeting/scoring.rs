@@ -2,9 +2,9 @@
 //! up to it, the tier it lands in, and the recommended offer and channels.
 
 use super::geo::{country_code, subdivision_code};
-use super::lead::{Lead, Tier};
-use super::tenant::TenantConfig;
-use super::touch::Channel;
+use crate::domain::lead::{Lead, Tier};
+use crate::domain::tenant::TenantConfig;
+use crate::domain::touch::Channel;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,7 @@
+//! Timing and limits (SPEC §6-8): send windows, warmup rows, daily caps,
+//! sequence planning.
+
+pub mod caps;
+pub mod sequence;
+pub mod warmup;
+pub mod window;

@@ -1,0 +1,11 @@
+//! Targeting (SPEC §2-4): lead intake and dedup, suppression, enrichment,
+//! recipient time zones, phone numbers and places, scoring, prospecting.
+
+pub mod enrichment;
+pub mod geo;
+pub mod intake;
+pub mod phone;
+pub mod prospecting;
+pub mod scoring;
+pub mod suppression;
+pub mod timezone;
