@@ -279,7 +279,7 @@ async fn a_crash_between_reserve_and_confirm_is_in_doubt_never_resent() {
         )
         .await
         .unwrap();
-    assert_eq!(r, shared::adapters::dynamo::Reservation::Reserved);
+    assert_eq!(r, shared::store::Reservation::Reserved);
     // WHEN ticks run before and after the lease expires
     let before = ls.tick().await.unwrap();
     ls.clock.advance(Duration::minutes(6));

@@ -3,13 +3,13 @@
 //! sequence, suppression, rate buckets, timeline; then publish to the bus.
 //! Shared by webhook ingest and the one-click unsubscribe endpoint.
 
-use crate::adapters::dynamo::{ApplyOutcome, Store};
 use crate::domain::lead::LeadStatus;
 use crate::domain::signals::{effect, Cancel, Signal};
 use crate::domain::targeting::suppression::{canonical_email, SuppressionKind};
 use crate::domain::touch::{Channel, TouchState};
 use crate::error::{Error, Result};
 use crate::ports::EventPublisher;
+use crate::store::{ApplyOutcome, Store};
 
 /// Applies `signal` once. `token` is the provider's single-use token (if
 /// its scheme has one); `raw` the payload as received, kept with the event.

@@ -6,7 +6,6 @@
 //! distinct lead (to count duplicates within the file). Re-importing the
 //! same rows changes nothing.
 
-use crate::adapters::dynamo::{ImportOutcome, Store};
 use crate::domain::ids::TenantId;
 use crate::domain::lead::{Lead, LeadRef};
 use crate::domain::targeting::intake::csv_rows::DetectionHandle;
@@ -20,6 +19,7 @@ use crate::domain::targeting::suppression::{
 use crate::domain::tenant::TenantConfig;
 use crate::error::{Error, Result};
 use crate::ports::WorkQueue;
+use crate::store::{ImportOutcome, Store};
 use chrono::{DateTime, Utc};
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;

@@ -10,3 +10,4 @@ pub mod edge;
 pub mod error;
 pub mod import;
 pub mod ports;
+pub mod store;

@@ -5,7 +5,6 @@ use crate::{parse_json, App};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use shared::adapters::dynamo::{short_id, Batch};
 use shared::domain::content::drafting::{approval_problem, edit, rejection, DraftContext};
 use shared::domain::content::guard::should_hold;
 use shared::domain::dispatch::sequence::due_at;
@@ -13,6 +12,7 @@ use shared::domain::lead::{Lead, LeadStatus, Tier};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{preview_hash, Channel, Touch, TouchState};
 use shared::error::{Error, Result};
+use shared::store::{short_id, Batch};
 use std::collections::{BTreeMap, HashSet};
 
 #[derive(Debug, Deserialize, Default)]

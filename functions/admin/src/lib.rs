@@ -9,7 +9,6 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use shared::adapters::dynamo::{short_id, Store};
 use shared::apply::apply_signal;
 use shared::domain::content::template::UnsubscribeLinks;
 use shared::domain::dispatch::warmup::phase;
@@ -28,6 +27,7 @@ use shared::edge::{
 use shared::error::{Error, Result};
 use shared::import::{import_rows, open_rows, LeadFormat, LISTED};
 use shared::ports::{Clock, EventPublisher, WorkQueue};
+use shared::store::{short_id, Store};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;

@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use shared::adapters::dynamo::Store;
 use shared::domain::safety::breaker::{evaluate, window_buckets, BreakerDecision};
 use shared::error::Result;
 use shared::ports::{Alerter, Clock};
+use shared::store::Store;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

@@ -6,7 +6,6 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use serde::{Deserialize, Serialize};
-use shared::adapters::dynamo::Store;
 use shared::domain::content::drafting::{
     approval_problem, draft_sequence, draft_step, link, plans, AiText, DraftContext,
 };
@@ -20,6 +19,7 @@ use shared::domain::touch::{Touch, TouchState};
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, Writer};
+use shared::store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

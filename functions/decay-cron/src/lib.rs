@@ -3,10 +3,10 @@
 //! candidates (idle 30-120 days).
 
 use serde::Serialize;
-use shared::adapters::dynamo::Store;
 use shared::domain::safety::decay::{classify, is_revival_candidate};
 use shared::error::Result;
 use shared::ports::Clock;
+use shared::store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use serde::Serialize;
-use shared::adapters::dynamo::{short_id, Reservation, Store};
 use shared::domain::dispatch::caps::{caps_for_touch, sender_candidates};
 use shared::domain::dispatch::sequence::StepCondition;
 use shared::domain::dispatch::window::SendWindow;
@@ -17,6 +16,7 @@ use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Channel, Touch, TouchState};
 use shared::error::{Error, Result};
 use shared::ports::{ChannelSender, Clock};
+use shared::store::{short_id, Reservation, Store};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 

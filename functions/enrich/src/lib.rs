@@ -11,7 +11,6 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Duration, Utc};
-use shared::adapters::dynamo::Store;
 pub use shared::domain::lead::LeadRef;
 use shared::domain::lead::{Lead, LeadStatus, PendingEnrichment};
 use shared::domain::targeting::enrichment::{
@@ -23,6 +22,7 @@ use shared::domain::tenant::TenantConfig;
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, EnrichmentProvider, WorkQueue};
+use shared::store::Store;
 use std::sync::Arc;
 
 pub struct App {

@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use shared::adapters::dynamo::Store;
 use shared::adapters::prospecting::{PeopleSearch, ProspectSource};
 use shared::domain::ids::TenantId;
 use shared::domain::targeting::enrichment::month_key;
@@ -19,6 +18,7 @@ use shared::domain::tenant::TenantConfig;
 use shared::error::{Error, Result};
 use shared::import::import_rows;
 use shared::ports::{Alerter, Clock, WorkQueue};
+use shared::store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

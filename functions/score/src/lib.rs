@@ -11,7 +11,6 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
-use shared::adapters::dynamo::Store;
 pub use shared::domain::lead::LeadRef;
 use shared::domain::lead::{Lead, LeadStatus, RescorePage, Tier};
 use shared::domain::targeting::scoring::{score_lead, ScoreCard};
@@ -19,6 +18,7 @@ use shared::domain::tenant::TenantConfig;
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, WorkQueue};
+use shared::store::Store;
 use std::sync::Arc;
 
 /// Leads re-scored per page message.

@@ -11,7 +11,6 @@
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use shared::adapters::dynamo::{ApplyOutcome, Store};
 use shared::apply::apply_signal;
 use shared::domain::ids::{LeadId, TenantId};
 use shared::domain::signals::signature::{verify_mailgun, SignatureError};
@@ -20,6 +19,7 @@ use shared::domain::targeting::suppression::canonical_email;
 use shared::edge::{body_text, error_response, header, json_response};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, EventPublisher};
+use shared::store::{ApplyOutcome, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 

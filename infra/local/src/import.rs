@@ -2,11 +2,11 @@
 //! streamed: the file is read row by row, so memory stays bounded whatever
 //! its size. Used by the `import` tool and by the tests.
 
-use shared::adapters::dynamo::Store;
 use shared::domain::ids::TenantId;
 use shared::error::{Error, Result};
 use shared::import::{import_rows, open_rows, ImportReport, LeadFormat};
 use shared::ports::WorkQueue;
+use shared::store::Store;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;

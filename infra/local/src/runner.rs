@@ -14,11 +14,11 @@ use aws_lambda_events::query_map::QueryMap;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use dispatch_tick::TickReport;
 use shared::adapters::bus::EventBus;
-use shared::adapters::dynamo::Store;
 use shared::adapters::outbox::ShadowOutbox;
 use shared::adapters::queue::SqsQueue;
 use shared::adapters::slack::{LogAlerter, SlackWebhook};
 use shared::ports::{Alerter, Clock, SimClock};
+use shared::store::Store;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

@@ -12,9 +12,9 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 pub fn store_from_env(
     env: &crate::config::Env,
     config: &aws_config::SdkConfig,
-) -> Result<super::dynamo::Store, crate::error::Error> {
+) -> Result<crate::store::Store, crate::error::Error> {
     let settings = crate::config::StoreSettings::from_env(env)?;
-    Ok(super::dynamo::Store::new(
+    Ok(crate::store::Store::new(
         dynamodb(config),
         settings.table_name,
         settings.due_shards,

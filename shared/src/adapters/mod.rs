@@ -2,7 +2,6 @@
 
 pub mod aws;
 pub mod bus;
-pub mod dynamo;
 pub mod enrichment;
 pub mod outbox;
 pub mod prospecting;

@@ -1,11 +1,11 @@
 //! Shadow mode: a sender that writes what would have been sent to the
 //! outbox (a DynamoDB record per attempt) instead of calling a provider.
 
-use super::dynamo::{OutboxEntry, Store};
 use crate::domain::lead::Lead;
 use crate::domain::touch::Touch;
 use crate::error::{Error, Result};
 use crate::ports::{ChannelSender, Clock};
+use crate::store::{OutboxEntry, Store};
 use async_trait::async_trait;
 use std::sync::Arc;
 

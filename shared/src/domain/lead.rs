@@ -208,6 +208,25 @@ pub struct PendingEnrichment {
     pub notes: Vec<String>,
 }
 
+/// What kind of line a phone number is, where the numbering plan says
+/// (`targeting::phone` reads it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneKind {
+    Mobile,
+    FixedLine,
+    FixedLineOrMobile,
+    TollFree,
+    PremiumRate,
+    SharedCost,
+    Voip,
+    PersonalNumber,
+    Pager,
+    Uan,
+    Voicemail,
+    Unknown,
+}
+
 /// A lead as stored. Contact fields are optional: imports are messy.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Lead {
@@ -242,7 +261,7 @@ pub struct Lead {
     pub phone_ext: Option<String>,
     /// What kind of line `phone` is, where the numbering plan says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_kind: Option<super::targeting::phone::PhoneKind>,
+    pub phone_kind: Option<PhoneKind>,
     /// The person's mobile, when it is not `phone` itself (SMS goes here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,

@@ -132,11 +132,7 @@ fn print_report(pass: &str, r: &ImportReport, secs: f64) {
     }
 }
 
-async fn run(
-    a: &Args,
-    store: &shared::adapters::dynamo::Store,
-    enrich: &dyn WorkQueue,
-) -> Result<(), String> {
+async fn run(a: &Args, store: &shared::store::Store, enrich: &dyn WorkQueue) -> Result<(), String> {
     let format = choose_format(a.format.as_deref(), &a.file).map_err(|e| e.to_string())?;
     let passes = if a.twice { 2 } else { 1 };
     for pass in 1..=passes {

@@ -22,25 +22,9 @@ use chrono_tz::{America, Australia, Tz};
 use phonenumber::country::Id;
 use phonenumber::metadata::{Metadata, DATABASE};
 use phonenumber::{ParseError, PhoneNumber, Type};
-use serde::{Deserialize, Serialize};
 
-/// What kind of line a number is, where libphonenumber knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhoneKind {
-    Mobile,
-    FixedLine,
-    FixedLineOrMobile,
-    TollFree,
-    PremiumRate,
-    SharedCost,
-    Voip,
-    PersonalNumber,
-    Pager,
-    Uan,
-    Voicemail,
-    Unknown,
-}
+// The line kind is a core type: leads carry it.
+pub use crate::domain::lead::PhoneKind;
 
 /// A valid phone number, in the forms the rest of the system keys on.
 #[derive(Debug, Clone, PartialEq, Eq)]

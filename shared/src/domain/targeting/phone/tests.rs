@@ -2,6 +2,7 @@
 
 use super::*;
 use proptest::prelude::*;
+use serde::Deserialize;
 
 fn ok(raw: &str, country: Option<&str>) -> ParsedPhone {
     parse_phone(raw, country).unwrap_or_else(|e| panic!("\"{raw}\" in {country:?}: {e}"))

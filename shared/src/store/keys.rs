@@ -1,0 +1,72 @@
+//! The key map: every partition and sort key of the one table, tenant-scoped.
+//!
+//! Key map (PK / SK):
+//! - `T#t` / `CONFIG`, `AUTH`, `CONTROL`: tenant config, hashed token, switches
+//! - `TENANTS` / `T#t`: the tenant registry (schedules walk it)
+//! - `T#t#DOMAIN#d` / `WARMUP#<date>`: warmup rows of a sending domain
+//! - `T#t#L#<lead>` / `LEAD`, `TOUCH#nn`, `EV#<ts>#<id>`: a lead, its touches, its timeline
+//! - `T#t#SUPP` / `<kind>#<value>`: suppression entries
+//! - `T#t#CTR#<date>` / `<scope>`: daily counters (TTL)
+//! - `T#t#RATE` / `<hour>`: hourly send/bounce buckets (TTL)
+//! - `T#t#WH#<provider>#<event>` / `EVENT`; `T#t#WHTOKEN#<provider>#<token>` / `TOKEN`
+//! - `T#t#PROVIDER#<name>` / `CIRCUIT`: an enrichment provider's circuit state
+//! - `T#t#CREDITS` / `<month>#<provider>`: enrichment credits spent in a month
+//! - `T#t#PROSPECT` / `CURSOR`, `<month>`: prospecting cursor and leads pulled
+//! - `T#t#BATCH#<id>` / `BATCH`; `T#t#OUTBOX` / `A#<attempt>`; `T#t#AUDIT` / `<ts>#<id>`
+//!
+//! `DueIndex` (DuePK = `DUE#<shard>`, DueSK = `<due>#<tenant>#<lead>#<step>`) holds
+//! only touches that are due or whose send lease is running; `TenantIndex`
+//! (GSI1PK = `T#t#LEADS` or `T#t#DRAFTS`) lists a tenant's leads and drafts.
+
+pub fn tenant(t: &str) -> String {
+    format!("T#{t}")
+}
+pub fn lead(t: &str, lead: &str) -> String {
+    format!("T#{t}#L#{lead}")
+}
+pub fn touch_sk(step: u8) -> String {
+    format!("TOUCH#{step:02}")
+}
+pub fn leads_index(t: &str) -> String {
+    format!("T#{t}#LEADS")
+}
+pub fn drafts_index(t: &str) -> String {
+    format!("T#{t}#DRAFTS")
+}
+pub fn domain(t: &str, d: &str) -> String {
+    format!("T#{t}#DOMAIN#{d}")
+}
+pub fn suppression(t: &str) -> String {
+    format!("T#{t}#SUPP")
+}
+pub fn counters(t: &str, day: &str) -> String {
+    format!("T#{t}#CTR#{day}")
+}
+pub fn rates(t: &str) -> String {
+    format!("T#{t}#RATE")
+}
+pub fn webhook_event(t: &str, provider: &str, id: &str) -> String {
+    format!("T#{t}#WH#{provider}#{id}")
+}
+pub fn webhook_token(t: &str, provider: &str, token: &str) -> String {
+    format!("T#{t}#WHTOKEN#{provider}#{token}")
+}
+pub fn batch(t: &str, id: &str) -> String {
+    format!("T#{t}#BATCH#{id}")
+}
+pub fn outbox(t: &str) -> String {
+    format!("T#{t}#OUTBOX")
+}
+pub fn provider(t: &str, name: &str) -> String {
+    format!("T#{t}#PROVIDER#{name}")
+}
+pub fn credits(t: &str) -> String {
+    format!("T#{t}#CREDITS")
+}
+pub fn prospect(t: &str) -> String {
+    format!("T#{t}#PROSPECT")
+}
+pub fn audit(t: &str) -> String {
+    format!("T#{t}#AUDIT")
+}
+pub const REGISTRY: &str = "TENANTS";
