@@ -1,6 +1,6 @@
 //! Leads and the forward-only state machine of their status.
 
-use super::targeting::scoring::ScoreReason;
+use super::touch::Channel;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -227,6 +227,28 @@ pub enum PhoneKind {
     Unknown,
 }
 
+/// One reason of a lead's score, with the points it gave (scoring writes
+/// them; the lead keeps them so "why this score" is one read).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreReason {
+    pub points: i32,
+    pub reason: String,
+}
+
+/// One operator rejection, remembered on the lead for `memory_days`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub at: DateTime<Utc>,
+    pub step: u8,
+    pub channel: Channel,
+    pub template_id: String,
+    /// The rejected draft's opener (`content::guard::opener`).
+    pub opener: String,
+    /// The rejected draft's `Message::fingerprint()`.
+    pub fingerprint: String,
+    pub reason: String,
+}
+
 /// A lead as stored. Contact fields are optional: imports are messy.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Lead {
@@ -339,7 +361,7 @@ pub struct Lead {
     /// Operator rejections of this lead's drafts, remembered for the guard's
     /// memory window (30 days by default).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rejections: Vec<super::content::guard::Rejection>,
+    pub rejections: Vec<Rejection>,
     #[serde(default)]
     pub opens: u32,
     #[serde(default)]

@@ -153,19 +153,8 @@ impl GuardSettings {
     }
 }
 
-/// One operator rejection, remembered on the lead for `memory_days`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rejection {
-    pub at: DateTime<Utc>,
-    pub step: u8,
-    pub channel: Channel,
-    pub template_id: String,
-    /// The rejected draft's [`opener`].
-    pub opener: String,
-    /// The rejected draft's `Message::fingerprint()`.
-    pub fingerprint: String,
-    pub reason: String,
-}
+// Rejections are remembered on the lead, a core type.
+pub use crate::domain::lead::Rejection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -60,11 +60,8 @@ impl Default for ScoringWeights {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScoreReason {
-    pub points: i32,
-    pub reason: String,
-}
+// A score's reasons are kept on the lead, a core type.
+pub use crate::domain::lead::ScoreReason;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreCard {
