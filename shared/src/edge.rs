@@ -172,6 +172,18 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(m: &SqsMessage) -> Result<T, E
     serde_json::from_str(body).map_err(|e| Error::invalid("body", format!("{e}: {body:.200}")))
 }
 
+/// A scheduled handler's answer to the runtime: its report as JSON, or its
+/// failure with the error's kind as `errorType`.
+pub fn reply<T: serde::Serialize>(
+    result: Result<T, Error>,
+) -> Result<serde_json::Value, lambda_runtime::Diagnostic> {
+    let value = result?;
+    serde_json::to_value(value).map_err(|e| lambda_runtime::Diagnostic {
+        error_type: "Serialization".into(),
+        error_message: e.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

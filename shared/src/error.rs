@@ -60,6 +60,22 @@ impl Error {
             _ => false,
         }
     }
+    /// The kind of failure, as the Lambda runtime reports it (`errorType`):
+    /// what an operator filters logs and alarms by.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "InvalidInput",
+            Error::NotFound(_) => "NotFound",
+            Error::Unauthorized(_) => "Unauthorized",
+            Error::Conflict(_) => "Conflict",
+            Error::Refused(_) => "Refused",
+            Error::Store { .. } => "StoreUnavailable",
+            Error::Messaging { .. } => "MessagingUnavailable",
+            Error::Provider { .. } => "ProviderFailed",
+            Error::Config(_) => "Configuration",
+            Error::UnsupportedMediaType(_) => "UnsupportedMediaType",
+        }
+    }
     pub fn http_status(&self) -> u16 {
         match self {
             Error::Invalid { .. } => 400,
@@ -81,4 +97,32 @@ impl From<InvalidId> for Error {
     }
 }
 
+/// A handler's failure as the runtime reports it: the error's kind, not
+/// the Rust type name of a boxed trait object.
+impl From<Error> for lambda_runtime::Diagnostic {
+    fn from(e: Error) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: e.kind().to_string(),
+            error_message: e.to_string(),
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_reaches_the_runtime_with_its_kind() {
+        let d = lambda_runtime::Diagnostic::from(Error::store("query", "throttled"));
+        assert_eq!(d.error_type, "StoreUnavailable");
+        assert!(d.error_message.contains("throttled"), "{}", d.error_message);
+        let d = lambda_runtime::Diagnostic::from(Error::invalid("body", "empty"));
+        assert_eq!(
+            (d.error_type.as_str(), d.error_message.contains("body")),
+            ("InvalidInput", true)
+        );
+    }
+}

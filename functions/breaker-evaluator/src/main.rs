@@ -23,7 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let app = &app;
     lambda_runtime::run(service_fn(
         move |e: LambdaEvent<serde_json::Value>| async move {
-            Ok::<_, lambda_runtime::Error>(app.handle(e.payload).await?)
+            shared::edge::reply(app.handle(e.payload).await)
         },
     ))
     .await

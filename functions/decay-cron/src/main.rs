@@ -16,7 +16,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let app = &app;
     lambda_runtime::run(service_fn(
         move |_: LambdaEvent<serde_json::Value>| async move {
-            Ok::<_, lambda_runtime::Error>(serde_json::to_value(app.run().await?)?)
+            shared::edge::reply(app.run().await)
         },
     ))
     .await

@@ -25,9 +25,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let app = &app;
     lambda_runtime::run(service_fn(
         move |_: LambdaEvent<serde_json::Value>| async move {
-            let report = app.tick().await?;
-            println!("{}", dispatch_tick::emf_line(&report));
-            Ok::<_, lambda_runtime::Error>(serde_json::to_value(&report)?)
+            let report = app.tick().await;
+            if let Ok(report) = &report {
+                println!("{}", dispatch_tick::emf_line(report));
+            }
+            shared::edge::reply(report)
         },
     ))
     .await
