@@ -86,10 +86,6 @@ impl LeadDraft {
         });
     }
 
-    pub fn has(&self, field: Field) -> bool {
-        self.values[field as usize].is_some()
-    }
-
     fn take(&mut self, field: Field) -> Option<(String, String)> {
         self.values[field as usize].take()
     }
