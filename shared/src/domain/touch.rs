@@ -193,6 +193,20 @@ pub struct Touch {
     /// The next step of this lead's sequence that will be sent, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_step: Option<u8>,
+    /// The caps a running reservation took, and the tenant day they count
+    /// against: what a reconciliation gives back if the attempt never went out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caps_taken: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caps_day: Option<chrono::NaiveDate>,
+    /// Which sender a reservation went through (`shadow` or `live`): the one
+    /// a reconciliation asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// A sent or skipped touch left in the due index because waking the
+    /// next step did not land with it: the next tick finishes the job.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub follow_up: bool,
     pub created_at: DateTime<Utc>,
 }
 

@@ -15,12 +15,12 @@ mod signals;
 mod suppressions;
 mod tenants;
 
+pub use crate::domain::tenant::Control;
 pub use batches::Batch;
 pub use dispatch::{OutboxEntry, Reservation};
 pub use leads::{ImportOutcome, TimelineEvent};
 pub use providers::ProspectState;
 pub use signals::ApplyOutcome;
-pub use tenants::Control;
 
 use crate::error::{Error, Result};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};

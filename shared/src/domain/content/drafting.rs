@@ -74,6 +74,10 @@ impl DraftContext<'_> {
             end_reason: None,
             wait_reason: None,
             next_step: None,
+            caps_taken: vec![],
+            caps_day: None,
+            via: None,
+            follow_up: false,
             created_at: self.now,
         }
     }

@@ -2,6 +2,7 @@
 //! sequence planning.
 
 pub mod caps;
+pub mod decide;
 pub mod sequence;
 pub mod warmup;
 pub mod window;

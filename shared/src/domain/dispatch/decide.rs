@@ -1,0 +1,416 @@
+//! The send decision: what to do with one touch the dispatch tick found in
+//! the due index, and why, from what the tick read. Pure: no I/O, time is a
+//! parameter. Every rule of the send path lives here; the handler only
+//! reads the context, calls `decide`, and applies the result.
+
+use super::caps::{caps_for_touch, sender_candidates, CapReservation, SenderChoice};
+use super::sequence::{due_at, StepCondition};
+use super::window::SendWindow;
+use crate::domain::lead::{Lead, LeadStatus};
+use crate::domain::targeting::suppression::{
+    canonical_phone, domain_matches, lead_suppression_keys, suppression_keys, SuppressionKind,
+};
+use crate::domain::tenant::{Control, TenantConfig};
+use crate::domain::touch::{Channel, Touch, TouchState};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use std::collections::BTreeSet;
+
+/// How long a retryable provider failure waits before the touch is tried again.
+pub const PROVIDER_BACKOFF_MINUTES: i64 = 5;
+
+/// What the tick knows when it decides about one touch.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub config: &'a TenantConfig,
+    pub control: &'a Control,
+    /// The lead as stored now (`None`: deleted).
+    pub lead: Option<&'a Lead>,
+    /// The lead's later steps as stored, any order.
+    pub later: &'a [Touch],
+    /// What earlier reservation attempts of this touch found out.
+    pub known: &'a Known,
+    /// Is there a sender for this tenant's mode (the shadow outbox, or a
+    /// live provider once it is out of shadow mode)?
+    pub has_sender: bool,
+    /// How long a reservation may stay unconfirmed.
+    pub lease: Duration,
+}
+
+/// Facts a failed reservation taught: its conditions are the last word on
+/// suppression and caps, so a second decision uses them instead of a read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Known {
+    /// Suppression entries found on the touch's addresses.
+    pub suppressed: Vec<String>,
+    /// Cap scopes full today.
+    pub full_caps: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Reserve (touch + caps + checks, one transaction), send, confirm.
+    Send(Box<SendPlan>),
+    /// Stay due, later.
+    Wait {
+        until: DateTime<Utc>,
+        kind: WaitKind,
+        reason: String,
+    },
+    /// Nothing may go out for this tenant now (emergency stop, breaker,
+    /// pause, no provider): the touch stays as it is; the reason is noted.
+    Hold { reason: String },
+    /// The sequence stops here.
+    Cancel { reason: String },
+    /// This step is passed over; the sequence goes on.
+    Skip { reason: String, after: AfterSend },
+    /// A reservation's lease ran out unconfirmed: ask the provider whether
+    /// the attempt went out before doing anything else.
+    Reconcile { after: AfterSend },
+    /// A sent or skipped touch whose follow-up (waking the next step,
+    /// marking the lead contacted) did not land with it.
+    FollowUp { after: AfterSend },
+    /// The index entry is stale: another tick moved the touch.
+    Stale,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitKind {
+    Window,
+    Cap,
+    Ramp,
+    Backoff,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendPlan {
+    /// The tenant's day the caps count against.
+    pub day: NaiveDate,
+    /// Senders to try in order, each with every cap it takes.
+    pub senders: Vec<(SenderChoice, Vec<CapReservation>)>,
+    /// Suppression entries that must not exist when the reservation lands.
+    pub suppression: Vec<(SuppressionKind, String)>,
+    /// The lead's version the decision was made on: the reservation holds
+    /// only if nobody changed the lead since.
+    pub lead_version: u64,
+    pub lease_until: DateTime<Utc>,
+    pub after: AfterSend,
+    /// If every sender turns out full: when to try again.
+    pub retry_at: DateTime<Utc>,
+}
+
+/// What a send (or a skip) changes beyond the touch itself.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AfterSend {
+    /// The next step to make due, and when.
+    pub wake: Option<Wake>,
+    /// The lead moves from queued to contacted.
+    pub contacted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wake {
+    pub step: u8,
+    pub at: DateTime<Utc>,
+}
+
+pub fn window_for(config: &TenantConfig, channel: Channel) -> &SendWindow {
+    match channel {
+        Channel::Email => &config.windows.email,
+        Channel::Voice => &config.windows.call,
+        Channel::Sms => &config.windows.sms,
+        Channel::Linkedin => &config.windows.linkedin,
+    }
+}
+
+/// Is a full cap specific to one sender (so another mailbox or number may
+/// still send), rather than tenant- or lead-wide?
+pub fn sender_specific(scope: &str) -> bool {
+    [
+        "#domain#",
+        "#mailbox#",
+        "#number#",
+        "#connect#",
+        "#message#",
+    ]
+    .iter()
+    .any(|p| scope.contains(p))
+}
+
+/// The recipient's zone: the touch's, else the tenant's.
+pub fn recipient_tz(config: &TenantConfig, touch: &Touch) -> chrono_tz::Tz {
+    touch
+        .timezone
+        .as_deref()
+        .and_then(|z| z.parse().ok())
+        .unwrap_or_else(|| config.tz())
+}
+
+/// A per-touch seed: jitter and sender rotation differ between leads and
+/// steps but are the same on every retry.
+fn seed(touch: &Touch) -> u64 {
+    crate::domain::ids::LeadId::parse(&touch.lead_id)
+        .map(|l| l.hash64())
+        .unwrap_or(0)
+        .wrapping_add(u64::from(touch.step))
+}
+
+/// Every suppression entry that stops this touch: its own addresses as
+/// drafted, and the lead's as stored now.
+pub fn suppression_checks(touch: &Touch, lead: &Lead) -> Vec<(SuppressionKind, String)> {
+    let mut keys = suppression_keys(
+        (touch.channel == Channel::Email)
+            .then_some(touch.recipient.as_str())
+            .or(touch.lead_email.as_deref()),
+        touch.company_domain.as_deref(),
+        matches!(touch.channel, Channel::Voice | Channel::Sms)
+            .then_some(touch.recipient.as_str())
+            .or(touch.lead_phone.as_deref()),
+    );
+    let phones = touch
+        .lead_phone
+        .iter()
+        .chain(&touch.lead_other_phones)
+        .filter_map(|p| canonical_phone(p))
+        .map(|p| (SuppressionKind::Phone, p));
+    for key in phones.chain(lead_suppression_keys(lead)) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// The step after `touch` to wake: the first later step still planned,
+/// passing over skipped and cancelled ones. A step still waiting for
+/// approval (or already moving) stops the walk: its approval wakes it.
+pub fn next_wake(
+    touch: &Touch,
+    later: &[Touch],
+    first_sent_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<Wake> {
+    let mut steps: Vec<&Touch> = later.iter().filter(|t| t.step > touch.step).collect();
+    steps.sort_by_key(|t| t.step);
+    for t in steps {
+        match t.state {
+            TouchState::Skipped | TouchState::Cancelled => continue,
+            TouchState::Planned => {
+                return Some(Wake {
+                    step: t.step,
+                    at: due_at(first_sent_at, t.day).max(now),
+                })
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// What follows this touch once it is sent or skipped.
+fn after(touch: &Touch, ctx: &Context, sent: bool, now: DateTime<Utc>) -> AfterSend {
+    let lead = ctx.lead;
+    let first = lead.and_then(|l| l.first_sent_at).unwrap_or(now);
+    AfterSend {
+        wake: next_wake(touch, ctx.later, first, now),
+        contacted: sent && lead.is_some_and(|l| l.status == LeadStatus::Queued),
+    }
+}
+
+/// The first minutes of the tenant's next day, in UTC.
+fn tenant_day_start(config: &TenantConfig, day: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
+    config
+        .tz()
+        .from_local_datetime(&day.and_hms_opt(0, 5, 0).expect("valid time"))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now + Duration::days(1))
+}
+
+/// What to do with `touch`, found in the due index at `now`.
+pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
+    let config = ctx.config;
+    match touch.state {
+        TouchState::Due => {}
+        TouchState::Sending if touch.lease_until.is_none_or(|l| l <= now) => {
+            return Decision::Reconcile {
+                after: after(touch, ctx, true, now),
+            }
+        }
+        TouchState::Sent | TouchState::Skipped if touch.follow_up => {
+            return Decision::FollowUp {
+                after: after(touch, ctx, touch.state == TouchState::Sent, now),
+            }
+        }
+        _ => return Decision::Stale,
+    }
+    // The window first: it needs nothing but the touch, and most waits are it.
+    let tz = recipient_tz(config, touch);
+    let window = window_for(config, touch.channel);
+    let seed = seed(touch);
+    let jitter = config.windows.jitter_max_secs;
+    if !window.is_open(now, tz) {
+        return Decision::Wait {
+            until: window.schedule(now, tz, seed, jitter),
+            kind: WaitKind::Window,
+            reason: format!("outside the {} window in {}", touch.channel, tz.name()),
+        };
+    }
+    if let Some(reason) = ctx.control.blocked() {
+        return Decision::Hold { reason };
+    }
+    let cancel = |reason: String| Decision::Cancel { reason };
+    let Some(lead) = ctx.lead else {
+        return cancel("lead no longer exists".into());
+    };
+    if lead.status.is_terminal() || lead.replies > 0 || lead.status == LeadStatus::Replied {
+        return cancel(format!("lead is {} (sequence stopped)", lead.status));
+    }
+    // An entry on any way to reach the lead stops every channel, as it does
+    // at intake. The reservation checks the entries; a failed check lands here.
+    if !ctx.known.suppressed.is_empty() {
+        return cancel(format!("suppressed: {}", ctx.known.suppressed.join(", ")));
+    }
+    // A later import can say the lead became a customer (or its business
+    // closed): nothing more goes out.
+    if let Some(hold) = &lead.hold {
+        return cancel(format!("held: {hold}"));
+    }
+    let checks = suppression_checks(touch, lead);
+    let excluded = checks
+        .iter()
+        .filter(|(kind, _)| *kind == SuppressionKind::Domain)
+        .find_map(|(_, domain)| {
+            config
+                .excluded_domains
+                .iter()
+                .find(|ex| domain_matches(ex, domain))
+        });
+    if let Some(ex) = excluded {
+        return cancel(format!("excluded customer domain {ex}"));
+    }
+    let skip = |reason: &str| Decision::Skip {
+        reason: reason.to_string(),
+        after: after(touch, ctx, false, now),
+    };
+    if touch
+        .send_conditions
+        .contains(&StepCondition::LinkedinConnected)
+        && !lead.linkedin_connected
+    {
+        return skip(
+            "condition linkedin_connected not met: the connection request was not accepted",
+        );
+    }
+    // Ramp mode: while it lasts only the allowed tiers are sent to; the
+    // others wait for its end (the ramp's own daily cap is reserved below).
+    let day = now.with_timezone(&config.tz()).date_naive();
+    let ramp = &config.approval.ramp;
+    if ramp.active_on(day) && !touch.tier.is_some_and(|t| ramp.tiers.contains(&t)) {
+        let end_day = ramp.last_day().unwrap_or(day) + Duration::days(1);
+        return Decision::Wait {
+            until: window.schedule(tenant_day_start(config, end_day, now), tz, seed, jitter),
+            kind: WaitKind::Ramp,
+            reason: format!(
+                "ramp mode until {}: only {:?} are sent to",
+                end_day - Duration::days(1),
+                ramp.tiers
+            ),
+        };
+    }
+    if touch.channel == Channel::Email && lead.email_bounced {
+        return skip("email address bounced");
+    }
+    if lead.address(touch.channel) != touch.recipient {
+        return cancel("recipient changed after approval; needs a new draft".into());
+    }
+    if lead.attempts >= config.caps.max_attempts_per_lead {
+        return cancel(format!(
+            "max attempts ({}) reached",
+            config.caps.max_attempts_per_lead
+        ));
+    }
+    if !ctx.has_sender {
+        return Decision::Hold {
+            reason: format!(
+                "out of shadow mode but no live {} provider is configured",
+                touch.channel
+            ),
+        };
+    }
+    // Senders in today's rotation, without those a failed reservation found
+    // full; a full tenant- or lead-wide cap leaves none.
+    let retry_at = window.schedule(
+        tenant_day_start(config, day + Duration::days(1), now),
+        tz,
+        seed,
+        jitter,
+    );
+    let rotation = seed.wrapping_add(u64::from(day.num_days_from_ce() as u32));
+    let candidates = sender_candidates(config, touch.channel, rotation);
+    if candidates.is_empty() {
+        return Decision::Wait {
+            until: retry_at,
+            kind: WaitKind::Cap,
+            reason: format!("no {} sender configured", touch.channel),
+        };
+    }
+    let senders: Vec<(SenderChoice, Vec<CapReservation>)> = candidates
+        .into_iter()
+        .map(|c| {
+            let caps = caps_for_touch(config, touch, &c, day);
+            (c, caps)
+        })
+        .filter(|(_, caps)| caps.iter().all(|c| !ctx.known.full_caps.contains(&c.scope)))
+        .collect();
+    let shared_full = ctx.known.full_caps.iter().find(|s| !sender_specific(s));
+    if senders.is_empty() || shared_full.is_some() {
+        let scopes: Vec<&str> = shared_full
+            .into_iter()
+            .chain(&ctx.known.full_caps)
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        return Decision::Wait {
+            until: retry_at,
+            kind: WaitKind::Cap,
+            reason: format!("daily cap full: {}", scopes.join(", ")),
+        };
+    }
+    Decision::Send(Box::new(SendPlan {
+        day,
+        senders,
+        suppression: checks,
+        lead_version: lead.version,
+        lease_until: now + ctx.lease,
+        after: after(touch, ctx, true, now),
+        retry_at,
+    }))
+}
+
+/// What to do after the provider refused a send: a retryable failure waits
+/// a few minutes (caps given back); any other skips the step.
+pub fn after_send_failure(
+    touch: &Touch,
+    ctx: &Context,
+    retryable: bool,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Decision {
+    if retryable {
+        Decision::Wait {
+            until: now + Duration::minutes(PROVIDER_BACKOFF_MINUTES),
+            kind: WaitKind::Backoff,
+            reason: format!("provider failed, retrying: {error}"),
+        }
+    } else {
+        Decision::Skip {
+            reason: format!("send failed: {error}"),
+            after: after(touch, ctx, false, now),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "decide_tests.rs"]
+mod tests;

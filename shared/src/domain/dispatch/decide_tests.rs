@@ -1,0 +1,517 @@
+//! Tests of the send decision: one per rule, and properties that hold
+//! whatever the context.
+
+use super::*;
+use crate::domain::ids::TenantId;
+use crate::domain::lead::Tier;
+use crate::domain::touch::Message;
+use proptest::prelude::*;
+
+fn config() -> TenantConfig {
+    TenantConfig::default_for(
+        TenantId::parse("acme").unwrap(),
+        "Acme",
+        "2026-11-02".parse().unwrap(),
+    )
+}
+
+fn lead() -> Lead {
+    Lead {
+        tenant: "acme".into(),
+        id: "01JD0000000000000000000000".into(),
+        email: Some("jo@desert.example".into()),
+        company_domain: Some("desert.example".into()),
+        phone: Some("+16025550100".into()),
+        status: LeadStatus::Queued,
+        tier: Some(Tier::Tier1),
+        version: 7,
+        ..Default::default()
+    }
+}
+
+fn touch(step: u8, state: TouchState) -> Touch {
+    Touch {
+        tenant: "acme".into(),
+        lead_id: lead().id,
+        step,
+        day: u32::from(step - 1) * 3,
+        channel: Channel::Email,
+        fallback_from: None,
+        state,
+        recipient: "jo@desert.example".into(),
+        timezone: Some("America/Phoenix".into()),
+        company_domain: Some("desert.example".into()),
+        lead_email: Some("jo@desert.example".into()),
+        lead_phone: Some("+16025550100".into()),
+        lead_other_phones: vec![],
+        tier: Some(Tier::Tier1),
+        send_conditions: vec![],
+        first_sms: false,
+        guard: None,
+        draft_notes: vec![],
+        message: Message::default(),
+        fingerprint: String::new(),
+        due_at: None,
+        attempt_id: None,
+        lease_until: None,
+        sent_at: None,
+        provider_message_id: None,
+        sender: None,
+        sender_domain: None,
+        end_reason: None,
+        wait_reason: None,
+        next_step: Some(step + 1),
+        caps_taken: vec![],
+        caps_day: None,
+        via: None,
+        follow_up: false,
+        created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+    }
+}
+
+/// Tuesday 10:00 in Phoenix: inside every default window.
+fn open() -> DateTime<Utc> {
+    "2026-12-01T17:00:00Z".parse().unwrap()
+}
+
+#[derive(Debug, Clone)]
+struct World {
+    config: TenantConfig,
+    control: Control,
+    lead: Option<Lead>,
+    later: Vec<Touch>,
+    known: Known,
+    has_sender: bool,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            config: config(),
+            control: Control::default(),
+            lead: Some(lead()),
+            later: vec![touch(2, TouchState::Planned), touch(3, TouchState::Planned)],
+            known: Known::default(),
+            has_sender: true,
+        }
+    }
+    fn decide(&self, t: &Touch, now: DateTime<Utc>) -> Decision {
+        decide(
+            t,
+            &Context {
+                config: &self.config,
+                control: &self.control,
+                lead: self.lead.as_ref(),
+                later: &self.later,
+                known: &self.known,
+                has_sender: self.has_sender,
+                lease: Duration::minutes(5),
+            },
+            now,
+        )
+    }
+}
+
+fn plan(d: Decision) -> SendPlan {
+    match d {
+        Decision::Send(p) => *p,
+        other => panic!("expected a send, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_due_touch_in_its_window_is_sent_with_every_cap_and_check() {
+    let w = World::new();
+    let p = plan(w.decide(&touch(1, TouchState::Due), open()));
+    let (sender, caps) = &p.senders[0];
+    assert_eq!(
+        sender.identity,
+        format!("sam@{}", sender.domain.as_deref().unwrap())
+    );
+    let scopes: Vec<&str> = caps.iter().map(|c| c.scope.as_str()).collect();
+    assert!(scopes.iter().any(|s| s.starts_with("email#domain#")));
+    assert!(scopes.iter().any(|s| s.starts_with("email#mailbox#")));
+    assert!(scopes.contains(&"email#tenant"));
+    assert!(p
+        .suppression
+        .contains(&(SuppressionKind::Email, "jo@desert.example".into())));
+    assert!(p
+        .suppression
+        .contains(&(SuppressionKind::Domain, "desert.example".into())));
+    assert!(p
+        .suppression
+        .contains(&(SuppressionKind::Phone, "+16025550100".into())));
+    assert_eq!(p.lead_version, 7);
+    assert_eq!(p.lease_until, open() + Duration::minutes(5));
+    assert_eq!(
+        p.after,
+        AfterSend {
+            wake: Some(Wake {
+                step: 2,
+                at: open() + Duration::days(3)
+            }),
+            contacted: true
+        }
+    );
+}
+
+#[test]
+fn outside_the_window_it_waits_for_the_next_opening() {
+    let w = World::new();
+    let night: DateTime<Utc> = "2026-12-01T06:00:00Z".parse().unwrap();
+    match w.decide(&touch(1, TouchState::Due), night) {
+        Decision::Wait {
+            until,
+            kind,
+            reason,
+        } => {
+            assert_eq!(kind, WaitKind::Window);
+            assert!(until > night);
+            assert!(reason.contains("America/Phoenix"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn switches_hold_every_touch_without_ending_it() {
+    for set in [
+        |c: &mut Control| c.paused = true,
+        |c: &mut Control| c.emergency_stop = true,
+        |c: &mut Control| c.breaker_open = true,
+    ] {
+        let mut w = World::new();
+        set(&mut w.control);
+        assert!(matches!(
+            w.decide(&touch(1, TouchState::Due), open()),
+            Decision::Hold { .. }
+        ));
+    }
+}
+
+#[test]
+fn stopped_held_suppressed_or_excluded_leads_are_cancelled() {
+    let cases: Vec<(&str, Box<dyn Fn(&mut World)>)> = vec![
+        ("no longer exists", Box::new(|w| w.lead = None)),
+        (
+            "replied",
+            Box::new(|w| w.lead.as_mut().unwrap().status = LeadStatus::Replied),
+        ),
+        (
+            "sequence stopped",
+            Box::new(|w| w.lead.as_mut().unwrap().replies = 1),
+        ),
+        (
+            "unsubscribed",
+            Box::new(|w| w.lead.as_mut().unwrap().status = LeadStatus::Unsubscribed),
+        ),
+        (
+            "suppressed: email#jo@desert.example",
+            Box::new(|w| w.known.suppressed = vec!["email#jo@desert.example".into()]),
+        ),
+        (
+            "held: customer",
+            Box::new(|w| w.lead.as_mut().unwrap().hold = Some("customer".into())),
+        ),
+        (
+            "excluded customer domain desert.example",
+            Box::new(|w| w.config.excluded_domains = vec!["desert.example".into()]),
+        ),
+        (
+            "recipient changed",
+            Box::new(|w| w.lead.as_mut().unwrap().email = Some("new@desert.example".into())),
+        ),
+        (
+            "max attempts",
+            Box::new(|w| {
+                let max = w.config.caps.max_attempts_per_lead;
+                w.lead.as_mut().unwrap().attempts = max;
+            }),
+        ),
+    ];
+    for (why, change) in cases {
+        let mut w = World::new();
+        change(&mut w);
+        match w.decide(&touch(1, TouchState::Due), open()) {
+            Decision::Cancel { reason } => assert!(reason.contains(why), "{why}: {reason}"),
+            other => panic!("{why}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_bounced_email_or_unmet_condition_skips_and_wakes_the_next_step() {
+    let mut w = World::new();
+    w.lead.as_mut().unwrap().email_bounced = true;
+    match w.decide(&touch(1, TouchState::Due), open()) {
+        Decision::Skip { reason, after } => {
+            assert_eq!(reason, "email address bounced");
+            assert_eq!(after.wake.map(|w| w.step), Some(2));
+            assert!(!after.contacted, "a skip contacts nobody");
+        }
+        other => panic!("{other:?}"),
+    }
+    let w = World::new();
+    let mut t = touch(1, TouchState::Due);
+    t.send_conditions = vec![StepCondition::LinkedinConnected];
+    assert!(matches!(w.decide(&t, open()), Decision::Skip { .. }));
+}
+
+#[test]
+fn the_wake_passes_over_skipped_steps_and_stops_at_a_draft() {
+    let first = open();
+    let mut later = vec![
+        touch(2, TouchState::Skipped),
+        touch(3, TouchState::Planned),
+        touch(4, TouchState::Planned),
+    ];
+    let t = touch(1, TouchState::Due);
+    assert_eq!(
+        next_wake(&t, &later, first, first),
+        Some(Wake {
+            step: 3,
+            at: first + Duration::days(6)
+        })
+    );
+    later[1].state = TouchState::Draft;
+    assert_eq!(next_wake(&t, &later, first, first), None);
+    assert_eq!(next_wake(&t, &[], first, first), None);
+}
+
+#[test]
+fn a_full_sender_cap_moves_to_the_next_sender_and_a_shared_one_waits_for_tomorrow() {
+    let mut w = World::new();
+    w.config.mailboxes.push(crate::domain::tenant::Mailbox {
+        address: "al@other.example".into(),
+        domain: "other.example".into(),
+    });
+    let first = plan(w.decide(&touch(1, TouchState::Due), open()));
+    let (s0, caps0) = first.senders[0].clone();
+    let mailbox = caps0
+        .iter()
+        .find(|c| c.scope.contains("#mailbox#"))
+        .unwrap()
+        .scope
+        .clone();
+    w.known.full_caps.insert(mailbox);
+    let second = plan(w.decide(&touch(1, TouchState::Due), open()));
+    assert_eq!(second.senders.len(), 1);
+    assert_ne!(second.senders[0].0, s0);
+    w.known.full_caps.insert("email#tenant".into());
+    match w.decide(&touch(1, TouchState::Due), open()) {
+        Decision::Wait {
+            kind,
+            until,
+            reason,
+        } => {
+            assert_eq!(kind, WaitKind::Cap);
+            assert!(until > open() + Duration::hours(6));
+            assert!(reason.contains("email#tenant"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn ramp_mode_keeps_other_tiers_waiting_for_its_end() {
+    let mut w = World::new();
+    w.config.approval.ramp.enabled = true;
+    w.config.approval.ramp.start = Some("2026-11-30".parse().unwrap());
+    let mut t = touch(1, TouchState::Due);
+    t.tier = Some(Tier::Tier2);
+    match w.decide(&t, open()) {
+        Decision::Wait { kind, until, .. } => {
+            assert_eq!(kind, WaitKind::Ramp);
+            assert!(until.date_naive() >= "2026-12-14".parse().unwrap());
+        }
+        other => panic!("{other:?}"),
+    }
+    let p = plan(w.decide(&touch(1, TouchState::Due), open()));
+    assert!(p.senders[0].1.iter().any(|c| c.scope == "ramp#tenant"));
+}
+
+#[test]
+fn without_a_sender_it_holds_and_says_so() {
+    let mut w = World::new();
+    w.has_sender = false;
+    match w.decide(&touch(1, TouchState::Due), open()) {
+        Decision::Hold { reason } => assert!(reason.contains("no live email provider")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_expired_reservation_is_reconciled_and_a_live_one_is_stale() {
+    let w = World::new();
+    let mut t = touch(1, TouchState::Sending);
+    t.lease_until = Some(open() - Duration::seconds(1));
+    match w.decide(&t, open()) {
+        Decision::Reconcile { after } => {
+            assert!(after.contacted);
+            assert_eq!(after.wake.map(|w| w.step), Some(2));
+        }
+        other => panic!("{other:?}"),
+    }
+    t.lease_until = Some(open() + Duration::minutes(1));
+    assert_eq!(w.decide(&t, open()), Decision::Stale);
+    assert_eq!(
+        w.decide(&touch(1, TouchState::Sent), open()),
+        Decision::Stale
+    );
+    let mut sent = touch(1, TouchState::Sent);
+    sent.follow_up = true;
+    assert!(matches!(w.decide(&sent, open()), Decision::FollowUp { .. }));
+}
+
+#[test]
+fn a_provider_failure_backs_off_or_skips() {
+    let w = World::new();
+    let ctx = Context {
+        config: &w.config,
+        control: &w.control,
+        lead: w.lead.as_ref(),
+        later: &w.later,
+        known: &w.known,
+        has_sender: true,
+        lease: Duration::minutes(5),
+    };
+    let t = touch(1, TouchState::Due);
+    assert!(matches!(
+        after_send_failure(&t, &ctx, true, "503", open()),
+        Decision::Wait { kind: WaitKind::Backoff, until, .. } if until == open() + Duration::minutes(5)
+    ));
+    assert!(matches!(
+        after_send_failure(&t, &ctx, false, "invalid recipient", open()),
+        Decision::Skip { .. }
+    ));
+}
+
+// ------------------------------------------------------------- properties
+
+fn any_control() -> impl Strategy<Value = Control> {
+    (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(p, e, b)| Control {
+        paused: p,
+        emergency_stop: e,
+        breaker_open: b,
+        ..Default::default()
+    })
+}
+
+fn any_status() -> impl Strategy<Value = LeadStatus> {
+    prop::sample::select(LeadStatus::ALL.to_vec())
+}
+
+prop_compose! {
+    fn any_world()(
+        control in any_control(),
+        status in any_status(),
+        replies in 0u32..2,
+        attempts in prop::sample::select(vec![0u32, 3, 499, 500, 501]),
+        hold in any::<bool>(),
+        bounced in any::<bool>(),
+        exists in prop::bool::weighted(0.95),
+        suppressed in prop::bool::weighted(0.2),
+        excluded in prop::bool::weighted(0.1),
+        full in prop::collection::btree_set(prop::sample::select(vec![
+            "email#tenant".to_string(),
+            "email#mailbox#sam@acme-mail.example.com".to_string(),
+            "email#domain#acme-mail.example.com".to_string(),
+            "ramp#tenant".to_string(),
+        ]), 0..3),
+        ramp in any::<bool>(),
+        has_sender in prop::bool::weighted(0.9),
+    ) -> World {
+        let mut w = World::new();
+        w.control = control;
+        if let Some(l) = w.lead.as_mut() {
+            l.status = status;
+            l.replies = replies;
+            l.attempts = attempts;
+            l.hold = hold.then(|| "customer".to_string());
+            l.email_bounced = bounced;
+        }
+        if !exists { w.lead = None; }
+        if suppressed { w.known.suppressed = vec!["domain#desert.example".into()]; }
+        if excluded { w.config.excluded_domains = vec!["example".into()]; }
+        w.known.full_caps = full;
+        if ramp {
+            w.config.approval.ramp.enabled = true;
+            w.config.approval.ramp.start = Some("2026-11-01".parse().unwrap());
+            w.config.approval.ramp.days = 60;
+        }
+        w.has_sender = has_sender;
+        w
+    }
+}
+
+proptest! {
+    /// Whatever the context: a send is inside the recipient's window, with
+    /// no switch on, to a live lead that is not stopped, held, suppressed,
+    /// excluded or over its attempts, and it reserves every cap the tenant
+    /// sets for that sender (none of them known full) and checks every
+    /// suppression entry of the lead's addresses.
+    #[test]
+    fn a_send_breaks_no_rule(
+        w in any_world(),
+        minutes in 0i64..(14 * 24 * 60),
+        tier2 in any::<bool>(),
+    ) {
+        let now = open() + Duration::minutes(minutes);
+        let mut t = touch(1, TouchState::Due);
+        if tier2 { t.tier = Some(Tier::Tier2); }
+        let d = w.decide(&t, now);
+        if let Decision::Send(p) = d {
+            let tz = recipient_tz(&w.config, &t);
+            prop_assert!(w.config.windows.email.is_open(now, tz), "outside the window at {now}");
+            prop_assert!(w.control.blocked().is_none());
+            let lead = w.lead.as_ref().expect("a lead");
+            prop_assert!(!lead.status.is_terminal() && lead.status != LeadStatus::Replied);
+            prop_assert_eq!(lead.replies, 0);
+            prop_assert!(lead.hold.is_none());
+            prop_assert!(!lead.email_bounced);
+            prop_assert!(w.known.suppressed.is_empty());
+            prop_assert!(w.config.excluded_domains.is_empty());
+            prop_assert!(lead.attempts < w.config.caps.max_attempts_per_lead);
+            prop_assert!(w.has_sender);
+            for key in lead_suppression_keys(lead) {
+                prop_assert!(p.suppression.contains(&key), "{key:?} not checked");
+            }
+            prop_assert!(!p.senders.is_empty());
+            let day = now.with_timezone(&w.config.tz()).date_naive();
+            for (sender, caps) in &p.senders {
+                prop_assert_eq!(caps, &caps_for_touch(&w.config, &t, sender, day));
+                for c in caps {
+                    prop_assert!(!w.known.full_caps.contains(&c.scope), "{} is full", c.scope);
+                }
+            }
+            if w.config.approval.ramp.active_on(day) {
+                prop_assert_eq!(t.tier, Some(Tier::Tier1));
+            }
+        }
+    }
+
+    /// A wait is always for later, and a window wait lands in the window.
+    #[test]
+    fn a_wait_is_later(w in any_world(), minutes in 0i64..(14 * 24 * 60)) {
+        let now = open() + Duration::minutes(minutes);
+        let t = touch(1, TouchState::Due);
+        if let Decision::Wait { until, kind, .. } = w.decide(&t, now) {
+            prop_assert!(until > now);
+            if kind == WaitKind::Window {
+                prop_assert!(w.config.windows.email.is_open(until, recipient_tz(&w.config, &t)));
+            }
+        }
+    }
+
+    /// Only a due touch (or an expired reservation, or an unfinished
+    /// follow-up) is ever acted on.
+    #[test]
+    fn only_due_touches_are_sent(w in any_world(), state in prop::sample::select(vec![
+        TouchState::Draft, TouchState::Planned, TouchState::Sent, TouchState::InDoubt,
+        TouchState::Skipped, TouchState::Cancelled, TouchState::Sending,
+    ])) {
+        let mut t = touch(1, state);
+        t.lease_until = Some(open() + Duration::minutes(1));
+        prop_assert_eq!(w.decide(&t, open()), Decision::Stale);
+    }
+}
