@@ -78,7 +78,12 @@ pub trait Alerter: Send + Sync {
 pub trait ChannelSender: Send + Sync {
     /// Sends `touch` to `lead` from `sender` and returns the provider's
     /// message id. `attempt_id` MUST be passed to the provider as the
-    /// idempotency key (or custom variable) so a retried call cannot send twice.
+    /// idempotency key (or custom variable) so a retried call cannot send
+    /// twice. Errors MUST tell a refusal from an unknown outcome: the
+    /// provider answered and did not take the message -> `Error::Provider`
+    /// (retryable or not) or `Error::Invalid`; no answer (timeout, connection
+    /// lost after the request was written) -> any other error, and the
+    /// reservation is kept until `lookup` can say.
     async fn send(
         &self,
         touch: &Touch,
@@ -86,6 +91,26 @@ pub trait ChannelSender: Send + Sync {
         sender: &str,
         attempt_id: &str,
     ) -> Result<String>;
+
+    /// Did `attempt_id` go out? Asked when a send's lease ran out before
+    /// it was confirmed (the dispatcher died mid-send). `Unknown` (the
+    /// default, for providers that cannot be asked) leaves the touch in
+    /// doubt for an operator; the answer MUST come from the provider's
+    /// records of the idempotency key, never from a guess.
+    async fn lookup(&self, touch: &Touch, attempt_id: &str) -> Result<Delivery> {
+        let _ = (touch, attempt_id);
+        Ok(Delivery::Unknown)
+    }
+}
+
+/// What a provider knows of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// It went out, under this provider message id.
+    Sent(String),
+    /// It never reached the provider: safe to send again.
+    NotSent,
+    Unknown,
 }
 
 /// A source of contact and company data, tried in turn by the enrichment

@@ -1,37 +1,61 @@
-//! Dispatch tick: reads only the due touches (sparse, sharded index), and for
-//! each one checks the switches, the lead, suppression, the recipient-local
-//! window and every daily cap, then sends it exactly once: reserve (touch +
-//! caps in one transaction) -> send -> confirm -> wake the next step.
+//! Dispatch tick: read -> decide -> apply. It walks the shards of the due
+//! index from a random one, takes a short lease on each shard it finds work
+//! in (concurrent ticks split the shards instead of fighting over touches),
+//! reads what the page's decisions need in a few batch requests, asks the
+//! pure `decide` what to do with each touch, and applies the answer in one
+//! transaction: reserve (touch + caps + switches + lead + suppression) ->
+//! send -> confirm (sent + lead + next step + outbox).
 
-use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use shared::domain::dispatch::caps::{caps_for_touch, sender_candidates};
-use shared::domain::dispatch::sequence::StepCondition;
-use shared::domain::dispatch::window::SendWindow;
-use shared::domain::lead::LeadStatus;
-use shared::domain::targeting::suppression::{
-    canonical_phone, domain_matches, lead_suppression_keys, suppression_keys, SuppressionKind,
+use shared::adapters::outbox::ShadowOutbox;
+use shared::domain::dispatch::decide::{
+    after_send_failure, decide, AfterSend, Context, Decision, Known, SendFailure, SendPlan,
+    WaitKind,
 };
-use shared::domain::tenant::TenantConfig;
-use shared::domain::touch::{Channel, Touch, TouchState};
+use shared::domain::lead::Lead;
+use shared::domain::tenant::{Control, TenantConfig};
+use shared::domain::touch::{Touch, TouchState};
 use shared::error::{Error, Result};
-use shared::ports::{ChannelSender, Clock};
-use shared::store::{short_id, Reservation, Store};
-use std::collections::{HashMap, HashSet};
+use shared::ports::{ChannelSender, Clock, Delivery};
+use shared::store::{short_id, Landed, Release, Reservation, ReserveRequest, Store};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 pub struct App {
     pub store: Store,
-    /// The shadow outbox: where every send of a tenant in shadow mode goes.
+    /// The shadow outbox: what every send of a tenant in shadow mode goes through.
     pub sender: Arc<dyn ChannelSender>,
-    /// Real provider senders; none yet. A tenant out of shadow mode without
-    /// one is not sent to (and not silently shadowed either).
+    /// The real provider sender; a tenant out of shadow mode without one
+    /// is held (and not silently shadowed either).
     pub live: Option<Arc<dyn ChannelSender>>,
     pub clock: Arc<dyn Clock>,
-    /// How long a reservation may stay unconfirmed before it is in doubt.
+    /// How long a reservation may stay unconfirmed before it is reconciled.
     pub lease: Duration,
     /// Due touches read per shard per tick.
     pub per_shard_limit: i32,
+    /// This dispatcher's name on shard leases: successive ticks of one
+    /// process keep their shards; concurrent processes split them.
+    pub id: String,
+    /// How long a shard lease lasts (renewed while a page is worked).
+    pub shard_lease: Duration,
+}
+
+impl App {
+    /// A dispatcher over `store` with the shadow outbox, no live provider
+    /// and the default leases.
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            sender: Arc::new(ShadowOutbox::new()),
+            live: None,
+            clock,
+            lease: Duration::minutes(5),
+            per_shard_limit: 200,
+            id: format!("tick-{}", short_id()),
+            shard_lease: Duration::seconds(50),
+        }
+    }
 }
 
 /// What one tick did, for logs, metrics, tests and the demo.
@@ -45,11 +69,20 @@ pub struct TickReport {
     pub skipped: u32,
     pub blocked: u32,
     pub in_doubt: u32,
+    /// Expired reservations the provider accounted for (sent, or never sent
+    /// and due again).
+    pub reconciled: u32,
+    /// Follow-ups (next step, lead status) finished after a send or skip.
+    pub followed_up: u32,
     pub lost_race: u32,
     pub errors: u32,
+    /// Shards this tick worked, and shards with work another tick held.
+    pub shards_worked: u32,
+    pub shards_left_to_others: u32,
     pub dynamodb_requests: u64,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Sent,
     Window,
@@ -58,24 +91,42 @@ enum Outcome {
     Skipped,
     Blocked,
     InDoubt,
+    Reconciled,
+    FollowedUp,
     LostRace,
 }
 
-fn window_for(config: &TenantConfig, channel: Channel) -> &SendWindow {
-    match channel {
-        Channel::Email => &config.windows.email,
-        Channel::Voice => &config.windows.call,
-        Channel::Sms => &config.windows.sms,
-        Channel::Linkedin => &config.windows.linkedin,
+impl TickReport {
+    fn count(&mut self, o: Outcome) {
+        match o {
+            Outcome::Sent => self.sent += 1,
+            Outcome::Window => self.waiting_for_window += 1,
+            Outcome::Cap => self.waiting_for_cap += 1,
+            Outcome::Cancelled => self.cancelled += 1,
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Blocked => self.blocked += 1,
+            Outcome::InDoubt => self.in_doubt += 1,
+            Outcome::Reconciled => self.reconciled += 1,
+            Outcome::FollowedUp => self.followed_up += 1,
+            Outcome::LostRace => self.lost_race += 1,
+        }
     }
 }
 
-/// Is a full cap specific to one sender (so another mailbox/number may
-/// still send), rather than tenant- or lead-wide?
-fn sender_specific(scope: &str) -> bool {
-    ["#domain#", "#mailbox#", "#number#", "#connect#"]
-        .iter()
-        .any(|p| scope.contains(p))
+/// Tenants read so far in this tick.
+#[derive(Default)]
+struct Tenants {
+    configs: HashMap<String, Option<Arc<TenantConfig>>>,
+    controls: HashMap<String, Control>,
+}
+
+/// Everything one touch's decision is made on.
+struct Facts {
+    config: Arc<TenantConfig>,
+    control: Control,
+    lead: Option<Lead>,
+    later: Vec<Touch>,
+    known: Known,
 }
 
 impl App {
@@ -83,447 +134,472 @@ impl App {
         let now = self.clock.now();
         let before = self.store.requests();
         let mut report = TickReport::default();
-        let mut configs: HashMap<String, Arc<TenantConfig>> = HashMap::new();
-        let mut blocked: HashSet<String> = HashSet::new();
-        for shard in 0..self.store.shards() {
-            let due = self
+        let mut tenants = Tenants::default();
+        let shards = self.store.shards();
+        let first = rand::random::<u32>() % shards;
+        for i in 0..shards {
+            let shard = (first + i) % shards;
+            let page = self
                 .store
-                .due_touches(shard, now, self.per_shard_limit)
+                .due_page(shard, now, self.per_shard_limit)
                 .await?;
-            for (touch, due_sk) in due {
-                report.due += 1;
-                if blocked.contains(&touch.tenant) {
-                    report.blocked += 1;
-                    continue;
-                }
-                let config = match configs.get(&touch.tenant) {
-                    Some(c) => c.clone(),
-                    None => match self.store.config_with_warmup(&touch.tenant).await {
-                        Ok(Some(c)) => {
-                            let c = Arc::new(c);
-                            configs.insert(touch.tenant.clone(), c.clone());
-                            c
-                        }
-                        Ok(None) => {
-                            tracing::error!(tenant = %touch.tenant, "due touch of an unknown tenant");
-                            report.errors += 1;
-                            continue;
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, "config read failed");
-                            report.errors += 1;
-                            continue;
-                        }
-                    },
-                };
-                match self.process(&config, &touch, &due_sk, now).await {
-                    Ok(Outcome::Sent) => report.sent += 1,
-                    Ok(Outcome::Window) => report.waiting_for_window += 1,
-                    Ok(Outcome::Cap) => report.waiting_for_cap += 1,
-                    Ok(Outcome::Cancelled) => report.cancelled += 1,
-                    Ok(Outcome::Skipped) => report.skipped += 1,
-                    Ok(Outcome::Blocked) => {
-                        report.blocked += 1;
-                        blocked.insert(touch.tenant.clone());
-                    }
-                    Ok(Outcome::InDoubt) => report.in_doubt += 1,
-                    Ok(Outcome::LostRace) => report.lost_race += 1,
-                    Err(e) => {
-                        tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
-                        report.errors += 1;
-                    }
-                }
+            if page.touches.is_empty() {
+                continue;
             }
+            let held_by_other = page
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.owner != self.id && l.until > now);
+            if held_by_other
+                || !self
+                    .store
+                    .take_shard(shard, &self.id, now, now + self.shard_lease)
+                    .await?
+            {
+                report.shards_left_to_others += 1;
+                continue;
+            }
+            report.shards_worked += 1;
+            self.work(shard, page.touches, now, &mut tenants, &mut report)
+                .await?;
         }
         report.dynamodb_requests = self.store.requests() - before;
         Ok(report)
     }
 
-    async fn process(
+    /// Decides and applies every touch of one page.
+    async fn work(
         &self,
-        config: &TenantConfig,
-        touch: &Touch,
-        due_sk: &str,
+        shard: u32,
+        page: Vec<(Touch, String)>,
         now: DateTime<Utc>,
-    ) -> Result<Outcome> {
-        if touch.state == TouchState::Sending {
-            // The due index holds a reservation at its lease's expiry: the
-            // sender crashed between reserve and confirm. Never resend blindly.
-            return Ok(if self.store.mark_in_doubt(touch, due_sk, now).await? {
-                tracing::warn!(tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "send in doubt");
-                Outcome::InDoubt
-            } else {
-                Outcome::LostRace
-            });
-        }
-        if touch.state != TouchState::Due {
-            return Ok(Outcome::LostRace);
-        }
-        // The window is checked first, from what the touch carries: a touch
-        // outside its window costs one write, no reads.
-        let tz: chrono_tz::Tz = touch
-            .timezone
-            .as_deref()
-            .and_then(|z| z.parse().ok())
-            .unwrap_or_else(|| config.tz());
-        let window = window_for(config, touch.channel);
-        let seed = shared::domain::ids::LeadId::parse(&touch.lead_id)
-            .map(|l| l.hash64())
-            .unwrap_or(0)
-            .wrapping_add(u64::from(touch.step));
-        if !window.is_open(now, tz) {
-            let at = window.schedule(now, tz, seed, config.windows.jitter_max_secs);
-            let why = format!("outside the {} window in {}", touch.channel, tz.name());
-            return Ok(if self.store.reschedule(touch, due_sk, at, &why).await? {
-                Outcome::Window
-            } else {
-                Outcome::LostRace
-            });
-        }
-        let mut keys = suppression_keys(
-            (touch.channel == Channel::Email)
-                .then_some(touch.recipient.as_str())
-                .or(touch.lead_email.as_deref()),
-            touch.company_domain.as_deref(),
-            matches!(touch.channel, Channel::Voice | Channel::Sms)
-                .then_some(touch.recipient.as_str())
-                .or(touch.lead_phone.as_deref()),
-        );
-        for phone in touch
-            .lead_phone
+        tenants: &mut Tenants,
+        report: &mut TickReport,
+    ) -> Result<()> {
+        let new: Vec<String> = page
             .iter()
-            .chain(&touch.lead_other_phones)
-            .filter_map(|p| canonical_phone(p))
-        {
-            if !keys.contains(&(SuppressionKind::Phone, phone.clone())) {
-                keys.push((SuppressionKind::Phone, phone));
-            }
-        }
-        let (control, lead, hits) = self
-            .store
-            .send_context(&touch.tenant, &touch.lead_id, &keys)
-            .await?;
-        if let Some(why) = control.blocked() {
-            tracing::info!(tenant = %touch.tenant, why, "sending blocked");
-            return Ok(Outcome::Blocked);
-        }
-        let end = |to: TouchState, why: String| async move {
-            self.store
-                .end_touch(touch, TouchState::Due, to, &why, now)
-                .await
-                .map(|done| match (done, to) {
-                    (false, _) => Outcome::LostRace,
-                    (true, TouchState::Skipped) => Outcome::Skipped,
-                    (true, _) => Outcome::Cancelled,
-                })
-        };
-        let Some(lead) = lead else {
-            return end(TouchState::Cancelled, "lead no longer exists".into()).await;
-        };
-        if lead.status.is_terminal()
-            || lead.replies > 0
-            || matches!(lead.status, LeadStatus::Replied)
-        {
-            return end(
-                TouchState::Cancelled,
-                format!("lead is {} (sequence stopped)", lead.status),
-            )
-            .await;
-        }
-        // An entry on any way to reach the lead (its email on a call, its
-        // phone on an email or a LinkedIn step, a parent domain of either
-        // domain) stops every channel, as it does at intake. The keys read
-        // above are the lead's addresses as drafted; one more read covers
-        // any it has gained or changed since (or a touch drafted before
-        // touches carried them).
-        let lead_keys = lead_suppression_keys(&lead);
-        let unread: Vec<_> = lead_keys
-            .iter()
-            .filter(|k| !keys.contains(k))
-            .cloned()
+            .map(|(t, _)| t.tenant.clone())
+            .filter(|t| !tenants.configs.contains_key(t))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
-        let mut hits = hits;
-        if !unread.is_empty() {
-            hits.extend(self.store.suppression_hits(&touch.tenant, &unread).await?);
-        }
-        if !hits.is_empty() {
-            return end(
-                TouchState::Cancelled,
-                format!("suppressed: {}", hits.join(", ")),
-            )
-            .await;
-        }
-        // A later import can say the lead became a customer (or its
-        // business closed): nothing more goes out.
-        if let Some(hold) = &lead.hold {
-            return end(TouchState::Cancelled, format!("held: {hold}")).await;
-        }
-        let excluded = keys
-            .iter()
-            .chain(&lead_keys)
-            .filter(|(kind, _)| *kind == SuppressionKind::Domain)
-            .find_map(|(_, domain)| {
-                config
-                    .excluded_domains
-                    .iter()
-                    .find(|ex| domain_matches(ex, domain))
-            });
-        if let Some(ex) = excluded {
-            return end(
-                TouchState::Cancelled,
-                format!("excluded customer domain {ex}"),
-            )
-            .await;
-        }
-        if touch
-            .send_conditions
-            .contains(&StepCondition::LinkedinConnected)
-            && !lead.linkedin_connected
-        {
-            return self
-                .skip(
-                    config,
-                    touch,
-                    &lead,
-                    "condition linkedin_connected not met: the connection request was not accepted",
-                    now,
-                )
-                .await;
-        }
-        // Ramp mode: while it lasts only the allowed tiers are sent to; the
-        // others wait for its end (the ramp's own daily cap is reserved below).
-        let tenant_tz = config.tz();
-        let day = now.with_timezone(&tenant_tz).date_naive();
-        let ramp = &config.approval.ramp;
-        if ramp.active_on(day) && !touch.tier.is_some_and(|t| ramp.tiers.contains(&t)) {
-            let end_day = ramp.last_day().unwrap_or(day) + Duration::days(1);
-            let after = tenant_tz
-                .from_local_datetime(&end_day.and_hms_opt(0, 5, 0).expect("valid time"))
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or(now + Duration::days(1));
-            let at = window.schedule(after, tz, seed, config.windows.jitter_max_secs);
-            let why = format!(
-                "ramp mode until {}: only {:?} are sent to",
-                end_day - Duration::days(1),
-                ramp.tiers
-            );
-            return Ok(if self.store.reschedule(touch, due_sk, at, &why).await? {
-                Outcome::Cap
-            } else {
-                Outcome::LostRace
-            });
-        }
-        if touch.channel == Channel::Email && lead.email_bounced {
-            return self
-                .skip(config, touch, &lead, "email address bounced", now)
-                .await;
-        }
-        let current = lead.address(touch.channel);
-        if current != touch.recipient {
-            return end(
-                TouchState::Cancelled,
-                "recipient changed after approval; needs a new draft".into(),
-            )
-            .await;
-        }
-        if lead.attempts >= config.caps.max_attempts_per_lead {
-            return end(
-                TouchState::Cancelled,
-                format!(
-                    "max attempts ({}) reached",
-                    config.caps.max_attempts_per_lead
-                ),
-            )
-            .await;
-        }
-
-        let sender = match (&config.shadow_mode, &self.live) {
-            (true, _) => self.sender.clone(),
-            (false, Some(live)) => live.clone(),
-            (false, None) => {
-                return Err(Error::Config(format!(
-                    "tenant {} is out of shadow mode but no live {} provider is configured",
-                    touch.tenant, touch.channel
-                )))
+        if !new.is_empty() {
+            let read = self.store.read_set(&new, &[], &[]).await?;
+            for t in new {
+                let config = match read.configs.get(&t) {
+                    Some(c) => Some(Arc::new(self.store.with_warmup(c.clone()).await?)),
+                    None => {
+                        tracing::error!(tenant = %t, "due touches of an unknown tenant");
+                        None
+                    }
+                };
+                tenants.configs.insert(t.clone(), config);
+                tenants.controls.insert(
+                    t.clone(),
+                    read.controls.get(&t).cloned().unwrap_or_default(),
+                );
             }
-        };
-        let rotation = seed.wrapping_add(u64::from(day.num_days_from_ce() as u32));
-        let mut reserved = None;
-        let mut full_scope = String::new();
-        for candidate in sender_candidates(config, touch.channel, rotation) {
-            let caps = caps_for_touch(config, touch, &candidate, day);
-            let attempt = format!("{}-{:02}-{}", touch.lead_id, touch.step, short_id());
-            match self
-                .store
-                .reserve(
-                    touch,
-                    due_sk,
-                    &attempt,
-                    &candidate.identity,
-                    candidate.domain.as_deref(),
-                    now + self.lease,
-                    &caps,
-                    day,
-                )
-                .await?
+        }
+        let mut leads = BTreeSet::new();
+        let mut steps = BTreeSet::new();
+        for (t, _) in &page {
+            let Some(Some(config)) = tenants.configs.get(&t.tenant) else {
+                continue;
+            };
+            leads.insert((t.tenant.clone(), t.lead_id.clone()));
+            for s in config
+                .sequence
+                .iter()
+                .map(|s| s.step)
+                .chain(t.next_step)
+                .filter(|s| *s > t.step)
             {
-                Reservation::Reserved => {
-                    reserved = Some((candidate, caps, attempt));
+                steps.insert((t.tenant.clone(), t.lead_id.clone(), s));
+            }
+        }
+        let leads: Vec<_> = leads.into_iter().collect();
+        let steps: Vec<_> = steps.into_iter().collect();
+        let mut read = self.store.read_set(&[], &leads, &steps).await?;
+        let mut lease_until = now + self.shard_lease;
+        for (touch, due_sk) in page {
+            report.due += 1;
+            let Some(Some(config)) = tenants.configs.get(&touch.tenant).cloned() else {
+                report.errors += 1;
+                continue;
+            };
+            // A long page (slow providers) keeps its shard.
+            let wall = self.clock.now();
+            if wall + self.shard_lease / 2 > lease_until {
+                lease_until = wall + self.shard_lease;
+                if !self
+                    .store
+                    .take_shard(shard, &self.id, wall, lease_until)
+                    .await?
+                {
                     break;
                 }
+            }
+            let key = (touch.tenant.clone(), touch.lead_id.clone());
+            let mut facts = Facts {
+                config,
+                control: tenants
+                    .controls
+                    .get(&touch.tenant)
+                    .cloned()
+                    .unwrap_or_default(),
+                lead: read.leads.remove(&key),
+                later: read.touches.remove(&key).unwrap_or_default(),
+                known: Known::default(),
+            };
+            match self.dispatch(&touch, &due_sk, &mut facts, now).await {
+                Ok(outcome) => report.count(outcome),
+                Err(e) => {
+                    tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
+                    report.errors += 1;
+                }
+            }
+            // A switch found thrown by a reservation holds the tenant's
+            // other touches too.
+            tenants.controls.insert(touch.tenant.clone(), facts.control);
+        }
+        Ok(())
+    }
+
+    fn sender_for(&self, via: &str) -> Option<Arc<dyn ChannelSender>> {
+        match via {
+            "live" => self.live.clone(),
+            _ => Some(self.sender.clone()),
+        }
+    }
+
+    /// read -> decide -> apply for one touch. A reservation that fails on
+    /// one of its checks teaches the decision something (a full cap, a
+    /// suppression entry, a changed lead, a thrown switch) and it decides
+    /// again; each round costs the one request that found it out.
+    async fn dispatch(
+        &self,
+        touch: &Touch,
+        due_sk: &str,
+        facts: &mut Facts,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome> {
+        for _ in 0..8 {
+            let has_sender = facts.config.shadow_mode || self.live.is_some();
+            let decision = decide(
+                touch,
+                &Context {
+                    config: &facts.config,
+                    control: &facts.control,
+                    lead: facts.lead.as_ref(),
+                    later: &facts.later,
+                    known: &facts.known,
+                    has_sender,
+                    lease: self.lease,
+                },
+                now,
+            );
+            let plan = match decision {
+                Decision::Send(plan) => plan,
+                other => return self.apply(touch, due_sk, facts, other, now).await,
+            };
+            let (sender, caps) = &plan.senders[0];
+            let attempt = format!("{}-{:02}-{}", touch.lead_id, touch.step, short_id());
+            let via = if facts.config.shadow_mode {
+                "shadow"
+            } else {
+                "live"
+            };
+            let reservation = self
+                .store
+                .reserve(&ReserveRequest {
+                    touch,
+                    due_sk,
+                    attempt_id: &attempt,
+                    sender,
+                    caps,
+                    day: plan.day,
+                    lease_until: plan.lease_until,
+                    lead_version: plan.lead_version,
+                    suppression: &plan.suppression,
+                    via,
+                })
+                .await?;
+            match reservation {
+                Reservation::Reserved => {
+                    return self.send(touch, facts, &plan, &attempt, via, now).await
+                }
                 Reservation::TouchGone => return Ok(Outcome::LostRace),
-                Reservation::Blocked => return Ok(Outcome::Blocked),
                 Reservation::CapFull(scope) => {
-                    full_scope = scope;
-                    if !sender_specific(&full_scope) {
-                        break;
+                    facts.known.full_caps.insert(scope);
+                }
+                Reservation::Suppressed(hits) => facts.known.suppressed = hits,
+                Reservation::LeadChanged => {
+                    facts.lead = self.store.lead(&touch.tenant, &touch.lead_id).await?;
+                }
+                Reservation::Blocked => {
+                    facts.control = self.store.control(&touch.tenant).await?;
+                    if facts.control.blocked().is_none() {
+                        // Switched off and on again meanwhile: next tick.
+                        return Ok(Outcome::LostRace);
                     }
                 }
             }
         }
-        let Some((candidate, caps, attempt)) = reserved else {
-            // Every sender is at its cap today: try again when the tenant's
-            // next day has started and the recipient's window is open.
-            let tomorrow = tenant_tz
-                .from_local_datetime(
-                    &(day + Duration::days(1))
-                        .and_hms_opt(0, 5, 0)
-                        .expect("valid time"),
-                )
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or(now + Duration::hours(24));
-            let at = window.schedule(tomorrow, tz, seed, config.windows.jitter_max_secs);
-            let why = if full_scope.is_empty() {
-                format!("no {} sender configured", touch.channel)
-            } else {
-                format!("daily cap full: {full_scope}")
-            };
-            return Ok(if self.store.reschedule(touch, due_sk, at, &why).await? {
-                Outcome::Cap
-            } else {
-                Outcome::LostRace
-            });
-        };
+        Err(Error::Conflict(format!(
+            "the decision for {} step {} did not settle",
+            touch.lead_id, touch.step
+        )))
+    }
 
+    /// Applies a decision that sends nothing.
+    async fn apply(
+        &self,
+        touch: &Touch,
+        due_sk: &str,
+        facts: &Facts,
+        decision: Decision,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome> {
+        let lost = |done: bool, o: Outcome| if done { o } else { Outcome::LostRace };
+        let ended = |l: Landed, o: Outcome| match l {
+            Landed::NotOurs => Outcome::LostRace,
+            _ => o,
+        };
+        Ok(match decision {
+            Decision::Send(_) => unreachable!("sends are applied by dispatch"),
+            Decision::Stale => Outcome::LostRace,
+            Decision::Wait {
+                until,
+                kind,
+                reason,
+            } => {
+                let o = match kind {
+                    WaitKind::Window => Outcome::Window,
+                    WaitKind::Cap | WaitKind::Ramp | WaitKind::Backoff => Outcome::Cap,
+                };
+                lost(
+                    self.store.reschedule(touch, due_sk, until, &reason).await?,
+                    o,
+                )
+            }
+            Decision::Hold { reason } => {
+                if touch.wait_reason.as_deref() != Some(reason.as_str()) {
+                    tracing::info!(tenant = %touch.tenant, why = %reason, "sending held");
+                    self.store.note_wait(touch, due_sk, &reason).await?;
+                }
+                Outcome::Blocked
+            }
+            Decision::Cancel { reason } => ended(
+                self.store
+                    .end_touch(
+                        touch,
+                        TouchState::Due,
+                        TouchState::Cancelled,
+                        &reason,
+                        None,
+                        now,
+                    )
+                    .await?,
+                Outcome::Cancelled,
+            ),
+            Decision::Skip { reason, after } => ended(
+                self.store
+                    .end_touch(
+                        touch,
+                        TouchState::Due,
+                        TouchState::Skipped,
+                        &reason,
+                        Some(&after),
+                        now,
+                    )
+                    .await?,
+                Outcome::Skipped,
+            ),
+            Decision::FollowUp { after } => {
+                let version = facts.lead.as_ref().map_or(0, |l| l.version);
+                ended(
+                    self.store
+                        .finish_follow_up(touch, due_sk, &after, version, now)
+                        .await?,
+                    Outcome::FollowedUp,
+                )
+            }
+            Decision::Reconcile { after } => {
+                self.reconcile(touch, due_sk, facts, &after, now).await?
+            }
+        })
+    }
+
+    /// Sends a reserved touch and confirms it, or gives the reservation back.
+    async fn send(
+        &self,
+        touch: &Touch,
+        facts: &Facts,
+        plan: &SendPlan,
+        attempt: &str,
+        via: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome> {
+        let (sender, caps) = &plan.senders[0];
+        let lead = facts.lead.as_ref().expect("a send plan has a lead");
         let mut sending = touch.clone();
-        sending.sender_domain = candidate.domain.clone();
-        match sender
-            .send(&sending, &lead, &candidate.identity, &attempt)
+        sending.state = TouchState::Sending;
+        sending.attempt_id = Some(attempt.to_string());
+        sending.sender = Some(sender.identity.clone());
+        sending.sender_domain = sender.domain.clone();
+        let channel = self
+            .sender_for(via)
+            .ok_or_else(|| Error::Config("no live sender".into()))?;
+        match channel
+            .send(&sending, lead, &sender.identity, attempt)
             .await
         {
             Ok(provider_id) => {
-                if !self
+                let outbox = (via == "shadow")
+                    .then(|| ShadowOutbox::entry(&sending, lead, &sender.identity, attempt, now));
+                match self
                     .store
-                    .confirm(touch, &attempt, &provider_id, now)
+                    .confirm(
+                        &sending,
+                        attempt,
+                        &provider_id,
+                        &plan.after,
+                        plan.lead_version,
+                        outbox.as_ref(),
+                        now,
+                    )
                     .await?
                 {
-                    // Only the lease-expiry path can have moved it: it is in doubt.
-                    return Err(Error::Conflict(format!(
+                    Landed::Whole | Landed::FollowUpLeft => Ok(Outcome::Sent),
+                    // Only a reconciliation after the lease ran out can have
+                    // moved it, and it asked the provider first.
+                    Landed::NotOurs => Err(Error::Conflict(format!(
                         "attempt {attempt} could not be confirmed"
-                    )));
+                    ))),
                 }
             }
             Err(e) => {
-                let retry_at = now + Duration::minutes(5);
-                self.store
-                    .release(touch, &attempt, &caps, day, retry_at, &e.to_string())
-                    .await?;
-                if !e.is_retryable() {
-                    let mut due = touch.clone();
-                    due.state = TouchState::Due;
-                    return self
-                        .skip(config, &due, &lead, &format!("send failed: {e}"), now)
-                        .await;
+                let ctx = Context {
+                    config: &facts.config,
+                    control: &facts.control,
+                    lead: facts.lead.as_ref(),
+                    later: &facts.later,
+                    known: &facts.known,
+                    has_sender: true,
+                    lease: self.lease,
+                };
+                let scopes: Vec<String> = caps.iter().map(|c| c.scope.clone()).collect();
+                let why = e.to_string();
+                let failure = match &e {
+                    Error::Provider { retryable, .. } => SendFailure::Refused {
+                        retryable: *retryable,
+                    },
+                    Error::Invalid { .. } => SendFailure::Refused { retryable: false },
+                    _ => SendFailure::Unknown,
+                };
+                match after_send_failure(touch, &ctx, failure, &why, now) {
+                    // Kept reserved: reconciled from the provider's records
+                    // once the lease runs out.
+                    None => Err(e),
+                    Some(Decision::Wait { until, reason, .. }) => {
+                        self.store
+                            .release(
+                                &sending,
+                                attempt,
+                                &scopes,
+                                plan.day,
+                                Release::Retry {
+                                    at: until,
+                                    why: &reason,
+                                },
+                                now,
+                            )
+                            .await?;
+                        Err(e)
+                    }
+                    Some(Decision::Skip { reason, after }) => {
+                        self.store
+                            .release(
+                                &sending,
+                                attempt,
+                                &scopes,
+                                plan.day,
+                                Release::Skip {
+                                    why: &reason,
+                                    after: &after,
+                                },
+                                now,
+                            )
+                            .await?;
+                        Ok(Outcome::Skipped)
+                    }
+                    Some(other) => {
+                        unreachable!("a send failure decides a wait or a skip, not {other:?}")
+                    }
                 }
-                return Err(e);
             }
         }
-
-        if lead.status == LeadStatus::Queued {
-            self.store
-                .mark_contacted(
-                    &touch.tenant,
-                    &touch.lead_id,
-                    &format!("step {} sent on {}", touch.step, touch.channel),
-                    now,
-                )
-                .await?;
-        }
-        if let Some(next) = touch.next_step {
-            self.wake_next(config, touch, next, lead.first_sent_at.unwrap_or(now), now)
-                .await?;
-        }
-        Ok(Outcome::Sent)
     }
 
-    /// Skips a due touch and wakes the step after it: a skipped step does
-    /// not end the sequence (a stop cancels instead).
-    async fn skip(
+    /// A reservation whose lease ran out unconfirmed: the provider says
+    /// whether the attempt went out. Sent: confirm it (and wake what
+    /// follows); never sent: give the caps back and make it due again;
+    /// unknown: in doubt, for an operator.
+    async fn reconcile(
         &self,
-        config: &TenantConfig,
         touch: &Touch,
-        lead: &shared::domain::lead::Lead,
-        why: &str,
+        due_sk: &str,
+        facts: &Facts,
+        after: &AfterSend,
         now: DateTime<Utc>,
     ) -> Result<Outcome> {
-        if !self
-            .store
-            .end_touch(touch, TouchState::Due, TouchState::Skipped, why, now)
-            .await?
-        {
-            return Ok(Outcome::LostRace);
-        }
-        if let Some(next) = touch.next_step {
-            let first = lead.first_sent_at.unwrap_or(now);
-            self.wake_next(config, touch, next, first, now).await?;
-        }
-        Ok(Outcome::Skipped)
-    }
-
-    /// Makes the next step due at its day. When that step is no longer
-    /// planned (rejected and not redrafted, skipped), the first planned step
-    /// after it is woken instead; one still waiting for approval stops the
-    /// walk, and its approval makes it due.
-    async fn wake_next(
-        &self,
-        config: &TenantConfig,
-        touch: &Touch,
-        next: u8,
-        first_sent_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let due = |step: u8| {
-            config
-                .sequence
-                .iter()
-                .find(|s| s.step == step)
-                .map(|s| shared::domain::dispatch::sequence::due_at(first_sent_at, s.day).max(now))
-                .unwrap_or(now)
+        let via = touch.via.as_deref().unwrap_or("shadow");
+        let delivery = match (&touch.attempt_id, self.sender_for(via)) {
+            (Some(attempt), Some(sender)) => sender.lookup(touch, attempt).await?,
+            _ => Delivery::Unknown,
         };
-        if self
-            .store
-            .activate(&touch.tenant, &touch.lead_id, next, due(next))
-            .await?
-        {
-            return Ok(());
-        }
-        // Rare path: one query of the lead's touches.
-        let touches = self.store.touches(&touch.tenant, &touch.lead_id).await?;
-        for t in touches.iter().filter(|t| t.step >= next) {
-            match t.state {
-                TouchState::Skipped | TouchState::Cancelled => continue,
-                TouchState::Planned => {
-                    self.store
-                        .activate(&touch.tenant, &touch.lead_id, t.step, due(t.step))
-                        .await?;
-                    return Ok(());
-                }
-                _ => return Ok(()),
+        let attempt = touch.attempt_id.as_deref().unwrap_or_default();
+        match delivery {
+            Delivery::Sent(provider_id) => {
+                let version = facts.lead.as_ref().map_or(0, |l| l.version);
+                let landed = self
+                    .store
+                    .confirm(touch, attempt, &provider_id, after, version, None, now)
+                    .await?;
+                tracing::warn!(tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "unconfirmed send found at the provider: confirmed");
+                Ok(match landed {
+                    Landed::NotOurs => Outcome::LostRace,
+                    _ => Outcome::Reconciled,
+                })
             }
+            Delivery::NotSent => {
+                let day = touch
+                    .caps_day
+                    .unwrap_or_else(|| now.with_timezone(&facts.config.tz()).date_naive());
+                let why = format!("attempt {attempt} never reached the provider; due again");
+                let landed = self
+                    .store
+                    .release(
+                        touch,
+                        attempt,
+                        &touch.caps_taken,
+                        day,
+                        Release::Retry { at: now, why: &why },
+                        now,
+                    )
+                    .await?;
+                Ok(match landed {
+                    Landed::NotOurs => Outcome::LostRace,
+                    _ => Outcome::Reconciled,
+                })
+            }
+            Delivery::Unknown => Ok(if self.store.mark_in_doubt(touch, due_sk, now).await? {
+                tracing::warn!(tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "send in doubt");
+                Outcome::InDoubt
+            } else {
+                Outcome::LostRace
+            }),
         }
-        Ok(())
     }
 }
 
@@ -535,10 +611,10 @@ pub fn emf_line(r: &TickReport) -> String {
             "Metrics": [
                 {"Name": "Sent", "Unit": "Count"}, {"Name": "Due", "Unit": "Count"},
                 {"Name": "DynamoDBRequests", "Unit": "Count"}, {"Name": "InDoubt", "Unit": "Count"},
-                {"Name": "Errors", "Unit": "Count"}
+                {"Name": "Reconciled", "Unit": "Count"}, {"Name": "Errors", "Unit": "Count"}
             ]}]},
         "Sent": r.sent, "Due": r.due, "DynamoDBRequests": r.dynamodb_requests,
-        "InDoubt": r.in_doubt, "Errors": r.errors
+        "InDoubt": r.in_doubt, "Reconciled": r.reconciled, "Errors": r.errors
     })
     .to_string()
 }

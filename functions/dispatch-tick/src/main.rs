@@ -1,6 +1,6 @@
 #![recursion_limit = "256"]
 use lambda_runtime::{service_fn, LambdaEvent};
-use shared::adapters::{aws, outbox::ShadowOutbox};
+use shared::adapters::aws;
 use shared::config::Env;
 use shared::ports::{Clock, SystemClock};
 use std::sync::Arc;
@@ -12,15 +12,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = aws::sdk_config().await;
     let store = aws::store_from_env(&env, &sdk)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Real provider adapters plug in as `live`; until a tenant leaves
+    // shadow mode with one configured, every send goes to the outbox.
     let app = dispatch_tick::App {
-        // Real provider adapters plug in here; until a tenant leaves shadow
-        // mode with one configured, every send goes to the outbox.
-        sender: Arc::new(ShadowOutbox::new(store.clone(), clock.clone())),
-        live: None,
-        store,
-        clock,
         lease: chrono::Duration::seconds(env.parse_or("SEND_LEASE_SECS", 300i64)?),
         per_shard_limit: env.parse_or("DUE_PER_SHARD_LIMIT", 200i32)?,
+        shard_lease: chrono::Duration::seconds(env.parse_or("SHARD_LEASE_SECS", 50i64)?),
+        ..dispatch_tick::App::new(store, clock)
     };
     let app = &app;
     lambda_runtime::run(service_fn(

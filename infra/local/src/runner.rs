@@ -14,7 +14,6 @@ use aws_lambda_events::query_map::QueryMap;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use dispatch_tick::TickReport;
 use shared::adapters::bus::EventBus;
-use shared::adapters::outbox::ShadowOutbox;
 use shared::adapters::queue::SqsQueue;
 use shared::adapters::slack::{LogAlerter, SlackWebhook};
 use shared::ports::{Alerter, Clock, SimClock};
@@ -291,14 +290,7 @@ impl LocalStack {
                 // at a local HTTP server).
                 writer: None,
             },
-            dispatch: dispatch_tick::App {
-                store: store.clone(),
-                sender: Arc::new(ShadowOutbox::new(store.clone(), clock_dyn.clone())),
-                live: None,
-                clock: clock_dyn.clone(),
-                lease: Duration::minutes(5),
-                per_shard_limit: 200,
-            },
+            dispatch: dispatch_tick::App::new(store.clone(), clock_dyn.clone()),
             webhook: webhook_ingest::App {
                 store: store.clone(),
                 bus: bus.clone(),

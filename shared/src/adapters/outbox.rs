@@ -1,22 +1,46 @@
-//! Shadow mode: a sender that writes what would have been sent to the
-//! outbox (a DynamoDB record per attempt) instead of calling a provider.
+//! Shadow mode: a sender that sends nothing. What would have gone out is
+//! written to the outbox (a DynamoDB row per attempt) by the confirm
+//! transaction itself, with the touch's `sent` state: an attempt whose
+//! confirm never landed left no trace anywhere, so it is safe to send again.
 
 use crate::domain::lead::Lead;
 use crate::domain::touch::Touch;
 use crate::error::{Error, Result};
-use crate::ports::{ChannelSender, Clock};
-use crate::store::{OutboxEntry, Store};
+use crate::ports::{ChannelSender, Delivery};
+use crate::store::OutboxEntry;
 use async_trait::async_trait;
-use std::sync::Arc;
+use chrono::{DateTime, Utc};
 
-pub struct ShadowOutbox {
-    store: Store,
-    clock: Arc<dyn Clock>,
-}
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ShadowOutbox;
 
 impl ShadowOutbox {
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new() -> Self {
+        Self
+    }
+
+    /// The outbox row of one attempt.
+    pub fn entry(
+        touch: &Touch,
+        lead: &Lead,
+        sender: &str,
+        attempt_id: &str,
+        at: DateTime<Utc>,
+    ) -> OutboxEntry {
+        OutboxEntry {
+            tenant: touch.tenant.clone(),
+            attempt_id: attempt_id.to_string(),
+            lead_id: touch.lead_id.clone(),
+            step: touch.step,
+            channel: touch.channel.to_string(),
+            sender: sender.to_string(),
+            sender_domain: touch.sender_domain.clone(),
+            to: lead.address(touch.channel),
+            subject: touch.message.subject.clone(),
+            body: touch.message.body.clone(),
+            headers: touch.message.headers.clone(),
+            sent_at: at,
+        }
     }
 }
 
@@ -26,33 +50,19 @@ impl ChannelSender for ShadowOutbox {
         &self,
         touch: &Touch,
         lead: &Lead,
-        sender: &str,
+        _sender: &str,
         attempt_id: &str,
     ) -> Result<String> {
-        let to = Some(lead.address(touch.channel))
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "to",
-                    format!("lead {} has no {} address", lead.id, touch.channel),
-                )
-            })?;
-        self.store
-            .put_outbox(&OutboxEntry {
-                tenant: touch.tenant.clone(),
-                attempt_id: attempt_id.to_string(),
-                lead_id: touch.lead_id.clone(),
-                step: touch.step,
-                channel: touch.channel.to_string(),
-                sender: sender.to_string(),
-                sender_domain: touch.sender_domain.clone(),
-                to,
-                subject: touch.message.subject.clone(),
-                body: touch.message.body.clone(),
-                headers: touch.message.headers.clone(),
-                sent_at: self.clock.now(),
-            })
-            .await?;
+        if lead.address(touch.channel).is_empty() {
+            return Err(Error::invalid(
+                "to",
+                format!("lead {} has no {} address", lead.id, touch.channel),
+            ));
+        }
         Ok(format!("shadow:{attempt_id}"))
+    }
+
+    async fn lookup(&self, _touch: &Touch, _attempt_id: &str) -> Result<Delivery> {
+        Ok(Delivery::NotSent)
     }
 }

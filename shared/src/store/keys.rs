@@ -13,9 +13,11 @@
 //! - `T#t#CREDITS` / `<month>#<provider>`: enrichment credits spent in a month
 //! - `T#t#PROSPECT` / `CURSOR`, `<month>`: prospecting cursor and leads pulled
 //! - `T#t#BATCH#<id>` / `BATCH`; `T#t#OUTBOX` / `A#<attempt>`; `T#t#AUDIT` / `<ts>#<id>`
+//! - `DISPATCH` / `SHARD#<n>`: which dispatch tick works a shard, until when
 //!
 //! `DueIndex` (DuePK = `DUE#<shard>`, DueSK = `<due>#<tenant>#<lead>#<step>`) holds
-//! only touches that are due or whose send lease is running; `TenantIndex`
+//! only touches that are due, whose send lease is running, or whose follow-up
+//! is unfinished, plus each shard's lease row (DueSK `!LEASE`, sorting first); `TenantIndex`
 //! (GSI1PK = `T#t#LEADS` or `T#t#DRAFTS`) lists a tenant's leads and drafts.
 
 pub fn tenant(t: &str) -> String {
@@ -70,3 +72,8 @@ pub fn audit(t: &str) -> String {
     format!("T#{t}#AUDIT")
 }
 pub const REGISTRY: &str = "TENANTS";
+/// Not a tenant's: the dispatch ticks' shard leases.
+pub const DISPATCH: &str = "DISPATCH";
+pub fn shard_lease(shard: u32) -> String {
+    format!("SHARD#{shard}")
+}

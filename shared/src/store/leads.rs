@@ -309,7 +309,7 @@ impl Store {
         after: Option<&str>,
         limit: i32,
     ) -> Result<(Vec<Lead>, Option<String>)> {
-        self.requests.bump();
+        self.spend()?;
         let start = after.map(|id| {
             let mut k = Self::key(keys::lead(tenant, id), "LEAD");
             k.insert("GSI1PK".into(), s(keys::leads_index(tenant)));

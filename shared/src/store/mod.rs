@@ -11,15 +11,17 @@ mod drafts;
 pub mod keys;
 mod leads;
 mod providers;
+mod sends;
 mod signals;
 mod suppressions;
 mod tenants;
 
 pub use crate::domain::tenant::Control;
 pub use batches::Batch;
-pub use dispatch::{OutboxEntry, Reservation};
+pub use dispatch::{DuePage, ReadSet, ShardLease};
 pub use leads::{ImportOutcome, TimelineEvent};
 pub use providers::ProspectState;
+pub use sends::{Landed, OutboxEntry, Release, Reservation, ReserveRequest};
 pub use signals::ApplyOutcome;
 
 use crate::error::{Error, Result};
@@ -30,7 +32,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -55,8 +57,28 @@ impl RequestCounter {
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
-    fn bump(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A fault injector for crash tests: after `n` more requests every request
+/// fails before it is sent, as if the process had died between two
+/// requests. Shared with test doubles so a "dead" process calls no provider.
+#[derive(Debug)]
+pub struct Fuse(AtomicI64);
+
+impl Fuse {
+    pub fn new(requests: i64) -> Arc<Self> {
+        Arc::new(Self(AtomicI64::new(requests)))
+    }
+    /// Spends one request; false once the fuse has blown.
+    pub fn spend(&self) -> bool {
+        self.0.fetch_sub(1, Ordering::SeqCst) > 0
+    }
+    pub fn blown(&self) -> bool {
+        self.0.load(Ordering::SeqCst) <= 0
+    }
+    /// Blows it now (a process that dies while a provider call is in flight).
+    pub fn blow(&self) {
+        self.0.store(0, Ordering::SeqCst);
     }
 }
 
@@ -66,6 +88,7 @@ pub struct Store {
     table: String,
     shards: u32,
     requests: Arc<RequestCounter>,
+    fuse: Option<Arc<Fuse>>,
 }
 
 fn sdk<E, R>(op: &'static str) -> impl Fn(SdkError<E, R>) -> Error
@@ -121,7 +144,27 @@ impl Store {
             table: table.into(),
             shards: shards.max(1),
             requests: Arc::new(RequestCounter::default()),
+            fuse: None,
         }
+    }
+
+    /// The same store (same counter) that dies after the fuse's requests.
+    pub fn with_fuse(&self, fuse: Arc<Fuse>) -> Self {
+        Self {
+            fuse: Some(fuse),
+            ..self.clone()
+        }
+    }
+
+    /// Counts one request, or refuses it if the fuse has blown.
+    fn spend(&self) -> Result<()> {
+        if let Some(f) = &self.fuse {
+            if !f.spend() {
+                return Err(Error::store("request", "process killed (fuse blown)"));
+            }
+        }
+        self.requests.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
     pub fn requests(&self) -> u64 {
@@ -149,7 +192,7 @@ impl Store {
     }
 
     async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>> {
-        self.requests.bump();
+        self.spend()?;
         let out = self
             .client
             .get_item()
@@ -163,7 +206,7 @@ impl Store {
     }
 
     async fn put(&self, item: Item) -> Result<()> {
-        self.requests.bump();
+        self.spend()?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -189,7 +232,7 @@ impl Store {
                         "unprocessed keys after 5 rounds",
                     ));
                 }
-                self.requests.bump();
+                self.spend()?;
                 let ka = KeysAndAttributes::builder()
                     .set_keys(Some(pending))
                     .consistent_read(true)
@@ -229,7 +272,7 @@ impl Store {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            self.requests.bump();
+            self.spend()?;
             let sk_attr = match index {
                 Some("TenantIndex") => "GSI1SK",
                 Some(_) => "DueSK",
@@ -268,7 +311,7 @@ impl Store {
         op: &'static str,
         items: Vec<TransactWriteItem>,
     ) -> Result<Option<Vec<String>>> {
-        self.requests.bump();
+        self.spend()?;
         match self
             .client
             .transact_write_items()

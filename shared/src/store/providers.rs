@@ -50,7 +50,7 @@ impl Store {
         cost: u32,
         budget: Option<u32>,
     ) -> Result<bool> {
-        self.requests.bump();
+        self.spend()?;
         let mut u = self
             .client
             .update_item()
@@ -86,7 +86,7 @@ impl Store {
         month: &str,
         cost: u32,
     ) -> Result<()> {
-        self.requests.bump();
+        self.spend()?;
         self.client
             .update_item()
             .table_name(&self.table)

@@ -156,7 +156,7 @@ impl Store {
         let (Some(first), Some(last)) = (labels.iter().min(), labels.iter().max()) else {
             return Ok(vec![]);
         };
-        self.requests.bump();
+        self.spend()?;
         let out = self
             .client
             .query()

@@ -117,7 +117,7 @@ impl Store {
                 if round > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(25 << round)).await;
                 }
-                self.requests.bump();
+                self.spend()?;
                 let out = self
                     .client
                     .batch_write_item()
@@ -155,7 +155,7 @@ impl Store {
         kind: SuppressionKind,
         value: &str,
     ) -> Result<Option<SuppressionEntry>> {
-        self.requests.bump();
+        self.spend()?;
         let out = self
             .client
             .delete_item()

@@ -116,12 +116,15 @@ impl Store {
         let Some(item) = self.get(keys::tenant(tenant), "CONFIG").await? else {
             return Ok(None);
         };
+        self.config_from_item(item).map(Some)
+    }
+
+    pub(crate) fn config_from_item(&self, item: Item) -> Result<TenantConfig> {
         let json = item
             .get("config")
             .and_then(|v| v.as_s().ok())
             .ok_or_else(|| Error::store("config", "CONFIG item lacks `config`"))?;
         serde_json::from_str(json)
-            .map(Some)
             .map_err(|e| Error::store("config", format!("stored config does not parse: {e}")))
     }
 
@@ -134,13 +137,19 @@ impl Store {
 
     /// The tenant config with the warmup rows read from their own items.
     pub async fn config_with_warmup(&self, tenant: &str) -> Result<Option<TenantConfig>> {
-        let Some(mut config) = self.config(tenant).await? else {
+        let Some(config) = self.config(tenant).await? else {
             return Ok(None);
         };
+        self.with_warmup(config).await.map(Some)
+    }
+
+    /// The config with its domains' warmup rows (one query per domain).
+    pub async fn with_warmup(&self, mut config: TenantConfig) -> Result<TenantConfig> {
+        let tenant = config.tenant.to_string();
         for d in &mut config.domains {
-            d.warmup = self.warmup_rows(tenant, &d.domain).await?;
+            d.warmup = self.warmup_rows(&tenant, &d.domain).await?;
         }
-        Ok(Some(config))
+        Ok(config)
     }
 
     pub async fn warmup_rows(&self, tenant: &str, domain: &str) -> Result<Vec<WarmupRow>> {
@@ -197,7 +206,7 @@ impl Store {
             names.push(("#reason", attr));
             values.push((":reason", reason.map_or(AttributeValue::Null(true), s)));
         }
-        self.requests.bump();
+        self.spend()?;
         let mut req = self
             .client
             .update_item()
@@ -227,7 +236,7 @@ impl Store {
 
     /// Closes the breaker by hand; the rolling window restarts after `now`.
     pub async fn reset_breaker(&self, tenant: &str, now: DateTime<Utc>) -> Result<bool> {
-        self.requests.bump();
+        self.spend()?;
         match self
             .client
             .update_item()

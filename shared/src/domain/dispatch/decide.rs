@@ -388,26 +388,39 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     }))
 }
 
-/// What to do after the provider refused a send: a retryable failure waits
-/// a few minutes (caps given back); any other skips the step.
+/// How a provider call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendFailure {
+    /// The provider answered and did not take the message: a retryable
+    /// refusal (throttled, unavailable) or a final one (invalid recipient).
+    Refused { retryable: bool },
+    /// No answer (a timeout, a connection lost mid-call): the message may
+    /// have gone out.
+    Unknown,
+}
+
+/// What to do after a send failed: a retryable refusal waits a few minutes
+/// (caps given back); a final one skips the step; an unknown outcome keeps
+/// the reservation, so that once its lease runs out the provider is asked
+/// whether the attempt went out, and it is never sent again blindly.
 pub fn after_send_failure(
     touch: &Touch,
     ctx: &Context,
-    retryable: bool,
+    failure: SendFailure,
     error: &str,
     now: DateTime<Utc>,
-) -> Decision {
-    if retryable {
-        Decision::Wait {
+) -> Option<Decision> {
+    match failure {
+        SendFailure::Unknown => None,
+        SendFailure::Refused { retryable: true } => Some(Decision::Wait {
             until: now + Duration::minutes(PROVIDER_BACKOFF_MINUTES),
             kind: WaitKind::Backoff,
-            reason: format!("provider failed, retrying: {error}"),
-        }
-    } else {
-        Decision::Skip {
+            reason: format!("provider refused, retrying: {error}"),
+        }),
+        SendFailure::Refused { retryable: false } => Some(Decision::Skip {
             reason: format!("send failed: {error}"),
             after: after(touch, ctx, false, now),
-        }
+        }),
     }
 }
 

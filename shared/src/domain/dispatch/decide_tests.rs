@@ -376,14 +376,20 @@ fn a_provider_failure_backs_off_or_skips() {
         lease: Duration::minutes(5),
     };
     let t = touch(1, TouchState::Due);
+    let refused = |retryable| SendFailure::Refused { retryable };
     assert!(matches!(
-        after_send_failure(&t, &ctx, true, "503", open()),
-        Decision::Wait { kind: WaitKind::Backoff, until, .. } if until == open() + Duration::minutes(5)
+        after_send_failure(&t, &ctx, refused(true), "503", open()),
+        Some(Decision::Wait { kind: WaitKind::Backoff, until, .. }) if until == open() + Duration::minutes(5)
     ));
     assert!(matches!(
-        after_send_failure(&t, &ctx, false, "invalid recipient", open()),
-        Decision::Skip { .. }
+        after_send_failure(&t, &ctx, refused(false), "invalid recipient", open()),
+        Some(Decision::Skip { .. })
     ));
+    assert_eq!(
+        after_send_failure(&t, &ctx, SendFailure::Unknown, "timed out", open()),
+        None,
+        "an unanswered call keeps its reservation for the provider's answer"
+    );
 }
 
 // ------------------------------------------------------------- properties

@@ -1,0 +1,690 @@
+//! What a dispatch decision writes, each in one transaction: reserve
+//! (touch + caps + every check), confirm (sent + lead + next step + outbox),
+//! release, reschedule, end, in doubt, and finishing a follow-up.
+
+use super::*;
+use crate::domain::dispatch::caps::{CapReservation, SenderChoice};
+use crate::domain::dispatch::decide::AfterSend;
+use crate::domain::lead::LeadStatus;
+use crate::domain::targeting::suppression::SuppressionKind;
+use crate::domain::touch::{Channel, Touch, TouchState};
+use crate::error::{Error, Result};
+use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub tenant: String,
+    pub attempt_id: String,
+    pub lead_id: String,
+    pub step: u8,
+    pub channel: String,
+    pub sender: String,
+    #[serde(default)]
+    pub sender_domain: Option<String>,
+    pub to: String,
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub body: String,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// What a reservation attempt found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reservation {
+    Reserved,
+    /// Another tick took (or changed) the touch first.
+    TouchGone,
+    /// This cap is full; nothing was taken.
+    CapFull(String),
+    /// Emergency stop, pause or breaker switched on meanwhile.
+    Blocked,
+    /// These suppression entries exist.
+    Suppressed(Vec<String>),
+    /// The lead changed since it was read.
+    LeadChanged,
+}
+
+/// Everything one reservation takes and checks.
+#[derive(Debug, Clone)]
+pub struct ReserveRequest<'a> {
+    pub touch: &'a Touch,
+    pub due_sk: &'a str,
+    pub attempt_id: &'a str,
+    pub sender: &'a SenderChoice,
+    pub caps: &'a [CapReservation],
+    pub day: NaiveDate,
+    pub lease_until: DateTime<Utc>,
+    pub lead_version: u64,
+    pub suppression: &'a [(SuppressionKind, String)],
+    /// `shadow` or `live`: whom a reconciliation asks.
+    pub via: &'a str,
+}
+
+/// How a confirm (or a finished follow-up) landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Landed {
+    /// Everything, the next step and the lead's status included.
+    Whole,
+    /// The touch's own change landed; what follows it did not (the next
+    /// step or the lead changed meanwhile). The touch stays in the due
+    /// index with a follow-up mark, for the next tick.
+    FollowUpLeft,
+    /// The touch was not in the expected state: someone else moved it.
+    NotOurs,
+}
+
+/// What a released reservation becomes.
+#[derive(Debug, Clone)]
+pub enum Release<'a> {
+    /// Due again at this time.
+    Retry { at: DateTime<Utc>, why: &'a str },
+    /// Passed over; the sequence goes on.
+    Skip { why: &'a str, after: &'a AfterSend },
+}
+
+impl Store {
+    /// Step 1 of the never-twice protocol: in one transaction, move the touch
+    /// from `due` to `sending` (attempt id, lease, the caps it takes; re-keyed
+    /// in the due index at the lease's expiry), take every cap, and check the
+    /// switches, the lead's version and every suppression entry. All or nothing.
+    pub async fn reserve(&self, r: &ReserveRequest<'_>) -> Result<Reservation> {
+        let touch = r.touch;
+        let t = &touch.tenant;
+        let mut values = vec![
+            (":due".to_string(), s(TouchState::Due.as_str())),
+            (":sending".to_string(), s(TouchState::Sending.as_str())),
+            (":old".to_string(), s(r.due_sk)),
+            (":attempt".to_string(), s(r.attempt_id)),
+            (":lease".to_string(), s(ts(r.lease_until))),
+            (
+                ":dsk".to_string(),
+                s(due_sort_key(r.lease_until, t, &touch.lead_id, touch.step)),
+            ),
+            (":sender".to_string(), s(&r.sender.identity)),
+            (
+                ":caps".to_string(),
+                AttributeValue::L(r.caps.iter().map(|c| s(&c.scope)).collect()),
+            ),
+            (":day".to_string(), s(r.day.to_string())),
+            (":via".to_string(), s(r.via)),
+        ];
+        let mut update = "SET #state = :sending, attempt_id = :attempt, lease_until = :lease, DueSK = :dsk, sender = :sender, caps_taken = :caps, caps_day = :day, via = :via".to_string();
+        if let Some(d) = &r.sender.domain {
+            update.push_str(", sender_domain = :sd");
+            values.push((":sd".into(), s(d)));
+        }
+        let mut items = vec![self.update_tx(
+            Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
+            &update,
+            Some("#state = :due AND DueSK = :old"),
+            &[("#state", "state")],
+            values,
+        )?];
+        let expires = (r.day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + Duration::days(3))
+            .timestamp();
+        for cap in r.caps {
+            items.push(self.update_tx(
+                Self::key(keys::counters(t, &r.day.to_string()), cap.scope.clone()),
+                "ADD n :one SET #ttl = :ttl, cap = :limit",
+                Some("attribute_not_exists(n) OR n < :limit"),
+                &[("#ttl", "ttl")],
+                vec![
+                    (":one".into(), n(1)),
+                    (":limit".into(), n(cap.limit)),
+                    (":ttl".into(), n(expires)),
+                ],
+            )?);
+        }
+        // The switches, the lead and the suppression list are conditions of
+        // the same transaction: a stop, a reply or an opt-out that lands
+        // between the tick's read and this write still wins, and costs no read.
+        let control_at = items.len();
+        items.push(self.control_check(t)?);
+        let lead_at = items.len();
+        items.push(self.check(
+            Self::key(keys::lead(t, &touch.lead_id), "LEAD"),
+            "version = :v",
+            vec![(":v", n(r.lead_version))],
+        )?);
+        let supp_at = items.len();
+        for (kind, value) in r.suppression {
+            items.push(self.check(
+                Self::suppression_key(t, *kind, value),
+                "attribute_not_exists(PK)",
+                vec![],
+            )?);
+        }
+        if items.len() > 100 {
+            return Err(Error::store(
+                "reserve",
+                format!("{} items exceed one transaction", items.len()),
+            ));
+        }
+        let Some(codes) = self.transact("reserve", items).await? else {
+            return Ok(Reservation::Reserved);
+        };
+        let failed = |i: usize| codes.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
+        if failed(0) {
+            return Ok(Reservation::TouchGone);
+        }
+        if failed(control_at) {
+            return Ok(Reservation::Blocked);
+        }
+        let hits: Vec<String> = (supp_at..codes.len())
+            .filter(|i| failed(*i))
+            .map(|i| {
+                let (kind, value) = &r.suppression[i - supp_at];
+                format!("{}#{}", kind.as_str(), value)
+            })
+            .collect();
+        if !hits.is_empty() {
+            return Ok(Reservation::Suppressed(hits));
+        }
+        if failed(lead_at) {
+            return Ok(Reservation::LeadChanged);
+        }
+        match (1..control_at).find(|i| failed(*i)) {
+            Some(i) => Ok(Reservation::CapFull(r.caps[i - 1].scope.clone())),
+            // Conflicts with a concurrent transaction: let a later tick retry.
+            None => Ok(Reservation::TouchGone),
+        }
+    }
+
+    fn check(
+        &self,
+        key: Item,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<TransactWriteItem> {
+        let mut b = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression(condition);
+        for (k, v) in values {
+            b = b.expression_attribute_values(k, v);
+        }
+        Ok(TransactWriteItem::builder()
+            .condition_check(b.build().map_err(|e| Error::store("build check", e))?)
+            .build())
+    }
+
+    /// The writes that make `after` happen: the next step due (if it is
+    /// still planned) and, with `contacted`, the status event. The lead's
+    /// own status change is part of its update (see `confirm`).
+    fn after_items(
+        &self,
+        touch: &Touch,
+        after: &AfterSend,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let t = &touch.tenant;
+        let mut items = Vec::new();
+        if let Some(w) = after.wake {
+            items.push(self.update_tx(
+                Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(w.step)),
+                "SET #state = :due, due_at = :at, DuePK = :dpk, DueSK = :dsk",
+                Some("#state = :planned"),
+                &[("#state", "state")],
+                vec![
+                    (":due".into(), s(TouchState::Due.as_str())),
+                    (":planned".into(), s(TouchState::Planned.as_str())),
+                    (":at".into(), s(ts(w.at))),
+                    (
+                        ":dpk".into(),
+                        s(format!("DUE#{}", self.shard_of(&touch.lead_id))),
+                    ),
+                    (
+                        ":dsk".into(),
+                        s(due_sort_key(w.at, t, &touch.lead_id, w.step)),
+                    ),
+                ],
+            )?);
+        }
+        if after.contacted {
+            items.push(self.event_put(
+                t,
+                &touch.lead_id,
+                now,
+                "status",
+                &format!(
+                    "queued -> contacted: step {} sent on {}",
+                    touch.step, touch.channel
+                ),
+            )?);
+        }
+        Ok(items)
+    }
+
+    /// Step 3: `sending -> sent` for this attempt, the lead's counters (and
+    /// queued -> contacted), the next step due, the timeline, the hourly
+    /// send bucket and the shadow outbox row, in one transaction. If the
+    /// next step or the lead changed since they were read, the send is
+    /// still recorded, and the touch keeps a follow-up mark in the due index.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn confirm(
+        &self,
+        touch: &Touch,
+        attempt_id: &str,
+        provider_id: &str,
+        after: &AfterSend,
+        lead_version: u64,
+        outbox: Option<&OutboxEntry>,
+        now: DateTime<Utc>,
+    ) -> Result<Landed> {
+        let whole = self.confirm_items(
+            touch,
+            attempt_id,
+            provider_id,
+            Some((after, lead_version)),
+            outbox,
+            now,
+        )?;
+        let Some(codes) = self.transact("confirm", whole).await? else {
+            return Ok(Landed::Whole);
+        };
+        if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") {
+            return Ok(Landed::NotOurs);
+        }
+        let part = self.confirm_items(touch, attempt_id, provider_id, None, outbox, now)?;
+        Ok(match self.transact("confirm", part).await? {
+            None => Landed::FollowUpLeft,
+            Some(_) => Landed::NotOurs,
+        })
+    }
+
+    fn confirm_items(
+        &self,
+        touch: &Touch,
+        attempt_id: &str,
+        provider_id: &str,
+        after: Option<(&AfterSend, u64)>,
+        outbox: Option<&OutboxEntry>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let t = &touch.tenant;
+        let mut touch_values = vec![
+            (":sent".into(), s(TouchState::Sent.as_str())),
+            (":sending".into(), s(TouchState::Sending.as_str())),
+            (":attempt".into(), s(attempt_id)),
+            (":now".into(), s(ts(now))),
+            (":pid".into(), s(provider_id)),
+        ];
+        let touch_update = if after.is_some() {
+            "SET #state = :sent, sent_at = :now, provider_message_id = :pid REMOVE DuePK, DueSK, lease_until, caps_taken, caps_day"
+        } else {
+            touch_values.push((
+                ":dsk".into(),
+                s(due_sort_key(now, t, &touch.lead_id, touch.step)),
+            ));
+            touch_values.push((":yes".into(), AttributeValue::Bool(true)));
+            "SET #state = :sent, sent_at = :now, provider_message_id = :pid, DueSK = :dsk, follow_up = :yes REMOVE lease_until, caps_taken, caps_day"
+        };
+        let mut items = vec![self.update_tx(
+            Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
+            touch_update,
+            Some("#state = :sending AND attempt_id = :attempt"),
+            &[("#state", "state")],
+            touch_values,
+        )?];
+        let mut lead_update = "ADD attempts :one, version :one SET last_sent_at = :now, last_activity_at = :now, first_sent_at = if_not_exists(first_sent_at, :now)".to_string();
+        let mut lead_values = vec![(":one".into(), n(1)), (":now".into(), s(ts(now)))];
+        let mut lead_condition = None;
+        if let Some((after, version)) = after.filter(|(a, _)| a.contacted) {
+            debug_assert!(after.contacted);
+            lead_update.push_str(", #status = :contacted, updated_at = :now");
+            lead_values.push((":contacted".into(), s(LeadStatus::Contacted.as_str())));
+            lead_values.push((":v".into(), n(version)));
+            lead_condition = Some("version = :v");
+        }
+        items.push(self.update_tx(
+            Self::key(keys::lead(t, &touch.lead_id), "LEAD"),
+            &lead_update,
+            lead_condition,
+            if lead_condition.is_some() {
+                &[("#status", "status")]
+            } else {
+                &[]
+            },
+            lead_values,
+        )?);
+        items.push(self.event_put(
+            t,
+            &touch.lead_id,
+            now,
+            "sent",
+            &format!("step {} on {} ({})", touch.step, touch.channel, provider_id),
+        )?);
+        if let Some((after, _)) = after {
+            items.extend(self.after_items(touch, after, now)?);
+        }
+        // The bounce rate is a rate of emails: only they count as sends.
+        if touch.channel == Channel::Email {
+            items.push(self.update_tx(
+                Self::key(
+                    keys::rates(t),
+                    crate::domain::safety::breaker::hour_bucket(now),
+                ),
+                "ADD sends :one SET #ttl = :ttl",
+                None,
+                &[("#ttl", "ttl")],
+                vec![
+                    (":one".into(), n(1)),
+                    (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS)),
+                ],
+            )?);
+        }
+        if let Some(entry) = outbox {
+            let mut i = to_item(entry)?;
+            i.extend(Self::key(
+                keys::outbox(&entry.tenant),
+                format!("A#{}", entry.attempt_id),
+            ));
+            i.insert(
+                "ttl".into(),
+                n((entry.sent_at + Duration::days(90)).timestamp()),
+            );
+            items.push(self.put_tx(i, None, vec![])?);
+        }
+        Ok(items)
+    }
+
+    /// Finishes a follow-up: the next step due and the lead contacted (if
+    /// still right), and the mark and index entry removed. If something
+    /// moved meanwhile, the mark stays for the next tick's fresh read.
+    pub async fn finish_follow_up(
+        &self,
+        touch: &Touch,
+        due_sk: &str,
+        after: &AfterSend,
+        lead_version: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Landed> {
+        let t = &touch.tenant;
+        let mut items = vec![self.update_tx(
+            Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
+            "REMOVE DuePK, DueSK, follow_up",
+            Some("follow_up = :yes AND DueSK = :old"),
+            &[],
+            vec![
+                (":yes".into(), AttributeValue::Bool(true)),
+                (":old".into(), s(due_sk)),
+            ],
+        )?];
+        if after.contacted {
+            items.push(self.update_tx(
+                Self::key(keys::lead(t, &touch.lead_id), "LEAD"),
+                "SET #status = :contacted, updated_at = :now ADD version :one",
+                Some("version = :v"),
+                &[("#status", "status")],
+                vec![
+                    (":contacted".into(), s(LeadStatus::Contacted.as_str())),
+                    (":now".into(), s(ts(now))),
+                    (":one".into(), n(1)),
+                    (":v".into(), n(lead_version)),
+                ],
+            )?);
+        }
+        items.extend(self.after_items(touch, after, now)?);
+        Ok(match self.transact("finish_follow_up", items).await? {
+            None => Landed::Whole,
+            Some(codes) if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") => {
+                Landed::NotOurs
+            }
+            Some(_) => Landed::FollowUpLeft,
+        })
+    }
+
+    /// Gives back a reservation whose attempt never reached the provider:
+    /// every cap it took is returned, and the touch is due again or skipped.
+    pub async fn release(
+        &self,
+        touch: &Touch,
+        attempt_id: &str,
+        caps: &[String],
+        day: NaiveDate,
+        then: Release<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Landed> {
+        let whole = self.release_items(touch, attempt_id, caps, day, &then, true, now)?;
+        let Some(codes) = self.transact("release", whole).await? else {
+            return Ok(Landed::Whole);
+        };
+        if codes.first().map(String::as_str) == Some("ConditionalCheckFailed")
+            || matches!(then, Release::Retry { .. })
+        {
+            return Ok(Landed::NotOurs);
+        }
+        let part = self.release_items(touch, attempt_id, caps, day, &then, false, now)?;
+        Ok(match self.transact("release", part).await? {
+            None => Landed::FollowUpLeft,
+            Some(_) => Landed::NotOurs,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn release_items(
+        &self,
+        touch: &Touch,
+        attempt_id: &str,
+        caps: &[String],
+        day: NaiveDate,
+        then: &Release<'_>,
+        with_after: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let t = &touch.tenant;
+        let mut values = vec![
+            (":sending".to_string(), s(TouchState::Sending.as_str())),
+            (":attempt".to_string(), s(attempt_id)),
+        ];
+        let update = match then {
+            Release::Retry { at, why } => {
+                values.push((":due".into(), s(TouchState::Due.as_str())));
+                values.push((":at".into(), s(ts(*at))));
+                values.push((
+                    ":dsk".into(),
+                    s(due_sort_key(*at, t, &touch.lead_id, touch.step)),
+                ));
+                values.push((":why".into(), s(*why)));
+                "SET #state = :due, due_at = :at, DueSK = :dsk, wait_reason = :why REMOVE attempt_id, lease_until, caps_taken, caps_day, via"
+            }
+            Release::Skip { why, .. } if with_after => {
+                values.push((":skipped".into(), s(TouchState::Skipped.as_str())));
+                values.push((":why".into(), s(*why)));
+                "SET #state = :skipped, end_reason = :why REMOVE DuePK, DueSK, lease_until, caps_taken, caps_day"
+            }
+            Release::Skip { why, .. } => {
+                values.push((":skipped".into(), s(TouchState::Skipped.as_str())));
+                values.push((":why".into(), s(*why)));
+                values.push((
+                    ":dsk".into(),
+                    s(due_sort_key(now, t, &touch.lead_id, touch.step)),
+                ));
+                values.push((":yes".into(), AttributeValue::Bool(true)));
+                "SET #state = :skipped, end_reason = :why, DueSK = :dsk, follow_up = :yes REMOVE lease_until, caps_taken, caps_day"
+            }
+        };
+        let mut items = vec![self.update_tx(
+            Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
+            update,
+            Some("#state = :sending AND attempt_id = :attempt"),
+            &[("#state", "state")],
+            values,
+        )?];
+        for scope in caps {
+            // No condition: a failed give-back would strand the touch in
+            // `sending`; the counter lives for days, the lease for minutes.
+            items.push(self.update_tx(
+                Self::key(keys::counters(t, &day.to_string()), scope.clone()),
+                "ADD n :minus",
+                None,
+                &[],
+                vec![(":minus".into(), n(-1))],
+            )?);
+        }
+        if let Release::Skip { why, after } = then {
+            items.push(self.event_put(
+                t,
+                &touch.lead_id,
+                now,
+                TouchState::Skipped.as_str(),
+                &format!("step {} ({}): {why}", touch.step, touch.channel),
+            )?);
+            if with_after {
+                items.extend(self.after_items(touch, after, now)?);
+            }
+        }
+        Ok(items)
+    }
+
+    /// Moves a due touch to a later time (window closed, cap full, ramp,
+    /// provider backoff), with the reason.
+    pub async fn reschedule(
+        &self,
+        touch: &Touch,
+        due_sk: &str,
+        at: DateTime<Utc>,
+        why: &str,
+    ) -> Result<bool> {
+        let tx = self.update_tx(
+            Self::key(
+                keys::lead(&touch.tenant, &touch.lead_id),
+                keys::touch_sk(touch.step),
+            ),
+            "SET due_at = :at, DueSK = :dsk, wait_reason = :why",
+            Some("#state = :due AND DueSK = :old"),
+            &[("#state", "state")],
+            vec![
+                (":at".into(), s(ts(at))),
+                (
+                    ":dsk".into(),
+                    s(due_sort_key(at, &touch.tenant, &touch.lead_id, touch.step)),
+                ),
+                (":why".into(), s(why)),
+                (":due".into(), s(TouchState::Due.as_str())),
+                (":old".into(), s(due_sk)),
+            ],
+        )?;
+        Ok(self.transact("reschedule", vec![tx]).await?.is_none())
+    }
+
+    /// Notes why a due touch is held where it is (a switch, no provider).
+    pub async fn note_wait(&self, touch: &Touch, due_sk: &str, why: &str) -> Result<bool> {
+        let tx = self.update_tx(
+            Self::key(
+                keys::lead(&touch.tenant, &touch.lead_id),
+                keys::touch_sk(touch.step),
+            ),
+            "SET wait_reason = :why",
+            Some("#state = :due AND DueSK = :old"),
+            &[("#state", "state")],
+            vec![
+                (":why".into(), s(why)),
+                (":due".into(), s(TouchState::Due.as_str())),
+                (":old".into(), s(due_sk)),
+            ],
+        )?;
+        Ok(self.transact("note_wait", vec![tx]).await?.is_none())
+    }
+
+    /// Ends a touch that is in `from` (skipped, cancelled), taking it out of
+    /// both indexes, with a timeline event; a skip wakes what follows it.
+    pub async fn end_touch(
+        &self,
+        touch: &Touch,
+        from: TouchState,
+        to: TouchState,
+        why: &str,
+        after: Option<&AfterSend>,
+        now: DateTime<Utc>,
+    ) -> Result<Landed> {
+        let items = |with_after: bool| -> Result<Vec<TransactWriteItem>> {
+            let mut values = vec![
+                (":to".into(), s(to.as_str())),
+                (":from".into(), s(from.as_str())),
+                (":why".into(), s(why)),
+            ];
+            let update = if with_after || after.is_none() {
+                "SET #state = :to, end_reason = :why REMOVE DuePK, DueSK, GSI1PK, GSI1SK"
+            } else {
+                values.push((
+                    ":dsk".into(),
+                    s(due_sort_key(now, &touch.tenant, &touch.lead_id, touch.step)),
+                ));
+                values.push((":yes".into(), AttributeValue::Bool(true)));
+                "SET #state = :to, end_reason = :why, DueSK = :dsk, follow_up = :yes REMOVE GSI1PK, GSI1SK"
+            };
+            let mut items = vec![
+                self.update_tx(
+                    Self::key(
+                        keys::lead(&touch.tenant, &touch.lead_id),
+                        keys::touch_sk(touch.step),
+                    ),
+                    update,
+                    Some("#state = :from"),
+                    &[("#state", "state")],
+                    values,
+                )?,
+                self.event_put(
+                    &touch.tenant,
+                    &touch.lead_id,
+                    now,
+                    to.as_str(),
+                    &format!("step {} ({}): {why}", touch.step, touch.channel),
+                )?,
+            ];
+            if let (true, Some(after)) = (with_after, after) {
+                items.extend(self.after_items(touch, after, now)?);
+            }
+            Ok(items)
+        };
+        let Some(codes) = self.transact("end_touch", items(true)?).await? else {
+            return Ok(Landed::Whole);
+        };
+        if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") || after.is_none() {
+            return Ok(Landed::NotOurs);
+        }
+        Ok(match self.transact("end_touch", items(false)?).await? {
+            None => Landed::FollowUpLeft,
+            Some(_) => Landed::NotOurs,
+        })
+    }
+
+    /// A lease that ran out unconfirmed and that the provider cannot
+    /// account for: in doubt, out of the due index, never resent blindly.
+    pub async fn mark_in_doubt(
+        &self,
+        touch: &Touch,
+        due_sk: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let items = vec![
+            self.update_tx(
+                Self::key(keys::lead(&touch.tenant, &touch.lead_id), keys::touch_sk(touch.step)),
+                "SET #state = :doubt, end_reason = :why REMOVE DuePK, DueSK",
+                Some("#state = :sending AND DueSK = :old"),
+                &[("#state", "state")],
+                vec![
+                    (":doubt".into(), s(TouchState::InDoubt.as_str())),
+                    (":sending".into(), s(TouchState::Sending.as_str())),
+                    (":old".into(), s(due_sk)),
+                    (":why".into(), s("send lease expired without confirmation and the provider cannot say whether it went out; reconcile from provider events")),
+                ],
+            )?,
+            self.event_put(&touch.tenant, &touch.lead_id, now, "in_doubt", &format!("step {}: lease expired unconfirmed", touch.step))?,
+        ];
+        Ok(self.transact("mark_in_doubt", items).await?.is_none())
+    }
+
+    pub async fn outbox(&self, tenant: &str) -> Result<Vec<OutboxEntry>> {
+        self.query_all(None, "PK", keys::outbox(tenant), Some("A#"))
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+}

@@ -1,0 +1,351 @@
+//! The send path against DynamoDB Local: crashes at every point between two
+//! requests, reconciliation from the provider's records, and what a sent
+//! touch costs, for one tick and for eight at once.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use integration_tests::*;
+use rand::{Rng, SeedableRng};
+use shared::domain::dispatch::window::SendWindow;
+use shared::domain::lead::{Lead, LeadStatus};
+use shared::domain::touch::{Touch, TouchState};
+use shared::error::{Error, Result};
+use shared::ports::{ChannelSender, Clock, Delivery};
+use shared::store::{Fuse, Store};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// A provider with an idempotency-key record, as the real ones keep: it
+/// remembers every attempt it delivered, and answers lookups from that.
+/// It shares the dispatcher's fuse: a dead process calls nobody, and a
+/// process may die while its call is in flight (delivered, answer lost).
+#[derive(Default)]
+struct Provider {
+    fuse: Mutex<Option<Arc<Fuse>>>,
+    /// attempt -> (lead, step, at)
+    delivered: Mutex<BTreeMap<String, (String, u8, DateTime<Utc>)>>,
+    /// Chance that the process dies while the call is in flight.
+    die_in_flight: f64,
+    /// Answer lookups with "unknown" (a provider that cannot be asked).
+    opaque: bool,
+    /// The call was on the wire when the process died: it lands anyway.
+    on_the_wire: bool,
+    now: Mutex<Option<DateTime<Utc>>>,
+}
+
+#[async_trait]
+impl ChannelSender for Provider {
+    async fn send(&self, touch: &Touch, _: &Lead, _: &str, attempt_id: &str) -> Result<String> {
+        let fuse = self.fuse.lock().unwrap().clone();
+        if !self.on_the_wire && fuse.as_ref().is_some_and(|f| f.blown()) {
+            return Err(Error::store("send", "process is dead"));
+        }
+        let at = self.now.lock().unwrap().unwrap_or_else(Utc::now);
+        self.delivered.lock().unwrap().insert(
+            attempt_id.to_string(),
+            (touch.lead_id.clone(), touch.step, at),
+        );
+        if rand::rng().random_bool(self.die_in_flight) {
+            if let Some(f) = fuse {
+                f.blow();
+            }
+            return Err(Error::store("send", "process died awaiting the answer"));
+        }
+        Ok(format!("p-{attempt_id}"))
+    }
+
+    async fn lookup(&self, _: &Touch, attempt_id: &str) -> Result<Delivery> {
+        if self.opaque {
+            return Ok(Delivery::Unknown);
+        }
+        Ok(match self.delivered.lock().unwrap().get(attempt_id) {
+            Some(_) => Delivery::Sent(format!("p-{attempt_id}")),
+            None => Delivery::NotSent,
+        })
+    }
+}
+
+fn dispatcher(
+    store: Store,
+    clock: &shared::ports::SimClock,
+    provider: Arc<Provider>,
+) -> dispatch_tick::App {
+    let clock: Arc<dyn Clock> = Arc::new(clock.clone());
+    dispatch_tick::App {
+        live: Some(provider),
+        ..dispatch_tick::App::new(store, clock)
+    }
+}
+
+fn always_open(c: &mut shared::domain::tenant::TenantConfig) {
+    c.shadow_mode = false;
+    for w in [
+        &mut c.windows.email,
+        &mut c.windows.call,
+        &mut c.windows.sms,
+        &mut c.windows.linkedin,
+    ] {
+        *w = SendWindow::always();
+    }
+}
+
+async fn all_touches(store: &Store, tenant: &str) -> Vec<(Lead, Vec<Touch>)> {
+    let mut out = Vec::new();
+    for lead in store.leads(tenant).await.unwrap() {
+        let touches = store.touches(tenant, &lead.id).await.unwrap();
+        out.push((lead, touches));
+    }
+    out
+}
+
+/// Every lead whose sequence is not over has a step that will move on its
+/// own: one due, reserved, in doubt (an operator's) or marked for follow-up.
+fn stalled(leads: &[(Lead, Vec<Touch>)]) -> Vec<String> {
+    leads
+        .iter()
+        .filter(|(_, ts)| {
+            let waiting = ts.iter().any(|t| t.state == TouchState::Planned);
+            let moving = ts.iter().any(|t| {
+                matches!(
+                    t.state,
+                    TouchState::Due | TouchState::Sending | TouchState::InDoubt | TouchState::Draft
+                ) || t.follow_up
+            });
+            waiting && !moving
+        })
+        .map(|(l, _)| l.id.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_that_ran_out_is_settled_by_asking_the_provider() {
+    // GIVEN three leads whose first step was reserved by a dispatcher that
+    // died: once before calling the provider, once after it delivered, and
+    // once with a provider that cannot be asked
+    for (case, delivered_before_death, opaque) in [
+        ("never-sent", false, false),
+        ("delivered", true, false),
+        ("opaque", true, true),
+    ] {
+        let mut ls = stack(&format!("lease-{case}"), at(IN_WINDOW), None).await;
+        due_tenant(&mut ls, "crash", &emails("c", 1, "NY"), always_open).await;
+        let provider = Arc::new(Provider {
+            die_in_flight: if delivered_before_death { 1.0 } else { 0.0 },
+            on_the_wire: delivered_before_death,
+            opaque,
+            ..Default::default()
+        });
+        // Dies after its reservation: 1 page + 1 lease + 2 reads + 1 reserve.
+        let mut killed_after = None;
+        for k in 0..12 {
+            let fuse = Fuse::new(k);
+            *provider.fuse.lock().unwrap() = Some(fuse.clone());
+            let app = dispatcher(ls.store.with_fuse(fuse), &ls.clock, provider.clone());
+            let _ = app.tick().await;
+            let t = &all_touches(&ls.store, "crash").await[0].1[0];
+            if t.state == TouchState::Sending {
+                killed_after = Some(k);
+                break;
+            }
+            // The next delivery comes after the dead tick's shard lease.
+            ls.clock.advance(Duration::minutes(1));
+        }
+        assert!(
+            killed_after.is_some(),
+            "{case}: a reservation was left behind"
+        );
+        assert_eq!(
+            provider.delivered.lock().unwrap().len(),
+            usize::from(delivered_before_death),
+            "{case}"
+        );
+        *provider.fuse.lock().unwrap() = None;
+        let app = |p: &Arc<Provider>| dispatcher(ls.store.clone(), &ls.clock, p.clone());
+        // WHEN ticks run before the lease runs out, then after it
+        let before = app(&provider).tick().await.unwrap();
+        assert_eq!((before.sent, before.reconciled), (0, 0), "{case}");
+        ls.clock.advance(Duration::minutes(6));
+        let calm = Arc::new(Provider {
+            opaque,
+            delivered: Mutex::new(provider.delivered.lock().unwrap().clone()),
+            ..Default::default()
+        });
+        let redelivered = app(&calm);
+        let after = redelivered.tick().await.unwrap();
+        let again = redelivered.tick().await.unwrap();
+        // THEN the provider's answer settles it, and nothing goes out twice
+        let (lead, touches) = all_touches(&ls.store, "crash").await.remove(0);
+        let first = &touches[0];
+        let deliveries = calm.delivered.lock().unwrap().len();
+        match case {
+            "never-sent" => {
+                assert_eq!(after.reconciled, 1);
+                assert_eq!(again.sent, 1, "due again and sent once");
+                assert_eq!(first.state, TouchState::Sent);
+                assert_eq!(deliveries, 1);
+            }
+            "delivered" => {
+                assert_eq!((after.reconciled, again.sent), (1, 0));
+                assert_eq!(first.state, TouchState::Sent);
+                assert_eq!(deliveries, 1, "confirmed, not resent");
+                assert_eq!(lead.status, LeadStatus::Contacted);
+                assert!(
+                    touches.iter().any(|t| t.state == TouchState::Due),
+                    "the next step is due: {:?}",
+                    touches.iter().map(|t| t.state).collect::<Vec<_>>()
+                );
+            }
+            _ => {
+                assert_eq!((after.in_doubt, again.sent), (1, 0));
+                assert_eq!(first.state, TouchState::InDoubt);
+                assert_eq!(deliveries, 1);
+            }
+        }
+        ls.cleanup().await;
+    }
+}
+
+/// Moves the clock to the next due touch; false when nothing is left.
+async fn next_work(ls: &mut local_stack::runner::LocalStack) -> bool {
+    match ls.store.next_due().await.unwrap() {
+        None => false,
+        Some(t) => {
+            if t > ls.now() {
+                ls.clock.advance(t - ls.now() + Duration::seconds(1));
+            }
+            true
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_kills_never_send_twice_pass_a_cap_or_stall_a_sequence() {
+    // GIVEN leads on the default five-step sequence (a new batch of 60
+    // whenever the last is done), a tenant cap of 40 emails a day, windows
+    // always open, and a live provider
+    let mut ls = stack("kills", at(IN_WINDOW), None).await;
+    let cap = 40;
+    let auth = due_tenant(&mut ls, "kills", &emails("k0-", 60, "NY"), |c| {
+        always_open(c);
+        c.caps.email_per_tenant = cap;
+    })
+    .await;
+    let seed: u64 = std::env::var("KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::rng().random());
+    println!("kill test seed {seed} (KILL_SEED={seed} repeats it)");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let provider = Arc::new(Provider {
+        die_in_flight: 0.1,
+        ..Default::default()
+    });
+    // WHEN 1,000 dispatch ticks with due work are killed between two random
+    // requests (or while a provider call is in flight), each redelivered as
+    // a new tick some minutes later
+    let mut attempts = 0;
+    let mut batches = 1;
+    let mut checks = 0;
+    while attempts < 1000 {
+        if !next_work(&mut ls).await {
+            import(
+                &mut ls,
+                &auth,
+                &csv(&emails(&format!("k{batches}-"), 60, "NY")),
+            )
+            .await;
+            approve_all(&mut ls, &auth).await;
+            batches += 1;
+            continue;
+        }
+        attempts += 1;
+        let fuse = Fuse::new(rng.random_range(0..16));
+        *provider.fuse.lock().unwrap() = Some(fuse.clone());
+        *provider.now.lock().unwrap() = Some(ls.now());
+        let app = dispatcher(ls.store.with_fuse(fuse), &ls.clock, provider.clone());
+        let _ = app.tick().await;
+        ls.clock.advance(Duration::minutes(rng.random_range(1..12)));
+        if attempts % 100 == 0 {
+            checks += 1;
+            let stuck = stalled(&all_touches(&ls.store, "kills").await);
+            assert!(
+                stuck.is_empty(),
+                "after attempt {attempts}: stalled {stuck:?}"
+            );
+        }
+    }
+    // ... then the dispatcher runs undisturbed until every sequence is over
+    *provider.fuse.lock().unwrap() = None;
+    let mut calm = 0;
+    let app = dispatcher(ls.store.clone(), &ls.clock, provider.clone());
+    ls.clock.advance(Duration::minutes(1));
+    while next_work(&mut ls).await {
+        calm += 1;
+        assert!(calm < 5000, "the sequences never ended");
+        *provider.now.lock().unwrap() = Some(ls.now());
+        app.tick().await.unwrap();
+    }
+    // THEN 0 sent twice, 0 over a cap, 0 sequences stalled, 0 leads left
+    // queued after a confirmed send, and every delivery confirmed once
+    let delivered = provider.delivered.lock().unwrap().clone();
+    let mut per_touch: HashMap<(String, u8), u32> = HashMap::new();
+    let mut per_day: HashMap<chrono::NaiveDate, u32> = HashMap::new();
+    let tz = chrono_tz::America::New_York;
+    for (lead, step, at) in delivered.values() {
+        *per_touch.entry((lead.clone(), *step)).or_default() += 1;
+        *per_day
+            .entry(at.with_timezone(&tz).date_naive())
+            .or_default() += 1;
+    }
+    let twice: Vec<_> = per_touch.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent twice: {twice:?}");
+    let over: Vec<_> = per_day.iter().filter(|(_, n)| **n > cap).collect();
+    assert!(over.is_empty(), "over the tenant cap: {over:?}");
+    for day in per_day.keys() {
+        for (scope, used, limit) in ls.store.counters("kills", *day).await.unwrap() {
+            assert!(used <= limit, "{day} {scope}: {used} > {limit}");
+        }
+    }
+    let leads = all_touches(&ls.store, "kills").await;
+    assert!(stalled(&leads).is_empty());
+    let mut sent = 0;
+    let mut states: BTreeMap<&str, u32> = BTreeMap::new();
+    for (lead, touches) in &leads {
+        for t in touches {
+            *states.entry(t.state.as_str()).or_default() += 1;
+            assert!(!t.follow_up, "{} step {} follow-up left", lead.id, t.step);
+            assert!(
+                !matches!(
+                    t.state,
+                    TouchState::Due | TouchState::Sending | TouchState::Planned
+                ),
+                "{} step {} still {:?}",
+                lead.id,
+                t.step,
+                t.state
+            );
+        }
+        let confirmed: HashSet<u8> = touches
+            .iter()
+            .filter(|t| t.state == TouchState::Sent)
+            .map(|t| t.step)
+            .collect();
+        sent += confirmed.len();
+        if !confirmed.is_empty() {
+            assert_ne!(lead.status, LeadStatus::Queued, "{} left queued", lead.id);
+        }
+        for ((l, step), _) in per_touch.iter().filter(|((l, _), _)| *l == lead.id) {
+            assert!(
+                confirmed.contains(step),
+                "{l} step {step} delivered, never confirmed"
+            );
+        }
+    }
+    assert_eq!(sent, delivered.len(), "every delivery confirmed once");
+    println!(
+        "random kills: {attempts} killed dispatch ticks, {batches} batches of 60 leads, {checks} mid-run checks, {calm} calm ticks after, {} deliveries over {} days, touch states {states:?}",
+        delivered.len(),
+        per_day.len()
+    );
+    ls.cleanup().await;
+}
