@@ -15,6 +15,9 @@ use shared::store::{Fuse, Store};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+/// One delivery a provider recorded: lead, step, when.
+type Delivered = (String, u8, DateTime<Utc>);
+
 /// A provider with an idempotency-key record, as the real ones keep: it
 /// remembers every attempt it delivered, and answers lookups from that.
 /// It shares the dispatcher's fuse: a dead process calls nobody, and a
@@ -23,7 +26,7 @@ use std::sync::{Arc, Mutex};
 struct Provider {
     fuse: Mutex<Option<Arc<Fuse>>>,
     /// attempt -> (lead, step, at)
-    delivered: Mutex<BTreeMap<String, (String, u8, DateTime<Utc>)>>,
+    delivered: Mutex<BTreeMap<String, Delivered>>,
     /// Chance that the process dies while the call is in flight.
     die_in_flight: f64,
     /// Answer lookups with "unknown" (a provider that cannot be asked).
@@ -348,4 +351,94 @@ async fn random_kills_never_send_twice_pass_a_cap_or_stall_a_sequence() {
         per_day.len()
     );
     ls.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_touch_costs_at_most_three_requests_whatever_the_table_or_concurrency() {
+    // One tick over 20 due touches, in a table without and with 600 idle leads.
+    let mut figures = Vec::new();
+    for (size, extra) in [("small", 0usize), ("large", 600usize)] {
+        let mut ls = stack(&format!("cost-{size}"), at(IN_WINDOW), None).await;
+        due_tenant(&mut ls, "cost", &emails("c", 20, "NY"), |_| {}).await;
+        let t = shared::domain::ids::TenantId::parse("cost").unwrap();
+        let parsed = shared::domain::targeting::intake::parse_csv(
+            &t,
+            &Default::default(),
+            csv(&emails("idle", extra, "NY")).as_bytes(),
+            "idle",
+            ls.now(),
+        )
+        .unwrap();
+        for shared::domain::targeting::intake::Row { lead, .. } in parsed.leads {
+            ls.store.import_lead(&lead, ls.now()).await.unwrap();
+        }
+        let report = ls.tick().await.unwrap();
+        let idle = ls.tick().await.unwrap();
+        assert_eq!(report.sent, 20);
+        let per_touch = report.dynamodb_requests as f64 / f64::from(report.sent);
+        println!(
+            "tick cost, table with {} leads: {} requests for {} sends = {per_touch:.2} per sent touch; idle tick: {} requests",
+            20 + extra,
+            report.dynamodb_requests,
+            report.sent,
+            idle.dynamodb_requests
+        );
+        assert!(per_touch <= 3.0, "{per_touch:.2} requests per sent touch");
+        figures.push((report.dynamodb_requests, idle.dynamodb_requests));
+        ls.cleanup().await;
+    }
+    assert_eq!(
+        figures[0], figures[1],
+        "tick cost must not grow with idle leads"
+    );
+    assert_eq!(figures[0].1, 4, "an idle tick is one query per shard");
+
+    // One tick vs eight at once over the same backlog of 120 due touches.
+    let mut runs = Vec::new();
+    for ticks in [1usize, 8] {
+        let mut ls = stack(&format!("cost-x{ticks}"), at(IN_WINDOW), None).await;
+        due_tenant(&mut ls, "cost", &emails("b", 120, "NY"), |c| {
+            c.caps.email_per_mailbox = 500;
+            c.caps.email_per_tenant = 500;
+        })
+        .await;
+        let clock: Arc<dyn Clock> = Arc::new(ls.clock.clone());
+        let before = ls.store.requests();
+        let started = std::time::Instant::now();
+        let handles: Vec<_> = (0..ticks)
+            .map(|_| {
+                let app = dispatch_tick::App::new(ls.store.clone(), clock.clone());
+                tokio::spawn(async move { app.tick().await.unwrap() })
+            })
+            .collect();
+        let reports: Vec<_> = futures::future::join_all(handles)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        let elapsed = started.elapsed();
+        let requests = ls.store.requests() - before;
+        let sent: u32 = reports.iter().map(|r| r.sent).sum();
+        let lost: u32 = reports.iter().map(|r| r.lost_race).sum();
+        let worked: Vec<u32> = reports.iter().map(|r| r.shards_worked).collect();
+        assert_eq!(sent, 120, "every due touch sent once");
+        assert_eq!(ls.store.outbox("cost").await.unwrap().len(), 120);
+        let per_touch = requests as f64 / f64::from(sent);
+        println!(
+            "{ticks} concurrent tick(s): {requests} requests for {sent} sends = {per_touch:.2} per sent touch, {lost} lost races, shards worked per tick {worked:?}, {} ms",
+            elapsed.as_millis()
+        );
+        runs.push(per_touch);
+        ls.cleanup().await;
+    }
+    println!(
+        "eight ticks at once cost {:.2}x one tick per sent touch",
+        runs[1] / runs[0]
+    );
+    assert!(runs[0] <= 3.0);
+    assert!(
+        runs[1] <= 1.5 * runs[0],
+        "eight ticks: {:.2}x",
+        runs[1] / runs[0]
+    );
 }

@@ -687,46 +687,6 @@ async fn tenants_are_isolated_by_key_and_by_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tick_cost_depends_on_due_work_not_on_table_size() {
-    let mut figures = Vec::new();
-    for (size, extra) in [("small", 0usize), ("large", 600usize)] {
-        let mut ls = stack(&format!("cost-{size}"), at(IN_WINDOW), None).await;
-        due_tenant(&mut ls, "cost", &emails("c", 20, "NY"), |_| {}).await;
-        // idle leads: in the table, nothing due
-        let t = shared::domain::ids::TenantId::parse("cost").unwrap();
-        let parsed = shared::domain::targeting::intake::parse_csv(
-            &t,
-            &Default::default(),
-            csv(&emails("idle", extra, "NY")).as_bytes(),
-            "idle",
-            ls.now(),
-        )
-        .unwrap();
-        for shared::domain::targeting::intake::Row { lead, .. } in parsed.leads {
-            ls.store.import_lead(&lead, ls.now()).await.unwrap();
-        }
-        let report = ls.tick().await.unwrap();
-        let idle = ls.tick().await.unwrap();
-        assert_eq!(report.sent, 20);
-        println!(
-            "tick cost, table with {} leads: {} requests for {} sends = {:.2} per dispatched touch; idle tick: {} requests",
-            20 + extra,
-            report.dynamodb_requests,
-            report.sent,
-            report.dynamodb_requests as f64 / f64::from(report.sent),
-            idle.dynamodb_requests
-        );
-        figures.push((report.dynamodb_requests, idle.dynamodb_requests));
-        ls.cleanup().await;
-    }
-    assert_eq!(
-        figures[0], figures[1],
-        "tick cost must not grow with idle leads"
-    );
-    assert_eq!(figures[0].1, 4, "an idle tick is one query per shard");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_message_is_redelivered_then_dead_lettered() {
     let mut ls = stack("dlq", at(IN_WINDOW), None).await;
     let url = ls.provisioned.queues["EnrichQueue"].url.clone();

@@ -574,6 +574,8 @@ impl LocalStack {
             + report.cancelled
             + report.skipped
             + report.in_doubt
+            + report.reconciled
+            + report.followed_up
             > 0;
         self.last_tick = Some((self.clock.now(), progressed));
         self.ticks.push(report.clone());

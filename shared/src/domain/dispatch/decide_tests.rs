@@ -191,7 +191,8 @@ fn switches_hold_every_touch_without_ending_it() {
 
 #[test]
 fn stopped_held_suppressed_or_excluded_leads_are_cancelled() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut World)>)> = vec![
+    type Change = Box<dyn Fn(&mut World)>;
+    let cases: Vec<(&str, Change)> = vec![
         ("no longer exists", Box::new(|w| w.lead = None)),
         (
             "replied",
