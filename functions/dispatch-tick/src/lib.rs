@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use shared::adapters::outbox::ShadowOutbox;
 use shared::domain::dispatch::decide::{
-    after_send_failure, decide, AfterSend, Context, Decision, Known, SendFailure, SendPlan,
-    WaitKind,
+    after_send_failure, before_reading, decide, AfterSend, Context, Decision, Known, SendFailure,
+    SendPlan, WaitKind,
 };
 use shared::domain::lead::Lead;
 use shared::domain::tenant::{Control, TenantConfig};
@@ -199,6 +199,47 @@ impl App {
                     read.controls.get(&t).cloned().unwrap_or_default(),
                 );
             }
+        }
+        // A touch outside its window, or of a tenant with a switch thrown,
+        // is decided without a read.
+        let mut rest = Vec::with_capacity(page.len());
+        for (touch, due_sk) in page {
+            let early = match tenants.configs.get(&touch.tenant) {
+                Some(Some(config)) => {
+                    let control = tenants
+                        .controls
+                        .get(&touch.tenant)
+                        .cloned()
+                        .unwrap_or_default();
+                    before_reading(&touch, config, &control, now)
+                        .map(|d| (d, config.clone(), control))
+                }
+                _ => None,
+            };
+            match early {
+                Some((decision, config, control)) => {
+                    report.due += 1;
+                    let facts = Facts {
+                        config,
+                        control,
+                        lead: None,
+                        later: vec![],
+                        known: Known::default(),
+                    };
+                    match self.apply(&touch, &due_sk, &facts, decision, now).await {
+                        Ok(outcome) => report.count(outcome),
+                        Err(e) => {
+                            tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
+                            report.errors += 1;
+                        }
+                    }
+                }
+                None => rest.push((touch, due_sk)),
+            }
+        }
+        let page = rest;
+        if page.is_empty() {
+            return Ok(());
         }
         let mut leads = BTreeSet::new();
         let mut steps = BTreeSet::new();

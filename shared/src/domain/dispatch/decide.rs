@@ -226,6 +226,30 @@ fn tenant_day_start(config: &TenantConfig, day: NaiveDate, now: DateTime<Utc>) -
         .unwrap_or(now + Duration::days(1))
 }
 
+/// The decisions about a due touch that need only the touch, the tenant's
+/// config and its switches: outside the recipient's window it waits; with a
+/// switch thrown it is held. The tick makes them before reading any lead.
+pub fn before_reading(
+    touch: &Touch,
+    config: &TenantConfig,
+    control: &Control,
+    now: DateTime<Utc>,
+) -> Option<Decision> {
+    if touch.state != TouchState::Due {
+        return None;
+    }
+    let tz = recipient_tz(config, touch);
+    let window = window_for(config, touch.channel);
+    if !window.is_open(now, tz) {
+        return Some(Decision::Wait {
+            until: window.schedule(now, tz, seed(touch), config.windows.jitter_max_secs),
+            kind: WaitKind::Window,
+            reason: format!("outside the {} window in {}", touch.channel, tz.name()),
+        });
+    }
+    control.blocked().map(|reason| Decision::Hold { reason })
+}
+
 /// What to do with `touch`, found in the due index at `now`.
 pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     let config = ctx.config;
@@ -243,21 +267,15 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
         }
         _ => return Decision::Stale,
     }
-    // The window first: it needs nothing but the touch, and most waits are it.
+    // The window and the switches first: they need neither the lead nor
+    // the later steps, and most waits are them.
+    if let Some(d) = before_reading(touch, config, ctx.control, now) {
+        return d;
+    }
     let tz = recipient_tz(config, touch);
     let window = window_for(config, touch.channel);
     let seed = seed(touch);
     let jitter = config.windows.jitter_max_secs;
-    if !window.is_open(now, tz) {
-        return Decision::Wait {
-            until: window.schedule(now, tz, seed, jitter),
-            kind: WaitKind::Window,
-            reason: format!("outside the {} window in {}", touch.channel, tz.name()),
-        };
-    }
-    if let Some(reason) = ctx.control.blocked() {
-        return Decision::Hold { reason };
-    }
     let cancel = |reason: String| Decision::Cancel { reason };
     let Some(lead) = ctx.lead else {
         return cancel("lead no longer exists".into());
