@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use local_stack::emulators::shared_endpoints;
-use local_stack::runner::{LocalStack, LOCAL_BOOTSTRAP_TOKEN};
+use local_stack::runner::{HttpAnswer, LocalStack, LOCAL_BOOTSTRAP_TOKEN};
 use serde_json::{json, Value};
 use shared::domain::ids::TenantId;
 use shared::domain::tenant::TenantConfig;
+use shared::domain::touch::TouchState;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Tuesday 2026-12-01 10:00 in New York: the email window is open there.
@@ -139,4 +140,54 @@ pub fn emails(prefix: &str, n: usize, state: &str) -> Vec<Row<'static>> {
     (0..n)
         .map(|i| dealer(&format!("{prefix}{i}@{prefix}{i}.example"), state))
         .collect()
+}
+
+/// The id a lead imported with `email` gets in `tenant`.
+pub fn lead_id(tenant: &str, email: &str) -> String {
+    let t = shared::domain::ids::TenantId::parse(tenant).unwrap();
+    shared::domain::ids::LeadId::from_dedup_key(&t, &format!("email:{email}")).to_string()
+}
+
+/// `GET path` with the tenant's token; asserts 200 and returns the JSON.
+pub async fn get(ls: &mut LocalStack, auth: &str, path: &str) -> Value {
+    let r = ls.http("GET", path, &[("authorization", auth)], "").await;
+    assert_eq!(r.status, 200, "GET {path}: {}", r.body);
+    r.json()
+}
+
+/// `POST path` with the tenant's token.
+pub async fn post(ls: &mut LocalStack, auth: &str, path: &str, body: &str) -> HttpAnswer {
+    ls.http("POST", path, &[("authorization", auth)], body)
+        .await
+}
+
+/// The state of every step of a lead, in step order.
+pub async fn states(ls: &LocalStack, tenant: &str, lead: &str) -> Vec<TouchState> {
+    let mut touches = ls.store.touches(tenant, lead).await.unwrap();
+    touches.sort_by_key(|t| t.step);
+    touches.iter().map(|t| t.state).collect()
+}
+
+/// `(actor, action, detail)` of the tenant's audit trail.
+pub async fn audit(ls: &mut LocalStack, auth: &str) -> Vec<(String, String, String)> {
+    get(ls, auth, "/admin/audit").await["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let g = |k: &str| a[k].as_str().unwrap_or_default().to_string();
+            (g("actor"), g("action"), g("detail"))
+        })
+        .collect()
+}
+
+/// A tier-1 dealer with a phone and a LinkedIn profile: every step of the
+/// default sequence keeps its own channel.
+pub fn reachable(i: usize, prefix: &str) -> Row<'static> {
+    let mut r = dealer(&format!("{prefix}{i}@{prefix}{i}.example"), "NY");
+    r.phone = Some(Box::leak(
+        format!("+1212555{:04}", 100 + i).into_boxed_str(),
+    ));
+    r.linkedin = true;
+    r
 }
