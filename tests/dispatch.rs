@@ -31,8 +31,8 @@ struct Provider {
     die_in_flight: f64,
     /// Answer lookups with "unknown" (a provider that cannot be asked).
     opaque: bool,
-    /// The call was on the wire when the process died: it lands anyway.
-    on_the_wire: bool,
+    /// The process dies before the request leaves.
+    die_before_delivery: bool,
     now: Mutex<Option<DateTime<Utc>>>,
 }
 
@@ -40,8 +40,14 @@ struct Provider {
 impl ChannelSender for Provider {
     async fn send(&self, touch: &Touch, _: &Lead, _: &str, attempt_id: &str) -> Result<String> {
         let fuse = self.fuse.lock().unwrap().clone();
-        if !self.on_the_wire && fuse.as_ref().is_some_and(|f| f.blown()) {
+        if fuse.as_ref().is_some_and(|f| f.blown()) {
             return Err(Error::store("send", "process is dead"));
+        }
+        if self.die_before_delivery {
+            if let Some(f) = &fuse {
+                f.blow();
+            }
+            return Err(Error::store("send", "process died before the request left"));
         }
         let at = self.now.lock().unwrap().unwrap_or_else(Utc::now);
         self.delivered.lock().unwrap().insert(
@@ -133,29 +139,28 @@ async fn a_lease_that_ran_out_is_settled_by_asking_the_provider() {
         let mut ls = stack(&format!("lease-{case}"), at(IN_WINDOW), None).await;
         due_tenant(&mut ls, "crash", &emails("c", 1, "NY"), always_open).await;
         let provider = Arc::new(Provider {
-            die_in_flight: if delivered_before_death { 1.0 } else { 0.0 },
-            on_the_wire: delivered_before_death,
+            die_in_flight: 1.0,
+            die_before_delivery: !delivered_before_death,
             opaque,
             ..Default::default()
         });
-        // Dies after its reservation: 1 page + 1 lease + 2 reads + 1 reserve.
-        let mut killed_after = None;
-        for k in 0..12 {
-            let fuse = Fuse::new(k);
-            *provider.fuse.lock().unwrap() = Some(fuse.clone());
-            let app = dispatcher(ls.store.with_fuse(fuse), &ls.clock, provider.clone());
-            let _ = app.tick().await;
-            let t = &all_touches(&ls.store, "crash").await[0].1[0];
-            if t.state == TouchState::Sending {
-                killed_after = Some(k);
-                break;
-            }
-            // The next delivery comes after the dead tick's shard lease.
-            ls.clock.advance(Duration::minutes(1));
-        }
-        assert!(
-            killed_after.is_some(),
-            "{case}: a reservation was left behind"
+        // The process dies during the provider call, right after its
+        // reservation: before the request left, or after it was delivered.
+        let fuse = Fuse::new(i64::MAX);
+        *provider.fuse.lock().unwrap() = Some(fuse.clone());
+        let _ = dispatcher(
+            ls.store.with_fuse(fuse.clone()),
+            &ls.clock,
+            provider.clone(),
+        )
+        .tick()
+        .await;
+        assert!(fuse.blown());
+        let t = &all_touches(&ls.store, "crash").await[0].1[0];
+        assert_eq!(
+            t.state,
+            TouchState::Sending,
+            "{case}: a reservation left behind"
         );
         assert_eq!(
             provider.delivered.lock().unwrap().len(),
