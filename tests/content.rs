@@ -221,6 +221,12 @@ async fn one_click_unsubscribe_stops_every_pending_touch_on_every_channel_before
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<form method=\"post\""), "{}", page.body);
     assert_eq!(states(&ls, "unsub", &lead).await, before);
+    // Nor does any other method than POST (a link checker's HEAD, say).
+    for method in ["HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let r = ls.http(method, &path, &[], "").await;
+        assert_eq!(r.status, 405, "{method}");
+    }
+    assert_eq!(states(&ls, "unsub", &lead).await, before);
 
     // A token for this lead under another tenant's name is not valid.
     let token = path.trim_start_matches("/unsubscribe/");

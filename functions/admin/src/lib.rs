@@ -755,6 +755,16 @@ impl App {
             return html_response(404, "<h1>This unsubscribe link is not valid.</h1>".into());
         }
         let (tenant, lead) = (parts[0], parts[1]);
+        // Only the one-click POST (RFC 8058) or the page's button changes
+        // anything: a link checker's HEAD, or any other method, must not.
+        if !matches!(method, "GET" | "POST") {
+            let mut r = html_response(405, "<h1>Method not allowed.</h1>".into());
+            r.headers.insert(
+                "allow",
+                aws_lambda_events::http::HeaderValue::from_static("GET, POST"),
+            );
+            return r;
+        }
         if method == "GET" {
             return html_response(
                 200,

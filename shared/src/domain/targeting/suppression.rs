@@ -202,10 +202,37 @@ pub fn to_csv(entries: &[SuppressionEntry]) -> String {
         .expect("CSV written to memory");
     for e in entries {
         let added_at = e.added_at.to_rfc3339_opts(SecondsFormat::Millis, true);
-        w.write_record([e.kind.as_str(), &e.value, &e.reason, &added_at])
-            .expect("CSV written to memory");
+        w.write_record([
+            e.kind.as_str(),
+            &spreadsheet_safe(&e.value),
+            &spreadsheet_safe(&e.reason),
+            &added_at,
+        ])
+        .expect("CSV written to memory");
     }
     String::from_utf8(w.into_inner().expect("CSV written to memory")).expect("UTF-8 in, UTF-8 out")
+}
+
+/// Characters that make a spreadsheet read a cell as a formula (OWASP's
+/// CSV injection list).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell a spreadsheet shows as text: one that would start a formula gets
+/// a leading `'` (OWASP), which `from_spreadsheet` takes off again on import.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_START) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// A cell as `spreadsheet_safe` wrote it, back to its value.
+pub fn from_spreadsheet(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) => rest,
+        _ => cell,
+    }
 }
 
 /// An entry read from an uploaded list, with its line in the file.
@@ -385,7 +412,7 @@ pub fn read_list_in(text: &str, country: Option<&str>) -> ListedFile {
             Ok(true) => {
                 out.lines += 1;
                 let line = record.position().map_or(0, |p| p.line());
-                let cell = |i: usize| record.get(i).unwrap_or("");
+                let cell = |i: usize| from_spreadsheet(record.get(i).unwrap_or(""));
                 match &layout {
                     Layout::KindValue {
                         kind,
@@ -552,6 +579,12 @@ mod tests {
             ),
             (SuppressionKind::Domain, "customer.example", "customer"),
             (SuppressionKind::Phone, "+16025550100", ""),
+            (
+                SuppressionKind::Email,
+                "c@b.example",
+                "=HYPERLINK(\"http://x.example\")",
+            ),
+            (SuppressionKind::Domain, "d.example", "@SUM(1+1)"),
         ]
         .into_iter()
         .map(|(kind, value, reason)| SuppressionEntry {
@@ -563,6 +596,13 @@ mod tests {
         .collect();
         let csv = to_csv(&entries);
         assert!(csv.starts_with("kind,value,reason,added_at\n"));
+        // No cell a spreadsheet would run: every formula start is quoted.
+        for row in csv::Reader::from_reader(csv.as_bytes()).records() {
+            for cell in row.unwrap().iter() {
+                assert!(!cell.starts_with(FORMULA_START), "{cell:?} is a formula");
+            }
+        }
+        assert!(csv.contains("'+16025550100") && csv.contains("'=HYPERLINK"));
         let f = read_list(&csv);
         assert!(f.errors.is_empty(), "{:?}", f.errors);
         assert_eq!(f.ignored_columns, vec!["added_at".to_string()]);
