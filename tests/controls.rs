@@ -111,6 +111,131 @@ async fn a_webhook_delivered_three_times_changes_state_once_and_forged_or_stale_
     ls.cleanup().await;
 }
 
+async fn hook(
+    ls: &mut local_stack::runner::LocalStack,
+    body: String,
+) -> local_stack::runner::HttpAnswer {
+    ls.http(
+        "POST",
+        "/webhooks/mailgun",
+        &[("content-type", "application/json")],
+        &body,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_block_is_good_for_one_event_whatever_the_tenant_or_outcome() {
+    // GIVEN two tenants, each with a lead that has been sent to
+    let mut ls = stack("tokens", at(IN_WINDOW), None).await;
+    due_tenant(&mut ls, "hooka", &emails("a", 1, "NY"), |_| {}).await;
+    due_tenant(&mut ls, "hookb", &emails("b", 1, "NY"), |_| {}).await;
+    ls.tick().await.unwrap();
+    let (a, b) = (
+        lead_id("hooka", "a0@a0.example"),
+        lead_id("hookb", "b0@b0.example"),
+    );
+    let ts = ls.now().timestamp();
+    let event = |token: &str, kind: &str, id: &str, tenant: &str, lead: &str, to: &str| {
+        mailgun_event(
+            LOCAL_MAILGUN_KEY,
+            ts,
+            token,
+            kind,
+            None,
+            id,
+            tenant,
+            lead,
+            to,
+        )
+    };
+    // WHEN a block used for tenant A is replayed with tenant B's event-data
+    let first = hook(
+        &mut ls,
+        event("tok-x", "opened", "ev-a", "hooka", &a, "a0@a0.example"),
+    )
+    .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let b_before = ls.store.lead("hookb", &b).await.unwrap().unwrap().version;
+    let cross = hook(
+        &mut ls,
+        event(
+            "tok-x",
+            "unsubscribed",
+            "ev-b",
+            "hookb",
+            &b,
+            "b0@b0.example",
+        ),
+    )
+    .await;
+    // THEN it is refused and B is untouched
+    assert_eq!(cross.status, 401, "{}", cross.body);
+    assert_eq!(
+        ls.store.lead("hookb", &b).await.unwrap().unwrap().version,
+        b_before
+    );
+    assert!(ls.store.suppressions("hookb").await.unwrap().is_empty());
+
+    // WHEN a block first carried an event we ignore ("accepted")
+    let ignored = event("tok-y", "accepted", "ev-i", "hooka", &a, "a0@a0.example");
+    for _ in 0..2 {
+        let r = hook(&mut ls, ignored.clone()).await;
+        assert_eq!(
+            (r.status, r.json()["status"].clone()),
+            (200, "ignored".into())
+        );
+    }
+    // THEN it cannot carry another event afterwards
+    let after_ignored = hook(
+        &mut ls,
+        event(
+            "tok-y",
+            "unsubscribed",
+            "ev-u",
+            "hooka",
+            &a,
+            "a0@a0.example",
+        ),
+    )
+    .await;
+    assert_eq!(after_ignored.status, 401, "{}", after_ignored.body);
+    assert!(ls.store.suppressions("hooka").await.unwrap().is_empty());
+
+    // WHEN an event names a tenant that does not exist, nothing is written
+    let ghost = hook(
+        &mut ls,
+        event("tok-z", "unsubscribed", "ev-g", "ghost", &a, "g@g.example"),
+    )
+    .await;
+    assert_eq!(ghost.status, 200, "{}", ghost.body);
+    let mut start = None;
+    loop {
+        let out = ls
+            .ddb
+            .scan()
+            .table_name(ls.store.table())
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .unwrap();
+        for item in out.items() {
+            let pk = item["PK"].as_s().unwrap();
+            assert!(!pk.contains("ghost"), "wrote {pk} for an unknown tenant");
+        }
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() => start = Some(k),
+            _ => break,
+        }
+    }
+
+    // AND an oversized body gets 413, not a 5xx the provider retries
+    let huge = format!("{{\"pad\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let r = hook(&mut ls, huge).await;
+    assert_eq!(r.status, 413, "{}", r.body);
+    ls.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reply_unsubscribe_and_suppression_stop_sends_on_every_channel() {
     let mut ls = stack("stops", at(IN_WINDOW), None).await;

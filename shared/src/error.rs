@@ -31,6 +31,9 @@ pub enum Error {
     /// A body of a type the route cannot read.
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// A body larger than the route reads.
+    #[error("payload too large: {0}")]
+    TooLarge(String),
 }
 
 impl Error {
@@ -74,6 +77,7 @@ impl Error {
             Error::Provider { .. } => "ProviderFailed",
             Error::Config(_) => "Configuration",
             Error::UnsupportedMediaType(_) => "UnsupportedMediaType",
+            Error::TooLarge(_) => "PayloadTooLarge",
         }
     }
     pub fn http_status(&self) -> u16 {
@@ -87,6 +91,7 @@ impl Error {
             Error::Provider { .. } => 502,
             Error::Config(_) => 500,
             Error::UnsupportedMediaType(_) => 415,
+            Error::TooLarge(_) => 413,
         }
     }
 }

@@ -11,6 +11,7 @@
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use shared::apply::apply_signal;
 use shared::domain::ids::{LeadId, TenantId};
 use shared::domain::signals::signature::{verify_mailgun, SignatureError};
@@ -22,6 +23,10 @@ use shared::ports::{Clock, EventPublisher};
 use shared::store::{ApplyOutcome, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// The largest webhook body read: Mailgun's events are a few KiB, inbound
+/// replies with their quoted thread well under this.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub struct App {
     pub store: Store,
@@ -69,6 +74,13 @@ impl App {
 
     async fn mailgun(&self, req: &ApiGatewayV2httpRequest) -> Result<(u16, Value)> {
         let body = body_text(req)?;
+        if body.len() > MAX_BODY_BYTES {
+            // A 4xx: the provider must not retry it for hours.
+            return Err(Error::TooLarge(format!(
+                "webhook body of {} bytes; at most {MAX_BODY_BYTES} are read",
+                body.len()
+            )));
+        }
         let content_type = header(req, "content-type").unwrap_or("application/json");
         let query_tenant = req
             .query_string_parameters
@@ -97,9 +109,30 @@ impl App {
             }
         }
         let Some(signal) = parsed.signal else {
+            // An event we do not act on still uses up its token: a signed
+            // block is good for one event, whatever becomes of it.
+            let digest = hex::encode(Sha256::digest(body.as_bytes()));
+            if !self
+                .store
+                .claim_webhook_token("mailgun", &parsed.token, &digest, now)
+                .await?
+            {
+                return Err(Error::Unauthorized(
+                    "token already used by another event (replay)".into(),
+                ));
+            }
             return Ok((200, json!({"status": "ignored"})));
         };
         TenantId::parse(&signal.tenant)?;
+        if !self.store.tenant_exists(&signal.tenant).await? {
+            // Nothing is written for a tenant that does not exist (a
+            // deleted one, or a guess): acknowledged so it is not retried.
+            tracing::warn!(tenant = %signal.tenant, "mailgun event for an unknown tenant ignored");
+            return Ok((
+                200,
+                json!({"status": "ignored", "reason": "unknown tenant"}),
+            ));
+        }
         let outcome = apply_signal(
             &self.store,
             self.bus.as_ref(),

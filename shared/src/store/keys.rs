@@ -8,7 +8,8 @@
 //! - `T#t#SUPP` / `<kind>#<value>`: suppression entries
 //! - `T#t#CTR#<date>` / `<scope>`: daily counters (TTL)
 //! - `T#t#RATE` / `<hour>`: hourly send/bounce buckets (TTL)
-//! - `T#t#WH#<provider>#<event>` / `EVENT`; `T#t#WHTOKEN#<provider>#<token>` / `TOKEN`
+//! - `T#t#WH#<provider>#<event>` / `EVENT`
+//! - `WHTOKEN#<provider>#<token>` / `TOKEN`: a used webhook token (deployment-wide, TTL)
 //! - `T#t#PROVIDER#<name>` / `CIRCUIT`: an enrichment provider's circuit state
 //! - `T#t#CREDITS` / `<month>#<provider>`: enrichment credits spent in a month
 //! - `T#t#PROSPECT` / `CURSOR`, `<month>`: prospecting cursor and leads pulled
@@ -50,8 +51,10 @@ pub fn rates(t: &str) -> String {
 pub fn webhook_event(t: &str, provider: &str, id: &str) -> String {
     format!("T#{t}#WH#{provider}#{id}")
 }
-pub fn webhook_token(t: &str, provider: &str, token: &str) -> String {
-    format!("T#{t}#WHTOKEN#{provider}#{token}")
+/// A provider's single-use webhook token: deployment-wide, not a tenant's,
+/// because one signing key signs every tenant's events.
+pub fn webhook_token(provider: &str, token: &str) -> String {
+    format!("WHTOKEN#{provider}#{token}")
 }
 pub fn batch(t: &str, id: &str) -> String {
     format!("T#{t}#BATCH#{id}")

@@ -42,7 +42,7 @@ impl Store {
     ) -> Result<ApplyOutcome> {
         let keep = n(now.timestamp() + 90 * DAY_SECS);
         let mut ev = Self::key(keys::webhook_event(tenant, provider, event_id), "EVENT");
-        ev.insert("raw".into(), s(raw));
+        ev.insert("raw".into(), s(kept_raw(raw)));
         ev.insert("received_at".into(), s(ts(now)));
         ev.insert("summary".into(), s(summary));
         ev.insert("published".into(), AttributeValue::Bool(false));
@@ -50,7 +50,7 @@ impl Store {
         let mut items = vec![self.put_tx(ev, Some("attribute_not_exists(PK)"), vec![])?];
         let token_idx = token.map(|_| items.len());
         if let Some(tok) = token {
-            let mut i = Self::key(keys::webhook_token(tenant, provider, tok), "TOKEN");
+            let mut i = Self::key(keys::webhook_token(provider, tok), "TOKEN");
             i.insert("event_id".into(), s(event_id));
             i.insert("ttl".into(), keep.clone());
             items.push(self.put_tx(
@@ -188,4 +188,62 @@ impl Store {
     }
 
     // ------------------------------------------------------------ providers
+}
+
+/// How much of a webhook's body is kept with its event: enough to read it,
+/// never enough to pass DynamoDB's item limit.
+pub const RAW_KEPT_BYTES: usize = 64 * 1024;
+
+fn kept_raw(raw: &str) -> &str {
+    if raw.len() <= RAW_KEPT_BYTES {
+        return raw;
+    }
+    let mut end = RAW_KEPT_BYTES;
+    while !raw.is_char_boundary(end) {
+        end -= 1;
+    }
+    &raw[..end]
+}
+
+impl Store {
+    /// Claims a webhook token that carries no event we apply (an ignored
+    /// event type): single use holds whatever the event's outcome. True if
+    /// this is its first use, or a redelivery of the same body.
+    pub async fn claim_webhook_token(
+        &self,
+        provider: &str,
+        token: &str,
+        body_digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut i = Self::key(keys::webhook_token(provider, token), "TOKEN");
+        i.insert("event_id".into(), s(format!("body:{body_digest}")));
+        i.insert("ttl".into(), n(now.timestamp() + 90 * DAY_SECS));
+        self.spend()?;
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(i))
+            .condition_expression("attribute_not_exists(PK) OR event_id = :eid")
+            .expression_attribute_values(":eid", s(format!("body:{body_digest}")))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(crate::error::Error::store(
+                "claim_webhook_token",
+                aws_sdk_dynamodb::error::DisplayErrorContext(e),
+            )),
+        }
+    }
+
+    /// Does this tenant exist? (One read of its registry entry.)
+    pub async fn tenant_exists(&self, tenant: &str) -> Result<bool> {
+        Ok(self
+            .get(keys::REGISTRY.to_string(), &keys::tenant(tenant))
+            .await?
+            .is_some())
+    }
 }
