@@ -383,3 +383,69 @@ Severn Cars,severncars.example,029 2018 0000,\n";
     assert_eq!(report["queued_for_enrichment"], 1, "{report}");
     ls.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_field_or_config_is_refused_by_name_and_the_rest_is_kept() {
+    let mut ls = stack("oversized", at(IN_WINDOW), None).await;
+    let auth = tenant(&mut ls, "big", |_| {}).await;
+    // GIVEN a file whose second row carries a 20 KB note
+    let mut text = csv(&emails("o", 3, "NY"));
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let huge = "x".repeat(20_000);
+    text = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 2 {
+                // notes is the last column
+                format!("{l}{huge}")
+            } else {
+                l.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    // WHEN it is imported
+    let report = import(&mut ls, &auth, &text).await;
+    // THEN that row is refused by column and size, and the others land
+    assert_eq!(report["created"], 2, "{report}");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!(errors[0]["line"], 3);
+    assert_eq!(errors[0]["field"], "notes");
+    assert!(
+        errors[0]["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("bytes; a field holds at most 16384 bytes"),
+        "{report}"
+    );
+    // AND a config too large for one item is refused by its largest part,
+    // without a word of the store's own error
+    let mut config = ls
+        .http("GET", "/admin/config", &[("authorization", &auth)], "")
+        .await
+        .json();
+    config["excluded_domains"] = (0..30_000)
+        .map(|i| Value::String(format!("customer-{i}.example")))
+        .collect();
+    let r = ls
+        .http(
+            "PUT",
+            "/admin/config",
+            &[("authorization", &auth)],
+            &config.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.json()["field"], "config.excluded_domains", "{}", r.body);
+    for internal in [
+        "ValidationException",
+        "Item size",
+        "aws",
+        "dispatch failure",
+    ] {
+        assert!(!r.body.contains(internal), "{}", r.body);
+    }
+    ls.cleanup().await;
+}

@@ -74,6 +74,12 @@ pub fn error_response(e: &Error) -> ApiGatewayV2httpResponse {
     }
     let (field, reason) = match e {
         Error::Invalid { field, reason } => (Some(field.clone()), reason.clone()),
+        // What the AWS SDK says is for the logs, never for a client.
+        Error::Store { .. } => (None, "the store is unavailable; try again".to_string()),
+        Error::Messaging { .. } => (
+            None,
+            "the queue or bus is unavailable; try again".to_string(),
+        ),
         other => (None, other.to_string()),
     };
     json_response(

@@ -10,6 +10,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem}
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+/// The largest config stored: one DynamoDB item holds 400 KB, and the
+/// config is one item.
+pub const MAX_CONFIG_BYTES: usize = 300 * 1024;
+
 impl Store {
     /// Creates a tenant: config, hashed token, switches, registry entry and
     /// warmup rows, all or nothing. Fails with Conflict if it exists.
@@ -83,6 +87,28 @@ impl Store {
     pub(crate) fn config_item(&self, config: &TenantConfig, now: DateTime<Utc>) -> Result<Item> {
         let json =
             serde_json::to_string(config).map_err(|e| Error::store("serialize config", e))?;
+        if json.len() > MAX_CONFIG_BYTES {
+            // Name the part that made it so large, not DynamoDB's complaint.
+            let largest = serde_json::to_value(config)
+                .ok()
+                .and_then(|v| {
+                    v.as_object().and_then(|o| {
+                        o.iter()
+                            .map(|(k, v)| (k.clone(), v.to_string().len()))
+                            .max_by_key(|(_, n)| *n)
+                    })
+                })
+                .unwrap_or_default();
+            return Err(Error::invalid(
+                format!("config.{}", largest.0),
+                format!(
+                    "the config is {} bytes ({} of them in `{}`); a tenant's config holds at most {MAX_CONFIG_BYTES}",
+                    json.len(),
+                    largest.1,
+                    largest.0
+                ),
+            ));
+        }
         let mut i = Self::key(keys::tenant(config.tenant.as_str()), "CONFIG");
         i.insert("config".into(), s(json));
         i.insert("updated_at".into(), s(ts(now)));

@@ -55,13 +55,21 @@ pub struct LeadDraft {
     values: Vec<Option<(String, String)>>,
     /// Values the caller already found unusable.
     left: Vec<Dropped>,
+    /// The first value too large to store, and its size.
+    oversized: Option<(String, usize)>,
 }
+
+/// The most one field of a lead may hold. A lead is one DynamoDB item
+/// (400 KB at most, with its drafts' data elsewhere): a field this large is
+/// a broken export or an attack, and the row is refused, naming it.
+pub const MAX_FIELD_BYTES: usize = 16 * 1024;
 
 impl LeadDraft {
     pub fn new() -> Self {
         Self {
             values: vec![None; Field::COUNT],
             left: Vec::new(),
+            oversized: None,
         }
     }
 
@@ -70,6 +78,11 @@ impl LeadDraft {
     pub fn set(&mut self, field: Field, label: &str, value: &str) {
         let value = value.trim();
         if value.is_empty() || NO_VALUE.contains(&value.to_lowercase().as_str()) {
+            return;
+        }
+        if value.len() > MAX_FIELD_BYTES {
+            self.oversized
+                .get_or_insert((label.to_string(), value.len()));
             return;
         }
         let slot = &mut self.values[field as usize];
@@ -105,6 +118,12 @@ impl LeadDraft {
         now: DateTime<Utc>,
         decimal_comma: bool,
     ) -> Result<Built, Refusal> {
+        if let Some((label, size)) = self.oversized.take() {
+            return Err((
+                label,
+                format!("{size} bytes; a field holds at most {MAX_FIELD_BYTES} bytes"),
+            ));
+        }
         let mut lead = Lead {
             tenant: tenant.to_string(),
             status: LeadStatus::New,
