@@ -590,7 +590,29 @@ impl TenantConfig {
                 );
             }
         }
+        for (i, d) in self.domains.iter().enumerate() {
+            if !super::content::template::headers::is_hostname(&d.domain) {
+                return bad(
+                    &format!("domains[{i}].domain"),
+                    &format!(
+                        "{:?} is not a host name (letters, digits, hyphens, dots)",
+                        d.domain
+                    ),
+                );
+            }
+        }
         for (i, m) in self.mailboxes.iter().enumerate() {
+            let local = m.address.rsplit_once('@').map(|(l, _)| l).unwrap_or("");
+            if m.address.chars().any(char::is_control)
+                || m.address.rsplit_once('@').map(|(_, d)| d) != Some(m.domain.as_str())
+                || local.is_empty()
+                || local.contains(['<', '>', ',', ' ', '"'])
+            {
+                return bad(
+                    &format!("mailboxes[{i}].address"),
+                    "an address at its sending domain, with no spaces, quotes, commas or control characters",
+                );
+            }
             if self.domain(&m.domain).is_none() {
                 return bad(
                     &format!("mailboxes[{i}].domain"),

@@ -338,6 +338,14 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     if touch.channel == Channel::Email && lead.email_bounced {
         return skip("email address bounced");
     }
+    // Checked again at send: a header no draft path may have let through.
+    if touch.channel == Channel::Email {
+        if let Some(problem) =
+            crate::domain::content::template::headers::message_header_problem(&touch.message)
+        {
+            return cancel(format!("unsafe email header: {problem}"));
+        }
+    }
     if lead.address(touch.channel) != touch.recipient {
         return cancel("recipient changed after approval; needs a new draft".into());
     }

@@ -241,6 +241,17 @@ fn stopped_held_suppressed_or_excluded_leads_are_cancelled() {
 }
 
 #[test]
+fn a_header_with_a_line_break_is_never_sent() {
+    let w = World::new();
+    let mut t = touch(1, TouchState::Due);
+    t.message.subject = Some("Hi\r\nBcc: victim@x.example".into());
+    match w.decide(&t, open()) {
+        Decision::Cancel { reason } => assert!(reason.contains("unsafe email header"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_bounced_email_or_unmet_condition_skips_and_wakes_the_next_step() {
     let mut w = World::new();
     w.lead.as_mut().unwrap().email_bounced = true;

@@ -4,6 +4,7 @@
 //! hash; the legal footer and RFC 8058 unsubscribe headers every email
 //! carries; SMS segment limits and opt-out wording; voice call briefs.
 
+pub mod headers;
 use super::sms;
 use crate::domain::dispatch::sequence::SequenceStep;
 use crate::domain::lead::{Lead, Tier};
@@ -503,6 +504,17 @@ pub fn finish(draft: &Draft, f: &Finish<'_>) -> Result<Message, RenderError> {
                 "List-Unsubscribe-Post".to_string(),
                 "List-Unsubscribe=One-Click".to_string(),
             );
+            // Data never writes a header: a header built from config that
+            // is not safe refuses the draft (the subject is made safe below).
+            if let Some(reason) = headers
+                .iter()
+                .find_map(|(name, value)| headers::header_problem(name, value))
+            {
+                return Err(RenderError::Limit {
+                    template: draft.template_id.clone(),
+                    reason,
+                });
+            }
             format!(
                 "{core}{FOOTER_MARK}{}, {}\nDon't want these emails? Unsubscribe: {}",
                 c.sender_company, c.physical_address, c.unsubscribe_url
@@ -532,7 +544,7 @@ pub fn finish(draft: &Draft, f: &Finish<'_>) -> Result<Message, RenderError> {
         Channel::Linkedin => core,
     };
     Ok(Message {
-        subject: draft.subject.clone(),
+        subject: draft.subject.as_deref().map(headers::safe_subject),
         body,
         headers,
         template_id: draft.template_id.clone(),
@@ -690,6 +702,9 @@ pub fn compliance_problem(
     }
     match channel {
         Channel::Email => {
+            if let Some(problem) = headers::message_header_problem(message) {
+                return Some(problem);
+            }
             if message
                 .subject
                 .as_deref()
