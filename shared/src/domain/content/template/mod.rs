@@ -186,6 +186,9 @@ impl TemplateSet {
                         .map(|(j, s)| (format!("body[{j}]"), s)),
                 );
             for (part, source) in parts {
+                if let Some(reason) = unbounded(source) {
+                    return Err((at(&part), reason));
+                }
                 let tpl = env
                     .template_from_str(source)
                     .map_err(|e| (at(&part), e.to_string()))?;
@@ -203,6 +206,27 @@ impl TemplateSet {
                             VARIABLES.join(", ")
                         ),
                     ));
+                }
+                // A dry run with every variable filled: a template too
+                // costly to render is refused now, not on every lead.
+                let sample: BTreeMap<&str, String> =
+                    VARIABLES.iter().map(|v| (*v, "x".repeat(200))).collect();
+                match tpl.render(&sample) {
+                    Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => {
+                        return Err((
+                            at(&part),
+                            format!(
+                                "takes more than {TEMPLATE_FUEL} steps to render (loops too deep)"
+                            ),
+                        ))
+                    }
+                    Ok(out) if out.len() > MAX_RENDERED_BYTES => {
+                        return Err((
+                            at(&part),
+                            format!("renders {} bytes; at most {MAX_RENDERED_BYTES}", out.len()),
+                        ))
+                    }
+                    _ => {}
                 }
             }
         }
@@ -373,10 +397,46 @@ pub fn variables(config: &TenantConfig, lead: &Lead) -> BTreeMap<String, String>
     vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
+/// Instructions one render may run: a sales message needs a few hundred;
+/// nested loops that would spin craft for its whole timeout run out here.
+pub const TEMPLATE_FUEL: u64 = 50_000;
+/// The most one rendered part may be.
+pub const MAX_RENDERED_BYTES: usize = 64 * 1024;
+
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(TEMPLATE_FUEL));
+    env.set_recursion_limit(20);
     env
+}
+
+/// Why a template source may not be rendered at all, if so: arithmetic
+/// repetition (`"x" * 100000000` allocates before any limit can look at it).
+fn unbounded(source: &str) -> Option<String> {
+    let mut rest = source;
+    while let Some(open) = rest.find(['{']) {
+        let after = &rest[open + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let Some(end) = after.find(close) else {
+            break;
+        };
+        if after[1..end].contains('*') {
+            return Some(
+                "multiplication is not allowed in templates (a repeated string can take hundreds of MB)"
+                    .into(),
+            );
+        }
+        rest = &after[end..];
+    }
+    None
 }
 
 /// The text of a message before the footer: what a template or the AI
@@ -404,26 +464,44 @@ pub fn render(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let one = |part: String, source: &str| {
-        env.render_str(source, &present)
-            .map(|s| s.trim().to_string())
-            .map_err(|e| RenderError::Render {
+        if let Some(reason) = unbounded(source) {
+            return Err(RenderError::Limit {
                 template: template.id.clone(),
-                part,
-                reason: match e.kind() {
-                    minijinja::ErrorKind::UndefinedError => {
-                        let missing = missing_in(source, &present);
-                        format!(
-                            "missing variable {}; the draft is blocked",
-                            if missing.is_empty() {
-                                e.to_string()
-                            } else {
-                                missing.join(", ")
-                            }
-                        )
-                    }
-                    _ => e.to_string(),
-                },
-            })
+                reason,
+            });
+        }
+        let out = env
+            .render_str(source, &present)
+            .map(|s| s.trim().to_string());
+        if let Ok(text) = &out {
+            if text.len() > MAX_RENDERED_BYTES {
+                return Err(RenderError::Limit {
+                    template: template.id.clone(),
+                    reason: format!(
+                        "{part} renders {} bytes; at most {MAX_RENDERED_BYTES}",
+                        text.len()
+                    ),
+                });
+            }
+        }
+        out.map_err(|e| RenderError::Render {
+            template: template.id.clone(),
+            part,
+            reason: match e.kind() {
+                minijinja::ErrorKind::UndefinedError => {
+                    let missing = missing_in(source, &present);
+                    format!(
+                        "missing variable {}; the draft is blocked",
+                        if missing.is_empty() {
+                            e.to_string()
+                        } else {
+                            missing.join(", ")
+                        }
+                    )
+                }
+                _ => e.to_string(),
+            },
+        })
     };
     let (sv, bv) = variants;
     let subject = match sv {

@@ -147,6 +147,35 @@ fn validation_names_unknown_variables_and_missing_subjects() {
 }
 
 #[test]
+fn templates_that_would_spin_or_balloon_are_refused_and_never_rendered() {
+    // A string iterates by character: three nested loops over a company
+    // name are millions of steps.
+    let spin = "{% for a in company %}{% for b in company %}{% for c in company %}{{ first_name }}{% endfor %}{% endfor %}{% endfor %}";
+    let balloon = "{{ first_name * 100000000 }}";
+    for (source, why) in [(spin, "steps"), (balloon, "multiplication")] {
+        let mut set = TemplateSet::default();
+        set.templates[1].body[0] = source.into();
+        let started = std::time::Instant::now();
+        let (field, reason) = set.validate().unwrap_err();
+        assert_eq!(field, "templates[1].body[0]", "{reason}");
+        assert!(reason.contains(why), "{reason}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // A template stored before these checks fails its lead's draft,
+        // quickly, with a reason; it never hangs or eats the memory.
+        let vars: BTreeMap<String, String> = [
+            ("first_name".to_string(), "Jo".to_string()),
+            ("company".to_string(), "Desert Motors of Phoenix ".repeat(8)),
+        ]
+        .into();
+        let err = render(&set.templates[1], (None, 0), &vars).unwrap_err();
+        assert!(
+            matches!(err, RenderError::Limit { .. } | RenderError::Render { .. }),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn variants_are_stable_and_balanced_over_10000_leads() {
     let c = config();
     let t = c.templates.get("email-intro").unwrap();
