@@ -548,3 +548,61 @@ async fn a_batch_executes_once_never_after_expiry_or_drift() {
     assert_eq!(ls.tick().await.unwrap().sent, 2);
     ls.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sending_domain_added_later_gets_its_warmup_ramp() {
+    // GIVEN a running tenant
+    let mut ls = stack("newdomain", at(IN_WINDOW), None).await;
+    let auth = tenant(&mut ls, "nd", |_| {}).await;
+    let mut config = ls
+        .http("GET", "/admin/config", &[("authorization", &auth)], "")
+        .await
+        .json();
+    // WHEN an operator adds a domain without rows, and one used for a week
+    config["domains"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"domain": "fresh.example", "warmup": []}));
+    let week_ago = (ls.now() - Duration::days(7)).date_naive().to_string();
+    config["domains"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"domain": "used.example", "warmup": [], "first_used": week_ago}));
+    config["mailboxes"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"address": "al@fresh.example", "domain": "fresh.example"}));
+    let r = ls
+        .http(
+            "PUT",
+            "/admin/config",
+            &[("authorization", &auth)],
+            &config.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // THEN each has its ramp: 5 a day for the new one, 20 for the week-old
+    let today = ls
+        .now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    let cap = |rows: &[shared::domain::dispatch::warmup::WarmupRow]| {
+        shared::domain::dispatch::warmup::domain_daily_cap(rows, today, 50)
+    };
+    let fresh = ls.store.warmup_rows("nd", "fresh.example").await.unwrap();
+    let used = ls.store.warmup_rows("nd", "used.example").await.unwrap();
+    assert_eq!((cap(&fresh), cap(&used)), (5, 20), "{fresh:?} {used:?}");
+    // AND a domain that is not a host name cannot reach a header
+    config["domains"][1]["domain"] = "x.example\r\nBcc: victim@x.example".into();
+    let r = ls
+        .http(
+            "PUT",
+            "/admin/config",
+            &[("authorization", &auth)],
+            &config.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.json()["field"], "config.domains[1].domain", "{}", r.body);
+    ls.cleanup().await;
+}

@@ -456,9 +456,32 @@ impl App {
             || old.weights != config.weights
             || old.tiers != config.tiers;
         config.tenant = old.tenant.clone();
+        // A sending domain added now gets its warmup ramp (its own rows, or
+        // SPEC §8's by age), or it would send at the full cap from day one.
+        let today = now.with_timezone(&config.tz()).date_naive();
+        let new_domains: Vec<(String, Vec<_>)> = config
+            .domains
+            .iter()
+            .filter(|d| old.domain(&d.domain).is_none())
+            .map(|d| {
+                (
+                    d.domain.clone(),
+                    shared::domain::dispatch::warmup::ramp_for_new_domain(
+                        &d.warmup,
+                        d.first_used.unwrap_or(today),
+                    ),
+                )
+            })
+            .collect();
+        for d in &mut config.domains {
+            if let Some((_, rows)) = new_domains.iter().find(|(n, _)| *n == d.domain) {
+                d.warmup = rows.clone();
+            }
+        }
         self.store
             .put_config(
                 &config,
+                &new_domains,
                 "operator",
                 if rescore {
                     "config replaced; re-scoring every lead"

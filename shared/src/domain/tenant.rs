@@ -317,6 +317,10 @@ pub struct Caps {
 pub struct SendingDomain {
     pub domain: String,
     pub warmup: Vec<WarmupRow>,
+    /// The day it was first used to send, if before it joined this tenant:
+    /// a domain added without rows ramps by its age from then (SPEC §8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_used: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -473,6 +477,7 @@ impl TenantConfig {
             domains: vec![SendingDomain {
                 domain: domain.clone(),
                 warmup,
+                first_used: None,
             }],
             mailboxes: vec![Mailbox {
                 address: format!("sam@{domain}"),

@@ -115,16 +115,18 @@ impl Store {
         Ok(i)
     }
 
-    /// Replaces a tenant's config (already validated), with an audit entry.
+    /// Replaces a tenant's config (already validated), with an audit entry
+    /// and the warmup rows of domains it adds, in one transaction.
     pub async fn put_config(
         &self,
         config: &TenantConfig,
+        new_domains: &[(String, Vec<WarmupRow>)],
         actor: &str,
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let t = config.tenant.as_str();
-        let items = vec![
+        let mut items = vec![
             self.put_tx(
                 self.config_item(config, now)?,
                 Some("attribute_exists(PK)"),
@@ -132,6 +134,16 @@ impl Store {
             )?,
             self.audit_put(t, actor, "config_updated", detail, now)?,
         ];
+        for (domain, rows) in new_domains {
+            for row in rows {
+                let mut i = to_item(row)?;
+                i.extend(Self::key(
+                    keys::domain(t, domain),
+                    format!("WARMUP#{}", row.starts_at),
+                ));
+                items.push(self.put_tx(i, None, vec![])?);
+            }
+        }
         match self.transact("put_config", items).await? {
             None => Ok(()),
             Some(_) => Err(Error::NotFound(format!("tenant {t}"))),

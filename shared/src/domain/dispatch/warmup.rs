@@ -45,6 +45,24 @@ pub fn phase(rows: &[WarmupRow], row: &WarmupRow, today: NaiveDate) -> RowPhase 
     }
 }
 
+/// The ramp of a sending domain added to a running tenant: the rows it was
+/// given, else SPEC §8's age-based ramp from the day it was first used
+/// (`since`; today for a domain nobody has sent from).
+pub fn ramp_for_new_domain(given: &[WarmupRow], since: NaiveDate) -> Vec<WarmupRow> {
+    if !given.is_empty() {
+        return given.to_vec();
+    }
+    [1u32, 4, 8, 15, 22]
+        .iter()
+        .enumerate()
+        .map(|(i, day)| WarmupRow {
+            week: i as u32 + 1,
+            starts_at: since + chrono::Duration::days(i64::from(day - 1)),
+            daily_cap: cap_for_domain_age(*day),
+        })
+        .collect()
+}
+
 /// SPEC §8 age-based ramp: days 1-3: 5, 4-7: 10, 8-14: 20, 15-21: 35, 22+: 50.
 pub fn cap_for_domain_age(age_days: u32) -> u32 {
     match age_days {
@@ -83,6 +101,19 @@ mod tests {
         assert_eq!(active_row(&rows, d("2026-11-10")).unwrap().daily_cap, 40);
         assert_eq!(active_row(&rows, d("2027-03-01")).unwrap().daily_cap, 150);
         assert!(active_row(&rows, d("2026-11-01")).is_none());
+    }
+
+    #[test]
+    fn a_new_domain_without_rows_ramps_by_its_age() {
+        let rows = ramp_for_new_domain(&[], d("2026-12-01"));
+        let cap = |day: &str| domain_daily_cap(&rows, d(day), 50);
+        assert_eq!(cap("2026-11-30"), 0, "not before its first day");
+        assert_eq!(cap("2026-12-01"), 5);
+        assert_eq!(cap("2026-12-04"), 10);
+        assert_eq!(cap("2026-12-08"), 20);
+        assert_eq!(cap("2026-12-15"), 35);
+        assert_eq!(cap("2026-12-22"), 50);
+        assert_eq!(ramp_for_new_domain(&ramp(), d("2026-12-01")), ramp());
     }
 
     #[test]
