@@ -123,23 +123,29 @@ fn local_clients(
 ) {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     let creds = Credentials::new("local", "local", None, None, "local-stack");
+    // The SDK crates bring no HTTP client of their own (see the root
+    // Cargo.toml): the functions' one stack serves the local stack too.
+    let http = shared::adapters::http::sdk_client();
     let ddb = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(creds.clone())
         .endpoint_url(&endpoints.dynamodb)
+        .http_client(http.clone())
         .build();
     let sqs = aws_sdk_sqs::Config::builder()
         .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
         .region(aws_sdk_sqs::config::Region::new("us-east-1"))
         .credentials_provider(creds.clone())
         .endpoint_url(&endpoints.sqs_events)
+        .http_client(http.clone())
         .build();
     let ev = aws_sdk_eventbridge::Config::builder()
         .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
         .region(aws_sdk_eventbridge::config::Region::new("us-east-1"))
         .credentials_provider(creds)
         .endpoint_url(&endpoints.sqs_events)
+        .http_client(http)
         .build();
     (
         aws_sdk_dynamodb::Client::from_conf(ddb),

@@ -1,9 +1,11 @@
 //! AWS SDK configuration, built once per cold start. Endpoints come from the
 //! standard `AWS_ENDPOINT_URL*` variables, so the same code talks to AWS or
-//! to the local emulators.
+//! to the local emulators. The HTTP client is the process's one HTTPS stack
+//! (`super::http`).
 
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(super::http::sdk_client())
         .load()
         .await
 }

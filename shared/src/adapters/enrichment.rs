@@ -8,7 +8,7 @@ use crate::domain::targeting::enrichment::{
     ProviderError, RetryPolicy,
 };
 use crate::domain::targeting::suppression::{canonical_domain, canonical_phone};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ports::{Clock, EnrichmentProvider};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -85,17 +85,15 @@ impl Reply {
 /// errors under a `RetryPolicy`, honouring `Retry-After`.
 struct Resilient {
     http: reqwest::Client,
+    timeout: Duration,
     retry: RetryPolicy,
 }
 
 impl Resilient {
     fn new(settings: &HttpSettings) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .build()
-            .map_err(|e| Error::Config(format!("http client: {e}")))?;
         Ok(Self {
-            http,
+            http: super::http::client()?,
+            timeout: settings.timeout,
             retry: settings.retry,
         })
     }
@@ -107,7 +105,7 @@ impl Resilient {
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> std::result::Result<Reply, ProviderError> {
         with_retries(&self.retry, "provider call", || async {
-            self.attempt(build(&self.http))
+            self.attempt(build(&self.http).timeout(self.timeout))
                 .await
                 .map_err(|(error, wait)| Failed::Retryable(error, wait))
         })

@@ -43,14 +43,6 @@ pub use crate::domain::targeting::enrichment::RetryPolicy;
 /// Per-request timeout of the `from_env` constructors.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
-fn http_client(timeout: Duration) -> Result<Client> {
-    Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(5)))
-        .build()
-        .map_err(|e| Error::Config(format!("http client: {e}")))
-}
-
 fn provider_error(provider: &str, message: impl Into<String>, retryable: bool) -> Error {
     Error::Provider {
         provider: provider.to_string(),
@@ -167,6 +159,8 @@ pub use crate::domain::targeting::prospecting::PeopleSearchFilters;
 /// (or, without it, a page shorter than asked), capped at the API's 500.
 pub struct PeopleSearch {
     http: Client,
+    /// Bounds each request, connecting included.
+    timeout: Duration,
     /// The configured base URL, without a trailing slash.
     base: String,
     endpoint: Url,
@@ -188,7 +182,8 @@ impl PeopleSearch {
     ) -> Result<Self> {
         let base = base_url.trim().trim_end_matches('/').to_string();
         Ok(Self {
-            http: http_client(timeout)?,
+            http: super::http::client()?,
+            timeout,
             endpoint: search_endpoint(&base, PEOPLE_SEARCH_PATH)?,
             base,
             api_key: api_key.into(),
@@ -257,6 +252,7 @@ impl ProspectSource for PeopleSearch {
         let response = send_with_retry(Self::PROVIDER, self.retry, || {
             self.http
                 .post(self.endpoint.clone())
+                .timeout(self.timeout)
                 .header("x-api-key", &self.api_key)
                 .header(ACCEPT, "application/json")
                 .header(CACHE_CONTROL, "no-cache")
@@ -316,6 +312,8 @@ const APIFY_TOTAL: &str = "x-apify-pagination-total";
 /// detected from the page's first record.
 pub struct DatasetUrl {
     http: Client,
+    /// Bounds each request, connecting included.
+    timeout: Duration,
     url: Url,
     token: Option<String>,
     kind: Option<DatasetKind>,
@@ -339,7 +337,8 @@ impl DatasetUrl {
             url.query_pairs_mut().extend_pairs(kept);
         }
         Ok(Self {
-            http: http_client(timeout)?,
+            http: super::http::client()?,
+            timeout,
             url,
             token: token.filter(|t| !t.trim().is_empty()),
             kind: None,
@@ -394,6 +393,7 @@ impl ProspectSource for DatasetUrl {
             let request = self
                 .http
                 .get(url.clone())
+                .timeout(self.timeout)
                 .header(ACCEPT, "application/json");
             match &self.token {
                 Some(token) => request.bearer_auth(token),

@@ -11,13 +11,12 @@ pub struct SlackWebhook {
 }
 
 impl SlackWebhook {
+    /// Bounds each attempt to post an alert.
+    pub const TIMEOUT: Duration = Duration::from_secs(5);
+
     pub fn new(url: impl Into<String>) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| Error::Config(format!("http client: {e}")))?;
         Ok(Self {
-            http,
+            http: super::http::client()?,
             url: url.into(),
         })
     }
@@ -29,7 +28,14 @@ impl Alerter for SlackWebhook {
         let body = serde_json::json!({ "text": format!("[{tenant}] {text}") });
         let mut last = String::new();
         for attempt in 0..3u32 {
-            match self.http.post(&self.url).json(&body).send().await {
+            match self
+                .http
+                .post(&self.url)
+                .timeout(Self::TIMEOUT)
+                .json(&body)
+                .send()
+                .await
+            {
                 Ok(r) if r.status().is_success() => return Ok(()),
                 Ok(r) if r.status().is_client_error() && r.status().as_u16() != 429 => {
                     return Err(Error::Provider {

@@ -27,6 +27,7 @@ use std::time::Duration;
 /// `Debug`.
 pub struct AnthropicWriter {
     http: reqwest::Client,
+    timeout: Duration,
     retry: RetryPolicy,
     base_url: String,
     api_key: String,
@@ -42,6 +43,7 @@ impl std::fmt::Debug for AnthropicWriter {
             .field("model", &self.model)
             .field("max_tokens", &self.max_tokens)
             .field("temperature", &self.temperature)
+            .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -71,12 +73,9 @@ impl AnthropicWriter {
         model: impl Into<String>,
         settings: HttpSettings,
     ) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .build()
-            .map_err(|e| Error::Config(format!("http client: {e}")))?;
         Ok(Self {
-            http,
+            http: super::http::client()?,
+            timeout: settings.timeout,
             retry: settings.retry,
             base_url: base_url.into().trim_end_matches('/').to_string(),
             api_key: api_key.into(),
@@ -174,6 +173,7 @@ impl AnthropicWriter {
         let response = self
             .http
             .post(url)
+            .timeout(self.timeout)
             .header("x-api-key", &self.api_key)
             .header("anthropic-version", Self::API_VERSION)
             .json(body)
