@@ -3,6 +3,7 @@
 
 pub mod emulators;
 pub mod import;
+pub mod mailgun;
 pub mod provision;
 pub mod runner;
 pub mod sink;
