@@ -11,6 +11,7 @@
 //! - `safety`: the bounce breaker and decay (SPEC §10-11).
 
 pub mod content;
+pub mod control;
 pub mod dispatch;
 pub mod ids;
 pub mod lead;
