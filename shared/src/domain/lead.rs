@@ -355,6 +355,18 @@ pub struct Lead {
     pub suppressed: Option<String>,
     #[serde(default)]
     pub email_bounced: bool,
+    /// A provider refused the lead's number for good (invalid, not
+    /// mobile): later call and SMS steps are skipped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub phone_invalid: bool,
+    /// The sender each channel group first went out from (`email`,
+    /// `phone`, `linkedin` -> mailbox, number, seat): later steps of the
+    /// sequence go from the same one (SPEC §8, sticky rotation).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub senders: std::collections::BTreeMap<String, String>,
+    /// The first email's `Message-ID`: follow-ups thread under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_thread: Option<String>,
     /// The LinkedIn connection request was accepted (steps that need it wait for it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub linkedin_connected: bool,

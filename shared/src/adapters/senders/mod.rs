@@ -81,58 +81,7 @@ pub enum LinkedInAction {
     Message,
 }
 
-/// Why an attempt was not taken, in the three classes the dispatcher acts on.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SendError {
-    /// Not taken; the same touch may be tried again after the hint (a
-    /// 429's `Retry-After`) or the dispatcher's backoff.
-    #[error("{provider}: not sent, may retry: {reason}")]
-    Retryable {
-        provider: &'static str,
-        reason: String,
-        retry_after: Option<Duration>,
-        rate_limited: bool,
-    },
-    /// Never going to be taken as it stands.
-    #[error("{provider}: refused ({kind:?}): {reason}")]
-    Final {
-        provider: &'static str,
-        kind: FinalKind,
-        reason: String,
-    },
-    /// The request went out and no answer came: it may have been sent.
-    #[error("{provider}: outcome unknown: {reason}")]
-    Unknown {
-        provider: &'static str,
-        reason: String,
-    },
-}
-
-/// What kind of final refusal: the dispatcher's next move depends on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FinalKind {
-    /// The address or number cannot receive (invalid, not mobile, landline
-    /// for SMS): the remaining steps on that channel are skipped.
-    InvalidRecipient,
-    /// The recipient opted out at the provider (Twilio 21610, a Mailgun
-    /// unsubscribe/complaint list): suppress.
-    OptedOut,
-    /// The request was refused for what it contains (400, 404, 422).
-    Rejected,
-    /// The key is wrong or lacks the permission: nothing of this tenant and
-    /// provider will go until an operator fixes it.
-    BadCredentials,
-}
-
-impl SendError {
-    pub fn provider(&self) -> &'static str {
-        match self {
-            SendError::Retryable { provider, .. }
-            | SendError::Final { provider, .. }
-            | SendError::Unknown { provider, .. } => provider,
-        }
-    }
-}
+pub use crate::domain::dispatch::failure::{FinalKind, SendError};
 
 /// A provider that sends one channel's touches.
 #[async_trait]

@@ -65,6 +65,7 @@ fn touch(step: u8, state: TouchState) -> Touch {
         caps_day: None,
         via: None,
         follow_up: false,
+        send_failures: 0,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
     }
 }
@@ -296,6 +297,7 @@ fn a_full_sender_cap_moves_to_the_next_sender_and_a_shared_one_waits_for_tomorro
     w.config.mailboxes.push(crate::domain::tenant::Mailbox {
         address: "al@other.example".into(),
         domain: "other.example".into(),
+        secret: None,
     });
     let first = plan(w.decide(&touch(1, TouchState::Due), open()));
     let (s0, caps0) = first.senders[0].clone();
