@@ -359,11 +359,15 @@ pub struct Lead {
     /// mobile): later call and SMS steps are skipped.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub phone_invalid: bool,
-    /// The sender each channel group first went out from (`email`,
-    /// `phone`, `linkedin` -> mailbox, number, seat): later steps of the
-    /// sequence go from the same one (SPEC §8, sticky rotation).
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub senders: std::collections::BTreeMap<String, String>,
+    /// The mailbox, number and seat the lead first heard from: later steps
+    /// of the sequence go from the same one (SPEC §8, sticky rotation).
+    /// Calls and texts share the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_linkedin: Option<String>,
     /// The first email's `Message-ID`: follow-ups thread under it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_thread: Option<String>,
@@ -424,6 +428,16 @@ impl Lead {
         self.linkedin_url.as_deref().is_some_and(|p| !p.is_empty())
     }
     /// The lead's address on a channel (email, phone or LinkedIn URL).
+    /// The sender this lead is held to on `channel`, if it heard from one.
+    pub fn sticky_sender(&self, channel: super::touch::Channel) -> Option<&str> {
+        use super::touch::Channel;
+        match channel {
+            Channel::Email => self.sender_email.as_deref(),
+            Channel::Voice | Channel::Sms => self.sender_phone.as_deref(),
+            Channel::Linkedin => self.sender_linkedin.as_deref(),
+        }
+    }
+
     pub fn address(&self, channel: super::touch::Channel) -> String {
         use super::touch::Channel;
         match channel {

@@ -31,12 +31,13 @@ impl Channel {
         }
     }
 
-    /// The channels that share a sender: calls and texts go from one number.
-    pub fn sender_group(self) -> &'static str {
+    /// The lead attribute naming the sender a lead is held to on this
+    /// channel: calls and texts share the number.
+    pub fn sticky_attribute(self) -> &'static str {
         match self {
-            Channel::Email => "email",
-            Channel::Voice | Channel::Sms => "phone",
-            Channel::Linkedin => "linkedin",
+            Channel::Email => "sender_email",
+            Channel::Voice | Channel::Sms => "sender_phone",
+            Channel::Linkedin => "sender_linkedin",
         }
     }
 }

@@ -5,6 +5,8 @@
 use super::*;
 use crate::domain::dispatch::caps::{CapReservation, SenderChoice};
 use crate::domain::dispatch::decide::AfterSend;
+use crate::domain::dispatch::failure::LeadMark;
+use crate::domain::targeting::suppression::{canonical_email, canonical_phone};
 use crate::domain::lead::LeadStatus;
 use crate::domain::targeting::suppression::SuppressionKind;
 use crate::domain::touch::{Channel, Touch, TouchState};
@@ -82,8 +84,14 @@ pub enum Landed {
 pub enum Release<'a> {
     /// Due again at this time.
     Retry { at: DateTime<Utc>, why: &'a str },
-    /// Passed over; the sequence goes on.
-    Skip { why: &'a str, after: &'a AfterSend },
+    /// Passed over; the sequence goes on. `mark` is what the failure
+    /// taught about the lead (an invalid number, an opt-out), written in
+    /// the same transaction.
+    Skip {
+        why: &'a str,
+        after: &'a AfterSend,
+        mark: Option<LeadMark>,
+    },
 }
 
 impl Store {
@@ -332,6 +340,17 @@ impl Store {
         )?];
         let mut lead_update = "ADD attempts :one, version :one SET last_sent_at = :now, last_activity_at = :now, first_sent_at = if_not_exists(first_sent_at, :now)".to_string();
         let mut lead_values = vec![(":one".into(), n(1)), (":now".into(), s(ts(now)))];
+        // Sticky rotation: the first sender on a channel holds the lead, and
+        // the first email's Message-ID is what later emails thread under.
+        if let Some(sender) = &touch.sender {
+            let attr = touch.channel.sticky_attribute();
+            lead_update.push_str(&format!(", {attr} = if_not_exists({attr}, :sender)"));
+            lead_values.push((":sender".into(), s(sender)));
+        }
+        if touch.channel == Channel::Email && provider_id.starts_with('<') {
+            lead_update.push_str(", email_thread = if_not_exists(email_thread, :pid)");
+            lead_values.push((":pid".into(), s(provider_id)));
+        }
         let mut lead_condition = None;
         if let Some((after, version)) = after.filter(|(a, _)| a.contacted) {
             debug_assert!(after.contacted);
@@ -490,7 +509,8 @@ impl Store {
                     s(due_sort_key(*at, t, &touch.lead_id, touch.step)),
                 ));
                 values.push((":why".into(), s(*why)));
-                "SET #state = :due, due_at = :at, DueSK = :dsk, wait_reason = :why REMOVE attempt_id, lease_until, caps_taken, caps_day, via"
+                values.push((":one".into(), n(1)));
+                "SET #state = :due, due_at = :at, DueSK = :dsk, wait_reason = :why REMOVE attempt_id, lease_until, caps_taken, caps_day, via ADD send_failures :one"
             }
             Release::Skip { why, .. } if with_after => {
                 values.push((":skipped".into(), s(TouchState::Skipped.as_str())));
@@ -526,7 +546,13 @@ impl Store {
                 vec![(":minus".into(), n(-1))],
             )?);
         }
-        if let Release::Skip { why, after } = then {
+        if let Release::Skip {
+            mark: Some(mark), ..
+        } = then
+        {
+            items.extend(self.mark_items(touch, *mark, now)?);
+        }
+        if let Release::Skip { why, after, .. } = then {
             items.push(self.event_put(
                 t,
                 &touch.lead_id,
@@ -539,6 +565,55 @@ impl Store {
             }
         }
         Ok(items)
+    }
+
+    /// What a final refusal teaches about the lead: its email or number
+    /// is dead (later steps on it skip), or it opted out (suppressed).
+    fn mark_items(
+        &self,
+        touch: &Touch,
+        mark: LeadMark,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let t = &touch.tenant;
+        let flag = |name: &str| {
+            self.update_tx(
+                Self::key(keys::lead(t, &touch.lead_id), "LEAD"),
+                &format!("SET {name} = :yes, updated_at = :now ADD version :one"),
+                Some("attribute_exists(PK)"),
+                &[],
+                vec![
+                    (":yes".into(), AttributeValue::Bool(true)),
+                    (":now".into(), s(ts(now))),
+                    (":one".into(), n(1)),
+                ],
+            )
+        };
+        Ok(match mark {
+            LeadMark::EmailInvalid => vec![flag("email_bounced")?],
+            LeadMark::PhoneInvalid => vec![flag("phone_invalid")?],
+            LeadMark::OptedOut(channel) => {
+                let entry = match channel {
+                    Channel::Email => canonical_email(&touch.recipient)
+                        .map(|v| (SuppressionKind::Email, v)),
+                    Channel::Sms | Channel::Voice => canonical_phone(&touch.recipient)
+                        .map(|v| (SuppressionKind::Phone, v)),
+                    Channel::Linkedin => None,
+                };
+                match entry {
+                    Some((kind, value)) => {
+                        let mut i = Self::suppression_key(t, kind, &value);
+                        i.insert(
+                            "reason".into(),
+                            s(format!("opted out at the provider ({channel})")),
+                        );
+                        i.insert("added_at".into(), s(ts(now)));
+                        vec![self.put_tx(i, None, vec![])?]
+                    }
+                    None => vec![],
+                }
+            }
+        })
     }
 
     /// Moves a due touch to a later time (window closed, cap full, ramp,

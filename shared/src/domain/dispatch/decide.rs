@@ -377,10 +377,10 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     // step goes from it (threads stay whole, replies reach one inbox); when
     // it is full the touch waits rather than switching. A sender removed
     // from the config frees the lead to the rotation.
-    let sticky = lead.senders.get(touch.channel.sender_group());
+    let sticky = lead.sticky_sender(touch.channel);
     if let Some(identity) = sticky {
-        if candidates.iter().any(|c| &c.identity == identity) {
-            candidates.retain(|c| &c.identity == identity);
+        if candidates.iter().any(|c| c.identity == identity) {
+            candidates.retain(|c| c.identity == identity);
         }
     }
     if candidates.is_empty() {

@@ -2,6 +2,7 @@
 //! whatever the context.
 
 use super::*;
+use crate::domain::dispatch::failure::{self, after_send_failure, AfterFailure, FinalKind, LeadMark, SendError};
 use crate::domain::ids::TenantId;
 use crate::domain::lead::Tier;
 use crate::domain::touch::Message;
@@ -390,20 +391,120 @@ fn a_provider_failure_backs_off_or_skips() {
         lease: Duration::minutes(5),
     };
     let t = touch(1, TouchState::Due);
-    let refused = |retryable| SendFailure::Refused { retryable };
+    let retryable = |rate_limited, retry_after: Option<u64>| SendError::Retryable {
+        provider: "mailgun",
+        reason: "503".into(),
+        retry_after: retry_after.map(std::time::Duration::from_secs),
+        rate_limited,
+    };
+    let fin = |kind| SendError::Final {
+        provider: "twilio",
+        kind,
+        reason: "no".into(),
+    };
+    let wait_until = |a: Option<AfterFailure>| match a.map(|a| a.decision) {
+        Some(Decision::Wait {
+            kind: WaitKind::Backoff,
+            until,
+            ..
+        }) => until,
+        other => panic!("expected a backoff, got {other:?}"),
+    };
+    // A rate limit waits 5 minutes, or the provider's hint if longer.
+    assert_eq!(
+        wait_until(after_send_failure(&t, &ctx, &retryable(true, None), open())),
+        open() + Duration::minutes(5)
+    );
+    assert_eq!(
+        wait_until(after_send_failure(&t, &ctx, &retryable(true, Some(601)), open())),
+        open() + Duration::minutes(11)
+    );
+    // Other refusals back off exponentially with the touch's failures.
+    let mut again = t.clone();
+    again.send_failures = 3;
+    assert_eq!(
+        wait_until(after_send_failure(&again, &ctx, &retryable(false, None), open())),
+        open() + Duration::minutes(16)
+    );
+    // The last allowed refusal skips the step.
+    again.send_failures = failure::MAX_SEND_FAILURES - 1;
     assert!(matches!(
-        after_send_failure(&t, &ctx, refused(true), "503", open()),
-        Some(Decision::Wait { kind: WaitKind::Backoff, until, .. }) if until == open() + Duration::minutes(5)
-    ));
-    assert!(matches!(
-        after_send_failure(&t, &ctx, refused(false), "invalid recipient", open()),
+        after_send_failure(&again, &ctx, &retryable(false, None), open()).map(|a| a.decision),
         Some(Decision::Skip { .. })
     ));
+    // An invalid number skips, and marks the lead so later phone steps skip.
+    let mut sms = t.clone();
+    sms.channel = Channel::Sms;
+    let a = after_send_failure(&sms, &ctx, &fin(FinalKind::InvalidRecipient), open()).unwrap();
+    assert!(matches!(a.decision, Decision::Skip { .. }));
+    assert_eq!(a.mark, Some(LeadMark::PhoneInvalid));
+    // An opt-out at the provider suppresses.
+    let a = after_send_failure(&sms, &ctx, &fin(FinalKind::OptedOut), open()).unwrap();
+    assert_eq!(a.mark, Some(LeadMark::OptedOut(Channel::Sms)));
+    // Refused credentials wait (the touch is not burnt) and alert.
+    let a = after_send_failure(&t, &ctx, &fin(FinalKind::BadCredentials), open()).unwrap();
+    assert!(matches!(a.decision, Decision::Wait { .. }));
+    assert!(a.alert.is_some());
     assert_eq!(
-        after_send_failure(&t, &ctx, SendFailure::Unknown, "timed out", open()),
+        after_send_failure(
+            &t,
+            &ctx,
+            &SendError::Unknown {
+                provider: "mailgun",
+                reason: "timed out".into()
+            },
+            open()
+        ),
         None,
         "an unanswered call keeps its reservation for the provider's answer"
     );
+}
+
+#[test]
+fn a_lead_keeps_its_first_sender_and_waits_when_it_is_full() {
+    // GIVEN two mailboxes and a lead that first heard from the second one
+    let mut w = World::new();
+    w.config.mailboxes.push(crate::domain::tenant::Mailbox {
+        address: "al@other.example".into(),
+        domain: "other.example".into(),
+        secret: None,
+    });
+    let t = touch(2, TouchState::Due);
+    let lead = w.lead.as_mut().unwrap();
+    lead.sender_email = Some("al@other.example".into());
+    // WHEN a later step is decided
+    let p = plan(w.decide(&t, open()));
+    // THEN it goes from that mailbox only
+    assert_eq!(p.senders.len(), 1);
+    assert_eq!(p.senders[0].0.identity, "al@other.example");
+    // AND when that mailbox is full it waits rather than switching
+    let full = p.senders[0].1.iter().find(|c| c.scope.contains("#mailbox#")).unwrap();
+    w.known.full_caps.insert(full.scope.clone());
+    match w.decide(&t, open()) {
+        Decision::Wait { kind: WaitKind::Cap, reason, .. } => {
+            assert!(reason.contains("does not switch"), "{reason}")
+        }
+        other => panic!("expected a wait, got {other:?}"),
+    }
+    // AND a lead with no sender yet spills over to the mailbox with room
+    w.lead.as_mut().unwrap().sender_email = None;
+    let p = plan(w.decide(&t, open()));
+    assert!(p.senders.iter().all(|(s, _)| s.identity != "al@other.example"));
+    assert!(!p.senders.is_empty());
+    // AND a sticky sender removed from the config frees the lead
+    w.known.full_caps.clear();
+    w.lead.as_mut().unwrap().sender_email = Some("gone@x.example".into());
+    assert_eq!(plan(w.decide(&t, open())).senders.len(), 2);
+}
+
+#[test]
+fn a_number_refused_for_good_skips_later_phone_steps() {
+    let mut w = World::new();
+    w.lead.as_mut().unwrap().phone_invalid = true;
+    let mut t = touch(2, TouchState::Due);
+    t.channel = Channel::Voice;
+    t.recipient = "+16025550100".into();
+    assert!(matches!(w.decide(&t, open()), Decision::Skip { .. }));
 }
 
 // ------------------------------------------------------------- properties
