@@ -15,6 +15,8 @@
 //! - `T#t#PROSPECT` / `CURSOR`, `<month>`: prospecting cursor and leads pulled
 //! - `T#t#BATCH#<id>` / `BATCH`; `T#t#OUTBOX` / `A#<attempt>`; `T#t#AUDIT` / `<ts>#<id>`
 //! - `DISPATCH` / `SHARD#<n>`: which dispatch tick works a shard, until when
+//! - `T#t#ALERT` / `<key>`: an operator alert already sent (TTL: sent once per period)
+//! - `T#t#ERRORS` / `<hour>`: send errors in an hour (TTL)
 //!
 //! `DueIndex` (DuePK = `DUE#<shard>`, DueSK = `<due>#<tenant>#<lead>#<step>`) holds
 //! only touches that are due, whose send lease is running, or whose follow-up
@@ -53,6 +55,14 @@ pub fn webhook_event(t: &str, provider: &str, id: &str) -> String {
 }
 /// A provider's single-use webhook token: deployment-wide, not a tenant's,
 /// because one signing key signs every tenant's events.
+pub fn alerts(t: &str) -> String {
+    format!("T#{t}#ALERT")
+}
+
+pub fn send_errors(t: &str) -> String {
+    format!("T#{t}#ERRORS")
+}
+
 pub fn webhook_token(provider: &str, token: &str) -> String {
     format!("WHTOKEN#{provider}#{token}")
 }
