@@ -6,12 +6,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use integration_tests::*;
 use rand::{Rng, SeedableRng};
+use shared::domain::dispatch::failure::SendError;
 use shared::domain::dispatch::window::SendWindow;
 use shared::domain::lead::{Lead, LeadStatus};
+use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Touch, TouchState};
 use shared::error::Result;
-use shared::domain::dispatch::failure::SendError;
-use shared::domain::tenant::TenantConfig;
 use shared::ports::{Attempt, ChannelSender, Clock, Delivery};
 use shared::store::{Fuse, Store};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -93,7 +93,19 @@ fn dispatcher(
 }
 
 fn always_open(c: &mut shared::domain::tenant::TenantConfig) {
+    use shared::domain::providers::{ProviderKind, ProviderRef};
     c.shadow_mode = false;
+    let secret = format!("outbound/{}/mail", c.tenant.as_str());
+    let r = |provider| {
+        Some(ProviderRef {
+            provider,
+            secret: secret.clone(),
+        })
+    };
+    c.providers.email = r(ProviderKind::Mailgun);
+    c.providers.sms = r(ProviderKind::Twilio);
+    c.providers.voice = r(ProviderKind::Retell);
+    c.providers.linkedin = r(ProviderKind::Heyreach);
     for w in [
         &mut c.windows.email,
         &mut c.windows.call,

@@ -4,8 +4,8 @@
 use crate::domain::content::writer::{WriteRequest, Written};
 use crate::domain::dispatch::failure::SendError;
 use crate::domain::lead::Lead;
-use crate::domain::tenant::TenantConfig;
 use crate::domain::targeting::enrichment::{EnrichmentQuery, Lookup, ProviderError};
+use crate::domain::tenant::TenantConfig;
 use crate::domain::touch::Touch;
 use crate::error::Result;
 use async_trait::async_trait;

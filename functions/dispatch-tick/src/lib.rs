@@ -12,8 +12,9 @@ use shared::adapters::outbox::ShadowOutbox;
 use shared::domain::dispatch::decide::{
     before_reading, decide, AfterSend, Context, Decision, Known, SendPlan, WaitKind,
 };
-use shared::domain::dispatch::failure::after_send_failure;
+use shared::domain::dispatch::failure::{after_send_failure, FinalKind, SendError};
 use shared::domain::lead::Lead;
+use shared::domain::targeting::enrichment::CircuitPolicy;
 use shared::domain::tenant::{Control, TenantConfig};
 use shared::domain::touch::{Touch, TouchState};
 use shared::error::{Error, Result};
@@ -34,6 +35,8 @@ pub struct App {
     pub live: Option<Arc<dyn ChannelSender>>,
     /// Where operator alerts go (a failing channel, a run of send errors).
     pub alerter: Option<Arc<dyn Alerter>>,
+    /// When a live provider's circuit opens, and for how long.
+    pub circuit: CircuitPolicy,
     pub clock: Arc<dyn Clock>,
     /// How long a reservation may stay unconfirmed before it is reconciled.
     pub lease: Duration,
@@ -55,6 +58,7 @@ impl App {
             sender: Arc::new(ShadowOutbox::new()),
             live: None,
             alerter: None,
+            circuit: CircuitPolicy::default(),
             clock,
             lease: Duration::minutes(5),
             per_shard_limit: 200,
@@ -487,7 +491,7 @@ impl App {
     async fn send(
         &self,
         touch: &Touch,
-        facts: &Facts,
+        facts: &mut Facts,
         plan: &SendPlan,
         attempt: &str,
         via: &str,
@@ -512,6 +516,10 @@ impl App {
                 attempt_id: attempt,
             })
             .await;
+        if via == "live" {
+            self.note_circuit(touch, &facts.config, &mut facts.control, &result, now)
+                .await;
+        }
         let e = match result {
             Ok(provider_id) => {
                 let outbox = (via == "shadow")
@@ -561,8 +569,13 @@ impl App {
             });
         };
         if let Some(text) = &failed.alert {
-            self.alert_once(&touch.tenant, &format!("credentials#{}", e.provider()), text, now)
-                .await;
+            self.alert_once(
+                &touch.tenant,
+                &format!("credentials#{}", e.provider()),
+                text,
+                now,
+            )
+            .await;
         }
         match failed.decision {
             Decision::Wait { until, reason, .. } => {
@@ -602,13 +615,60 @@ impl App {
         }
     }
 
+    /// Keeps the provider's circuit (on the tenant's switches row) in step
+    /// with what the call did: a success closes it, a failure that is the
+    /// provider's (not the recipient's) counts towards opening it. Written
+    /// only when it changes, so a healthy provider costs no request.
+    async fn note_circuit(
+        &self,
+        touch: &Touch,
+        config: &TenantConfig,
+        control: &mut Control,
+        result: &std::result::Result<String, SendError>,
+        now: DateTime<Utc>,
+    ) {
+        let Some(provider) = config.providers.for_channel(touch.channel) else {
+            return;
+        };
+        let name = provider.provider.as_str();
+        let before = control.circuits.get(name).copied().unwrap_or_default();
+        let mut state = before;
+        match result {
+            Ok(_) => state.record_success(),
+            Err(SendError::Final {
+                kind: FinalKind::BadCredentials,
+                ..
+            })
+            | Err(SendError::Retryable { .. })
+            | Err(SendError::Unknown { .. }) => state.record_failure(now, &self.circuit),
+            Err(SendError::Final { .. }) => return,
+        }
+        if state == before {
+            return;
+        }
+        control.circuits.insert(name.to_string(), state);
+        if state.opened_until != before.opened_until && state.opened_until.is_some() {
+            tracing::warn!(tenant = %touch.tenant, provider = name, until = ?state.opened_until, "provider circuit open");
+        }
+        if let Err(e) = self
+            .store
+            .put_circuit_state(&touch.tenant, name, &state)
+            .await
+        {
+            tracing::warn!(error = %e, "circuit state not written");
+        }
+    }
+
     /// Counts a send error; past the hourly threshold, alerts once an hour.
     async fn count_error(&self, tenant: &str, now: DateTime<Utc>) {
         let Some(_) = &self.alerter else { return };
         match self.store.count_send_error(tenant, now).await {
             Ok(n) if n > SEND_ERRORS_ALERT_PER_HOUR => {
                 let text = format!("more than {SEND_ERRORS_ALERT_PER_HOUR} send errors in the last hour ({n} so far); see the touches' reasons");
-                let key = format!("errors#{}", shared::domain::safety::breaker::hour_bucket(now));
+                let key = format!(
+                    "errors#{}",
+                    shared::domain::safety::breaker::hour_bucket(now)
+                );
                 self.alert_once(tenant, &key, &text, now).await;
             }
             Ok(_) => {}

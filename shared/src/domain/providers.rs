@@ -61,9 +61,6 @@ pub struct Providers {
     pub voice: Option<ProviderRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin: Option<ProviderRef>,
-    /// The HeyReach campaign connection requests are added to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub linkedin_campaign: Option<String>,
 }
 
 impl Providers {
@@ -145,7 +142,6 @@ mod tests {
             sms: r(ProviderKind::Twilio, "outbound/acme/twilio"),
             voice: r(ProviderKind::Retell, "outbound/acme/retell"),
             linkedin: r(ProviderKind::Heyreach, "outbound/acme/heyreach"),
-            linkedin_campaign: Some("42".into()),
         };
         assert_eq!(ok.validate("acme"), Ok(()));
         // WHEN one carries the wrong channel, THEN that field is named
@@ -153,7 +149,10 @@ mod tests {
             sms: r(ProviderKind::Mailgun, "outbound/acme/mailgun"),
             ..ok.clone()
         };
-        assert_eq!(wrong.validate("acme").unwrap_err().0, "providers.sms.provider");
+        assert_eq!(
+            wrong.validate("acme").unwrap_err().0,
+            "providers.sms.provider"
+        );
         // AND a secret of another tenant, or a path escape, is refused
         for secret in [
             "outbound/other/mailgun",

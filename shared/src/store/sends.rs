@@ -6,9 +6,9 @@ use super::*;
 use crate::domain::dispatch::caps::{CapReservation, SenderChoice};
 use crate::domain::dispatch::decide::AfterSend;
 use crate::domain::dispatch::failure::LeadMark;
-use crate::domain::targeting::suppression::{canonical_email, canonical_phone};
 use crate::domain::lead::LeadStatus;
 use crate::domain::targeting::suppression::SuppressionKind;
+use crate::domain::targeting::suppression::{canonical_email, canonical_phone};
 use crate::domain::touch::{Channel, Touch, TouchState};
 use crate::error::{Error, Result};
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
@@ -594,10 +594,12 @@ impl Store {
             LeadMark::PhoneInvalid => vec![flag("phone_invalid")?],
             LeadMark::OptedOut(channel) => {
                 let entry = match channel {
-                    Channel::Email => canonical_email(&touch.recipient)
-                        .map(|v| (SuppressionKind::Email, v)),
-                    Channel::Sms | Channel::Voice => canonical_phone(&touch.recipient)
-                        .map(|v| (SuppressionKind::Phone, v)),
+                    Channel::Email => {
+                        canonical_email(&touch.recipient).map(|v| (SuppressionKind::Email, v))
+                    }
+                    Channel::Sms | Channel::Voice => {
+                        canonical_phone(&touch.recipient).map(|v| (SuppressionKind::Phone, v))
+                    }
                     Channel::Linkedin => None,
                 };
                 match entry {

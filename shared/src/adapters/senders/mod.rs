@@ -12,8 +12,8 @@
 //! `lookup` later instead of sending again.
 
 use crate::adapters::enrichment::HttpSettings;
-use crate::domain::touch::Channel;
 use crate::domain::targeting::enrichment::parse_retry_after;
+use crate::domain::touch::Channel;
 use crate::ports::Delivery;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -363,6 +363,21 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
             ),
         };
     }
+    if !config.shadow_mode {
+        let Some(provider) = config.providers.for_channel(touch.channel) else {
+            return Decision::Hold {
+                reason: format!("no live {} provider in the tenant's config", touch.channel),
+            };
+        };
+        let name = provider.provider.as_str();
+        if let Some(until) = ctx.control.circuit_open(name, now) {
+            return Decision::Wait {
+                until,
+                kind: WaitKind::Backoff,
+                reason: format!("{name} circuit open after repeated failures, until {until}"),
+            };
+        }
+    }
     // Senders in today's rotation, without those a failed reservation found
     // full; a full tenant- or lead-wide cap leaves none.
     let retry_at = window.schedule(

@@ -2,7 +2,9 @@
 //! whatever the context.
 
 use super::*;
-use crate::domain::dispatch::failure::{self, after_send_failure, AfterFailure, FinalKind, LeadMark, SendError};
+use crate::domain::dispatch::failure::{
+    self, after_send_failure, AfterFailure, FinalKind, LeadMark, SendError,
+};
 use crate::domain::ids::TenantId;
 use crate::domain::lead::Tier;
 use crate::domain::touch::Message;
@@ -416,14 +418,24 @@ fn a_provider_failure_backs_off_or_skips() {
         open() + Duration::minutes(5)
     );
     assert_eq!(
-        wait_until(after_send_failure(&t, &ctx, &retryable(true, Some(601)), open())),
+        wait_until(after_send_failure(
+            &t,
+            &ctx,
+            &retryable(true, Some(601)),
+            open()
+        )),
         open() + Duration::minutes(11)
     );
     // Other refusals back off exponentially with the touch's failures.
     let mut again = t.clone();
     again.send_failures = 3;
     assert_eq!(
-        wait_until(after_send_failure(&again, &ctx, &retryable(false, None), open())),
+        wait_until(after_send_failure(
+            &again,
+            &ctx,
+            &retryable(false, None),
+            open()
+        )),
         open() + Duration::minutes(16)
     );
     // The last allowed refusal skips the step.
@@ -478,10 +490,18 @@ fn a_lead_keeps_its_first_sender_and_waits_when_it_is_full() {
     assert_eq!(p.senders.len(), 1);
     assert_eq!(p.senders[0].0.identity, "al@other.example");
     // AND when that mailbox is full it waits rather than switching
-    let full = p.senders[0].1.iter().find(|c| c.scope.contains("#mailbox#")).unwrap();
+    let full = p.senders[0]
+        .1
+        .iter()
+        .find(|c| c.scope.contains("#mailbox#"))
+        .unwrap();
     w.known.full_caps.insert(full.scope.clone());
     match w.decide(&t, open()) {
-        Decision::Wait { kind: WaitKind::Cap, reason, .. } => {
+        Decision::Wait {
+            kind: WaitKind::Cap,
+            reason,
+            ..
+        } => {
             assert!(reason.contains("does not switch"), "{reason}")
         }
         other => panic!("expected a wait, got {other:?}"),
@@ -489,7 +509,10 @@ fn a_lead_keeps_its_first_sender_and_waits_when_it_is_full() {
     // AND a lead with no sender yet spills over to the mailbox with room
     w.lead.as_mut().unwrap().sender_email = None;
     let p = plan(w.decide(&t, open()));
-    assert!(p.senders.iter().all(|(s, _)| s.identity != "al@other.example"));
+    assert!(p
+        .senders
+        .iter()
+        .all(|(s, _)| s.identity != "al@other.example"));
     assert!(!p.senders.is_empty());
     // AND a sticky sender removed from the config frees the lead
     w.known.full_caps.clear();
@@ -635,4 +658,40 @@ proptest! {
         t.lease_until = Some(open() + Duration::minutes(1));
         prop_assert_eq!(w.decide(&t, open()), Decision::Stale);
     }
+}
+
+#[test]
+fn a_live_tenant_waits_while_its_providers_circuit_is_open_and_holds_without_a_provider() {
+    use crate::domain::providers::{ProviderKind, ProviderRef};
+    use crate::domain::targeting::enrichment::CircuitState;
+    // GIVEN a live tenant with no email provider configured
+    let mut w = World::new();
+    w.config.shadow_mode = false;
+    let t = touch(1, TouchState::Due);
+    // THEN its email touches are held, naming what is missing
+    match w.decide(&t, open()) {
+        Decision::Hold { reason } => assert!(reason.contains("no live email provider"), "{reason}"),
+        other => panic!("expected a hold, got {other:?}"),
+    }
+    // WHEN Mailgun is configured, it sends
+    w.config.providers.email = Some(ProviderRef {
+        provider: ProviderKind::Mailgun,
+        secret: "outbound/acme/mailgun".into(),
+    });
+    assert!(matches!(w.decide(&t, open()), Decision::Send(_)));
+    // AND while Mailgun's circuit is open it waits until the circuit's end
+    let until = open() + Duration::minutes(5);
+    w.control.circuits.insert(
+        "mailgun".into(),
+        CircuitState {
+            consecutive_failures: 5,
+            opened_until: Some(until),
+        },
+    );
+    assert!(matches!(
+        w.decide(&t, open()),
+        Decision::Wait { kind: WaitKind::Backoff, until: u, .. } if u == until
+    ));
+    // AND once the open period is over, a trial send goes
+    assert!(matches!(w.decide(&t, until), Decision::Send(_)));
 }

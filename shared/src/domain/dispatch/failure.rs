@@ -139,7 +139,10 @@ pub fn after_send_failure(
             };
             Some(wait(
                 minutes.min(24 * 60),
-                format!("provider refused, retry {}: {error}", touch.send_failures + 1),
+                format!(
+                    "provider refused, retry {}: {error}",
+                    touch.send_failures + 1
+                ),
             ))
         }
         SendError::Final {
