@@ -83,6 +83,8 @@ pub enum LinkedInAction {
 
 pub use crate::domain::dispatch::failure::{FinalKind, SendError};
 
+pub mod live;
+
 /// A provider that sends one channel's touches.
 #[async_trait]
 pub trait ProviderSender: Send + Sync {
@@ -261,4 +263,18 @@ pub fn refused(provider: &'static str, answer: &Answer) -> SendError {
         kind,
         reason: answer.describe(),
     }
+}
+
+/// Builds a provider's adapter from the JSON its secret holds.
+pub fn build_adapter(
+    kind: crate::domain::providers::ProviderKind,
+    secret: &crate::adapters::secrets::SecretValue,
+    settings: &live::LiveSettings,
+) -> Result<std::sync::Arc<dyn ProviderSender>, SendError> {
+    let _ = (secret, settings);
+    Err(SendError::Final {
+        provider: kind.as_str(),
+        kind: FinalKind::BadCredentials,
+        reason: "adapter not built yet".into(),
+    })
 }
