@@ -64,13 +64,16 @@ pub type Build = dyn Fn(
     + Send
     + Sync;
 
+/// An adapter and the secret value it was built from.
+type Built = (SecretValue, Arc<dyn ProviderSender>);
+
 /// The live `ChannelSender`: one adapter per secret, rebuilt when the
 /// secret's value changes (a rotated key).
 pub struct LiveSenders {
     secrets: CachedSecrets,
     settings: LiveSettings,
     build: Box<Build>,
-    adapters: Mutex<HashMap<(ProviderKind, String), (SecretValue, Arc<dyn ProviderSender>)>>,
+    adapters: Mutex<HashMap<(ProviderKind, String), Built>>,
 }
 
 impl LiveSenders {
