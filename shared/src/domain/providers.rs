@@ -123,6 +123,100 @@ pub fn check_secret_name(name: &str, prefix: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// One thing a tenant lacks to go live, by name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Missing {
+    /// The config field, credential or setting.
+    pub item: String,
+    pub reason: String,
+}
+
+/// What go-live checks beyond the config itself.
+pub struct ReadinessFacts<'a> {
+    /// Each configured channel's probe: Ok, or why it failed.
+    pub probes: &'a [(Channel, Result<(), String>)],
+    /// The deployment's unsubscribe base URL.
+    pub unsubscribe_url: &'a str,
+    /// Is Mailgun's webhook signing key set for this deployment?
+    pub mailgun_signing_key: bool,
+}
+
+/// Everything that stops `config` from sending for real, by name; empty
+/// when it is ready (SPEC §8: going live is a checked step).
+pub fn go_live_blockers(
+    config: &super::tenant::TenantConfig,
+    facts: &ReadinessFacts<'_>,
+) -> Vec<Missing> {
+    let mut missing = Vec::new();
+    let mut miss = |item: String, reason: String| missing.push(Missing { item, reason });
+    let used: std::collections::BTreeSet<Channel> =
+        config.sequence.iter().map(|s| s.channel).collect();
+    if config.providers.configured().is_empty() {
+        miss("providers".into(), "no channel has a provider".into());
+    }
+    for channel in &used {
+        if config.providers.for_channel(*channel).is_none() {
+            miss(
+                format!("providers.{channel}"),
+                format!("the sequence has {channel} steps but no {channel} provider is set"),
+            );
+        }
+    }
+    for (channel, provider) in config.providers.configured() {
+        match facts.probes.iter().find(|(c, _)| *c == channel) {
+            Some((_, Ok(()))) => {}
+            Some((_, Err(why))) => miss(
+                format!("providers.{channel}.secret"),
+                format!("{} credentials did not work: {why}", provider.provider.as_str()),
+            ),
+            None => miss(
+                format!("providers.{channel}.secret"),
+                format!("{} credentials were not checked", provider.provider.as_str()),
+            ),
+        }
+        let (senders, field) = match channel {
+            Channel::Email => (config.mailboxes.len(), "mailboxes"),
+            Channel::Sms | Channel::Voice => (config.phone_numbers.len(), "phone_numbers"),
+            Channel::Linkedin => (config.linkedin_seats.len(), "linkedin_seats"),
+        };
+        if senders == 0 {
+            miss(field.into(), format!("{channel} has a provider but nothing to send from"));
+        }
+        if channel == Channel::Email && provider.provider == ProviderKind::Mailgun && !facts.mailgun_signing_key {
+            miss(
+                "MAILGUN_WEBHOOK_SIGNING_KEY".into(),
+                "Mailgun's bounces and complaints cannot be verified without the webhook signing key".into(),
+            );
+        }
+    }
+    if config.providers.email.is_some() {
+        for (i, d) in config.domains.iter().enumerate() {
+            if d.warmup.is_empty() && d.first_used.is_none() {
+                miss(
+                    format!("domains[{i}].warmup"),
+                    format!("{} has no warmup rows", d.domain),
+                );
+            }
+        }
+        if config.domains.is_empty() {
+            miss("domains".into(), "no sending domain".into());
+        }
+    }
+    if config.sender.physical_address.trim().is_empty() {
+        miss(
+            "sender.physical_address".into(),
+            "every email carries the sender's physical address".into(),
+        );
+    }
+    if !facts.unsubscribe_url.starts_with("https://") {
+        miss(
+            "UNSUBSCRIBE_BASE_URL".into(),
+            "the one-click unsubscribe link needs a public https URL".into(),
+        );
+    }
+    missing
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +265,64 @@ mod tests {
                 "{secret}"
             );
         }
+    }
+
+    #[test]
+    fn a_tenant_not_ready_to_go_live_is_told_every_missing_item_by_name() {
+        use crate::domain::ids::TenantId;
+        // GIVEN the default tenant (email, call, LinkedIn and SMS steps) with
+        // only Mailgun set, whose key was refused, and no public unsubscribe URL
+        let mut c = super::super::tenant::TenantConfig::default_for(
+            TenantId::parse("acme").unwrap(),
+            "Acme",
+            "2026-11-02".parse().unwrap(),
+        );
+        c.providers.email = r(ProviderKind::Mailgun, "outbound/acme/mailgun");
+        c.domains[0].warmup.clear();
+        c.sender.physical_address = " ".into();
+        let probes = [(Channel::Email, Err("status 401: Forbidden".to_string()))];
+        let facts = ReadinessFacts {
+            probes: &probes,
+            unsubscribe_url: "http://localhost/u",
+            mailgun_signing_key: false,
+        };
+        // WHEN go-live is checked
+        let items: Vec<String> = go_live_blockers(&c, &facts).into_iter().map(|m| m.item).collect();
+        // THEN every missing item is named
+        let used: Vec<String> = c
+            .sequence
+            .iter()
+            .map(|s| s.channel)
+            .filter(|ch| *ch != Channel::Email)
+            .map(|ch| format!("providers.{ch}"))
+            .collect();
+        for want in used.iter().map(String::as_str).chain([
+            "providers.email.secret",
+            "MAILGUN_WEBHOOK_SIGNING_KEY",
+            "domains[0].warmup",
+            "sender.physical_address",
+            "UNSUBSCRIBE_BASE_URL",
+        ]) {
+            assert!(items.iter().any(|i| i == want), "{want} not in {items:?}");
+        }
+        // AND once all is set and the probes pass, nothing is missing
+        let mut ready = super::super::tenant::TenantConfig::default_for(
+            TenantId::parse("acme").unwrap(),
+            "Acme",
+            "2026-11-02".parse().unwrap(),
+        );
+        ready.providers = Providers {
+            email: r(ProviderKind::Mailgun, "outbound/acme/mailgun"),
+            sms: r(ProviderKind::Twilio, "outbound/acme/twilio"),
+            voice: r(ProviderKind::Twilio, "outbound/acme/twilio"),
+            linkedin: r(ProviderKind::Heyreach, "outbound/acme/heyreach"),
+        };
+        let probes: Vec<_> = Channel::ALL.into_iter().map(|c| (c, Ok(()))).collect();
+        let facts = ReadinessFacts {
+            probes: &probes,
+            unsubscribe_url: "https://out.example/u",
+            mailgun_signing_key: true,
+        };
+        assert_eq!(go_live_blockers(&ready, &facts), vec![]);
     }
 }

@@ -21,7 +21,8 @@
 //! `DueIndex` (DuePK = `DUE#<shard>`, DueSK = `<due>#<tenant>#<lead>#<step>`) holds
 //! only touches that are due, whose send lease is running, or whose follow-up
 //! is unfinished, plus each shard's lease row (DueSK `!LEASE`, sorting first); `TenantIndex`
-//! (GSI1PK = `T#t#LEADS` or `T#t#DRAFTS`) lists a tenant's leads and drafts.
+//! (GSI1PK = `T#t#LEADS`, `T#t#DRAFTS` or `T#t#DOUBT`) lists a tenant's leads, drafts
+//! and touches in doubt.
 
 pub fn tenant(t: &str) -> String {
     format!("T#{t}")
@@ -35,6 +36,10 @@ pub fn touch_sk(step: u8) -> String {
 pub fn leads_index(t: &str) -> String {
     format!("T#{t}#LEADS")
 }
+pub fn doubt_index(t: &str) -> String {
+    format!("T#{t}#DOUBT")
+}
+
 pub fn drafts_index(t: &str) -> String {
     format!("T#{t}#DRAFTS")
 }

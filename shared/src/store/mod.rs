@@ -8,6 +8,7 @@ mod alerts;
 mod batches;
 mod counters;
 mod dispatch;
+mod doubt;
 mod drafts;
 pub mod keys;
 mod leads;

@@ -731,32 +731,6 @@ impl Store {
         })
     }
 
-    /// A lease that ran out unconfirmed and that the provider cannot
-    /// account for: in doubt, out of the due index, never resent blindly.
-    pub async fn mark_in_doubt(
-        &self,
-        touch: &Touch,
-        due_sk: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let items = vec![
-            self.update_tx(
-                Self::key(keys::lead(&touch.tenant, &touch.lead_id), keys::touch_sk(touch.step)),
-                "SET #state = :doubt, end_reason = :why REMOVE DuePK, DueSK",
-                Some("#state = :sending AND DueSK = :old"),
-                &[("#state", "state")],
-                vec![
-                    (":doubt".into(), s(TouchState::InDoubt.as_str())),
-                    (":sending".into(), s(TouchState::Sending.as_str())),
-                    (":old".into(), s(due_sk)),
-                    (":why".into(), s("send lease expired without confirmation and the provider cannot say whether it went out; reconcile from provider events")),
-                ],
-            )?,
-            self.event_put(&touch.tenant, &touch.lead_id, now, "in_doubt", &format!("step {}: lease expired unconfirmed", touch.step))?,
-        ];
-        Ok(self.transact("mark_in_doubt", items).await?.is_none())
-    }
-
     pub async fn outbox(&self, tenant: &str) -> Result<Vec<OutboxEntry>> {
         self.query_all(None, "PK", keys::outbox(tenant), Some("A#"))
             .await?

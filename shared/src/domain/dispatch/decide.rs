@@ -445,6 +445,13 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     }))
 }
 
+/// The sequence's next move once an attempt's fate is known outside a
+/// tick (an operator resolving a touch in doubt): sent or not, the
+/// sequence goes on.
+pub fn after_answer(touch: &Touch, ctx: &Context, sent: bool, now: DateTime<Utc>) -> AfterSend {
+    after(touch, ctx, sent, now)
+}
+
 /// The sequence's next move after a failed send skips its step.
 pub(super) fn after_for_failure(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> AfterSend {
     after(touch, ctx, false, now)
