@@ -167,11 +167,17 @@ pub fn go_live_blockers(
             Some((_, Ok(()))) => {}
             Some((_, Err(why))) => miss(
                 format!("providers.{channel}.secret"),
-                format!("{} credentials did not work: {why}", provider.provider.as_str()),
+                format!(
+                    "{} credentials did not work: {why}",
+                    provider.provider.as_str()
+                ),
             ),
             None => miss(
                 format!("providers.{channel}.secret"),
-                format!("{} credentials were not checked", provider.provider.as_str()),
+                format!(
+                    "{} credentials were not checked",
+                    provider.provider.as_str()
+                ),
             ),
         }
         let (senders, field) = match channel {
@@ -180,9 +186,15 @@ pub fn go_live_blockers(
             Channel::Linkedin => (config.linkedin_seats.len(), "linkedin_seats"),
         };
         if senders == 0 {
-            miss(field.into(), format!("{channel} has a provider but nothing to send from"));
+            miss(
+                field.into(),
+                format!("{channel} has a provider but nothing to send from"),
+            );
         }
-        if channel == Channel::Email && provider.provider == ProviderKind::Mailgun && !facts.mailgun_signing_key {
+        if channel == Channel::Email
+            && provider.provider == ProviderKind::Mailgun
+            && !facts.mailgun_signing_key
+        {
             miss(
                 "MAILGUN_WEBHOOK_SIGNING_KEY".into(),
                 "Mailgun's bounces and complaints cannot be verified without the webhook signing key".into(),
@@ -287,7 +299,10 @@ mod tests {
             mailgun_signing_key: false,
         };
         // WHEN go-live is checked
-        let items: Vec<String> = go_live_blockers(&c, &facts).into_iter().map(|m| m.item).collect();
+        let items: Vec<String> = go_live_blockers(&c, &facts)
+            .into_iter()
+            .map(|m| m.item)
+            .collect();
         // THEN every missing item is named
         let used: Vec<String> = c
             .sequence
