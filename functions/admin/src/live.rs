@@ -2,10 +2,9 @@
 //! answer for touches in doubt (SPEC §8: going live is a checked step).
 
 use super::*;
-use shared::domain::dispatch::decide::{after_answer, Context, Known};
 use shared::domain::providers::{go_live_blockers, ReadinessFacts};
-use shared::domain::touch::{Channel, TouchState};
-use shared::store::{Landed, Release};
+use shared::domain::touch::Channel;
+use shared::settle::{settle, Answer};
 
 /// What each channel really goes through: the outbox in shadow mode, else
 /// its configured provider (or nothing); and what enrichment uses.
@@ -208,87 +207,20 @@ impl App {
             .iter()
             .find(|t| t.step == step)
             .ok_or_else(|| Error::NotFound(format!("step {step} of lead {lead_id}")))?;
-        if touch.state != TouchState::InDoubt {
-            return Err(Error::Conflict(format!(
-                "step {step} of lead {lead_id} is {}, not in doubt",
-                touch.state.as_str()
-            )));
-        }
-        let later: Vec<_> = touches.iter().filter(|t| t.step > step).cloned().collect();
         let control = self.store.control(tenant).await?;
-        let known = Known::default();
-        let ctx = Context {
-            config: &config,
-            control: &control,
-            lead: Some(&lead),
-            later: &later,
-            known: &known,
-            has_sender: true,
-            lease: Duration::minutes(5),
-        };
-        let Some(open) = self.store.reopen_in_doubt(touch, now).await? else {
-            return Err(Error::Conflict(format!(
-                "step {step} of lead {lead_id} changed meanwhile"
-            )));
-        };
-        let attempt = open.attempt_id.clone().unwrap_or_default();
-        let day = open
-            .caps_day
-            .unwrap_or_else(|| now.with_timezone(&config.tz()).date_naive());
-        let landed = match r.resolution.as_str() {
-            "sent" => {
-                let provider_id = r
-                    .provider_id
-                    .unwrap_or_else(|| format!("operator:{attempt}"));
-                let after = after_answer(&open, &ctx, true, now);
-                self.store
-                    .confirm(
-                        &open,
-                        &attempt,
-                        &provider_id,
-                        &after,
-                        lead.version,
-                        None,
-                        now,
-                    )
-                    .await?
-            }
-            "not_sent" => {
-                let why = "an operator found it was not sent; due again";
-                self.store
-                    .release(
-                        &open,
-                        &attempt,
-                        &open.caps_taken,
-                        day,
-                        Release::Retry { at: now, why },
-                        now,
-                    )
-                    .await?
-            }
-            _ => {
-                let after = after_answer(&open, &ctx, false, now);
-                self.store
-                    .release(
-                        &open,
-                        &attempt,
-                        &open.caps_taken,
-                        day,
-                        Release::Skip {
-                            why: "cancelled by an operator while in doubt",
-                            after: &after,
-                            mark: None,
-                        },
-                        now,
-                    )
-                    .await?
-            }
-        };
-        if landed == Landed::NotOurs {
-            return Err(Error::Conflict(format!(
-                "step {step} of lead {lead_id} changed meanwhile"
-            )));
-        }
+        let answer = Answer::parse(&r.resolution, r.provider_id.clone())
+            .ok_or_else(|| Error::invalid("resolution", "one of sent, not_sent, cancel"))?;
+        settle(
+            &self.store,
+            &config,
+            &control,
+            &lead,
+            &touches,
+            touch,
+            &answer,
+            now,
+        )
+        .await?;
         self.store
             .audit(
                 tenant,
