@@ -124,7 +124,7 @@ pub async fn apply_signal(
             ApplyOutcome::Contended => continue,
             ApplyOutcome::Applied => {
                 publish(store, bus, signal).await?;
-                settle_from_signal(store, signal, &touches).await;
+                Box::pin(settle_from_signal(store, signal, &touches)).await;
                 return Ok(outcome);
             }
             ApplyOutcome::Duplicate => {

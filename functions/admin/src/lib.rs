@@ -187,7 +187,8 @@ impl App {
         }
         let tenant = self.authenticate(req).await?;
         let t = tenant.as_str();
-        if let Some(answer) = self.live_routes(t, method, rest, &body, now).await {
+        // Boxed: go-live's probes and the in-doubt settlement are large futures.
+        if let Some(answer) = Box::pin(self.live_routes(t, method, rest, &body, now)).await {
             return answer;
         }
         match (method, rest) {

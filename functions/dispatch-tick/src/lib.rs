@@ -308,7 +308,9 @@ impl App {
                 later: read.touches.remove(&key).unwrap_or_default(),
                 known: Known::default(),
             };
-            match self.dispatch(&touch, &due_sk, &mut facts, now).await {
+            // Boxed: a send's future (provider call, confirm, release) is large,
+            // and a page of them would otherwise sit on the caller's stack.
+            match Box::pin(self.dispatch(&touch, &due_sk, &mut facts, now)).await {
                 Ok(outcome) => report.count(outcome),
                 Err(e) => {
                     tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
@@ -383,7 +385,7 @@ impl App {
                 .await?;
             match reservation {
                 Reservation::Reserved => {
-                    return self.send(touch, facts, &plan, &attempt, via, now).await
+                    return Box::pin(self.send(touch, facts, &plan, &attempt, via, now)).await
                 }
                 Reservation::TouchGone => return Ok(Outcome::LostRace),
                 Reservation::CapFull(scope) => {
@@ -482,7 +484,7 @@ impl App {
                 )
             }
             Decision::Reconcile { after } => {
-                self.reconcile(touch, due_sk, facts, &after, now).await?
+                Box::pin(self.reconcile(touch, due_sk, facts, &after, now)).await?
             }
         })
     }
