@@ -6,7 +6,7 @@ pub mod enrichment;
 pub mod http;
 pub mod outbox;
 pub mod prospecting;
-pub mod senders;
 pub mod queue;
+pub mod senders;
 pub mod slack;
 pub mod writer;

@@ -11,9 +11,11 @@
 //! reported as `Unknown`, so the dispatcher keeps the reservation and asks
 //! `lookup` later instead of sending again.
 
+pub mod smtp;
+
 use crate::adapters::enrichment::HttpSettings;
-use crate::domain::touch::Channel;
 use crate::domain::targeting::enrichment::parse_retry_after;
+use crate::domain::touch::Channel;
 use crate::ports::Delivery;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
