@@ -595,14 +595,30 @@ fn build(msg: &Outgoing) -> std::result::Result<Built, SendError> {
             msg.text.clone(),
             html.clone(),
         )),
-        None => builder.singlepart(SinglePart::plain(msg.text.clone())),
+        // lettre ends a single part with a line break of its own: the
+        // text's last one is left to it, or the text would gain a blank
+        // line. (In a multipart, the break before the boundary is the
+        // boundary's, and the text goes as it is.)
+        None => {
+            let text = msg.text.strip_suffix('\n').unwrap_or(&msg.text);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            builder.singlepart(SinglePart::plain(text.to_string()))
+        }
     }
     .map_err(|e| rejected(format!("message could not be built: {e}")))?;
+    // lettre's `message` always writes CRLF.CRLF after the content; the
+    // formatted message already ends with a CRLF, which that first CRLF
+    // stands for (RFC 5321 4.1.1.4), so the server receives exactly
+    // `formatted()`, without a blank line added at the end.
+    let mut content = message.formatted();
+    if content.ends_with(b"\r\n") {
+        content.truncate(content.len() - 2);
+    }
     Ok(Built {
         from,
         to,
         message_id,
-        content: message.formatted(),
+        content,
     })
 }
 
