@@ -632,7 +632,7 @@ impl ProviderSender for SmtpSender {
     /// SMTP-sent message has everywhere it goes.
     async fn send(&self, msg: &Outgoing) -> std::result::Result<String, SendError> {
         let built = build(msg)?;
-        let mut conn = self.connect().await.map_err(|f| classify(f))?;
+        let mut conn = self.connect().await.map_err(classify)?;
         match self
             .transact(&mut conn, &built.from, &built.to, &built.content)
             .await
@@ -668,7 +668,7 @@ impl ProviderSender for SmtpSender {
     /// Connect, TLS, AUTH, QUIT: what lettre's `test_connection` does, with
     /// the AUTH's answer kept (535 is `BadCredentials`).
     async fn probe(&self) -> std::result::Result<(), SendError> {
-        let mut conn = self.connect().await.map_err(|f| classify(f))?;
+        let mut conn = self.connect().await.map_err(classify)?;
         match self.auth(&mut conn).await {
             Ok(()) => {
                 let _ = tokio::time::timeout(QUIT_WAIT, conn.quit()).await;
