@@ -3,6 +3,7 @@
 
 pub mod emulators;
 pub mod import;
+pub mod mail_server;
 pub mod mailgun;
 pub mod provision;
 pub mod runner;

@@ -54,6 +54,12 @@ fn roots() -> &'static Roots {
     })
 }
 
+/// The compiled-in roots the store accepted, for a TLS client that takes
+/// certificates rather than a `ClientConfig` (the SMTP sender's lettre).
+pub fn root_certificates() -> &'static [&'static CertificateDer<'static>] {
+    &roots().certs
+}
+
 fn tls_config() -> Result<rustls::ClientConfig> {
     static CONFIG: OnceLock<rustls::ClientConfig> = OnceLock::new();
     if let Some(config) = CONFIG.get() {

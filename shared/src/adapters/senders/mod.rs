@@ -11,6 +11,8 @@
 //! reported as `Unknown`, so the dispatcher keeps the reservation and asks
 //! `lookup` later instead of sending again.
 
+pub mod smtp;
+
 use crate::adapters::enrichment::HttpSettings;
 use crate::domain::targeting::enrichment::parse_retry_after;
 use crate::domain::touch::Channel;
