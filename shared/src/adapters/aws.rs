@@ -67,6 +67,7 @@ pub fn live_senders(
             .get("PUBLIC_BASE_URL")
             .filter(|v| !v.trim().is_empty())
             .map(str::to_string),
+        extra_roots: Vec::new(),
     };
     Ok(std::sync::Arc::new(LiveSenders::new(secrets, settings)))
 }

@@ -53,6 +53,9 @@ pub struct LiveSettings {
     /// The deployment's public base URL (the webhook API), for the status
     /// callbacks providers post to; none means no callback is asked for.
     pub public_url: Option<String>,
+    /// Extra trusted roots (DER) for TLS to a mail server: the local stack's
+    /// self-signed test server. Empty in a deployment.
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 /// Builds one provider's adapter from its secret.

@@ -267,16 +267,52 @@ pub fn refused(provider: &'static str, answer: &Answer) -> SendError {
     }
 }
 
-/// Builds a provider's adapter from the JSON its secret holds.
+/// Builds a provider's adapter from the JSON its secret holds. A secret
+/// that does not parse is the tenant's credentials being wrong: named,
+/// never echoed.
 pub fn build_adapter(
     kind: crate::domain::providers::ProviderKind,
     secret: &crate::adapters::secrets::SecretValue,
     settings: &live::LiveSettings,
 ) -> Result<std::sync::Arc<dyn ProviderSender>, SendError> {
-    let _ = (secret, settings);
-    Err(SendError::Final {
-        provider: kind.as_str(),
+    use crate::domain::providers::ProviderKind;
+    fn creds<T: serde::de::DeserializeOwned>(
+        provider: &'static str,
+        secret: &crate::adapters::secrets::SecretValue,
+    ) -> Result<T, SendError> {
+        serde_json::from_str(secret.expose()).map_err(|e| SendError::Final {
+            provider,
+            kind: FinalKind::BadCredentials,
+            // serde's message names the field and position, not the value.
+            reason: format!(
+                "the secret is not {provider} credentials: {}",
+                e.to_string().split(" at line").next().unwrap_or("unreadable")
+            ),
+        })
+    }
+    let config_error = |provider: &'static str, e: crate::error::Error| SendError::Final {
+        provider,
         kind: FinalKind::BadCredentials,
-        reason: "adapter not built yet".into(),
+        reason: e.to_string(),
+    };
+    let name = kind.as_str();
+    Ok(match kind {
+        ProviderKind::Smtp => {
+            let mut sender = smtp::SmtpSender::new(creds(name, secret)?, smtp::SmtpSettings::default())
+                .map_err(|e| config_error(name, e))?;
+            for der in &settings.extra_roots {
+                sender = sender
+                    .with_extra_root(der.clone())
+                    .map_err(|e| config_error(name, e))?;
+            }
+            std::sync::Arc::new(sender)
+        }
+        _ => {
+            return Err(SendError::Final {
+                provider: name,
+                kind: FinalKind::BadCredentials,
+                reason: "adapter not built yet".into(),
+            })
+        }
     })
 }
