@@ -8,3 +8,4 @@ pub mod mailgun;
 pub mod provision;
 pub mod runner;
 pub mod sink;
+pub mod standins;

@@ -286,7 +286,10 @@ pub fn build_adapter(
             // serde's message names the field and position, not the value.
             reason: format!(
                 "the secret is not {provider} credentials: {}",
-                e.to_string().split(" at line").next().unwrap_or("unreadable")
+                e.to_string()
+                    .split(" at line")
+                    .next()
+                    .unwrap_or("unreadable")
             ),
         })
     }
@@ -298,8 +301,9 @@ pub fn build_adapter(
     let name = kind.as_str();
     Ok(match kind {
         ProviderKind::Smtp => {
-            let mut sender = smtp::SmtpSender::new(creds(name, secret)?, smtp::SmtpSettings::default())
-                .map_err(|e| config_error(name, e))?;
+            let mut sender =
+                smtp::SmtpSender::new(creds(name, secret)?, smtp::SmtpSettings::default())
+                    .map_err(|e| config_error(name, e))?;
             for der in &settings.extra_roots {
                 sender = sender
                     .with_extra_root(der.clone())
