@@ -86,6 +86,7 @@ pub enum LinkedInAction {
 pub use crate::domain::dispatch::failure::{FinalKind, SendError};
 
 pub mod live;
+pub mod mailgun;
 
 /// A provider that sends one channel's touches.
 #[async_trait]
@@ -311,6 +312,14 @@ pub fn build_adapter(
             }
             std::sync::Arc::new(sender)
         }
+        ProviderKind::Mailgun => std::sync::Arc::new(
+            mailgun::MailgunSender::new(
+                creds(name, secret)?,
+                settings.urls.mailgun.clone(),
+                settings.http,
+            )
+            .map_err(|e| config_error(name, e))?,
+        ),
         _ => {
             return Err(SendError::Final {
                 provider: name,
