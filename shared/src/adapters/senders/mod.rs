@@ -87,6 +87,7 @@ pub use crate::domain::dispatch::failure::{FinalKind, SendError};
 
 pub mod live;
 pub mod mailgun;
+pub mod twilio;
 
 /// A provider that sends one channel's touches.
 #[async_trait]
@@ -316,6 +317,14 @@ pub fn build_adapter(
             mailgun::MailgunSender::new(
                 creds(name, secret)?,
                 settings.urls.mailgun.clone(),
+                settings.http,
+            )
+            .map_err(|e| config_error(name, e))?,
+        ),
+        ProviderKind::Twilio => std::sync::Arc::new(
+            twilio::TwilioSender::new(
+                creds(name, secret)?,
+                settings.urls.twilio.clone(),
                 settings.http,
             )
             .map_err(|e| config_error(name, e))?,
