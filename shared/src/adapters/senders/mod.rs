@@ -85,8 +85,10 @@ pub enum LinkedInAction {
 
 pub use crate::domain::dispatch::failure::{FinalKind, SendError};
 
+pub mod heyreach;
 pub mod live;
 pub mod mailgun;
+pub mod retell;
 pub mod twilio;
 
 /// A provider that sends one channel's touches.
@@ -329,12 +331,21 @@ pub fn build_adapter(
             )
             .map_err(|e| config_error(name, e))?,
         ),
-        _ => {
-            return Err(SendError::Final {
-                provider: name,
-                kind: FinalKind::BadCredentials,
-                reason: "adapter not built yet".into(),
-            })
-        }
+        ProviderKind::Retell => std::sync::Arc::new(
+            retell::RetellSender::new(
+                creds(name, secret)?,
+                settings.urls.retell.clone(),
+                settings.http,
+            )
+            .map_err(|e| config_error(name, e))?,
+        ),
+        ProviderKind::Heyreach => std::sync::Arc::new(
+            heyreach::HeyReachSender::new(
+                creds(name, secret)?,
+                settings.urls.heyreach.clone(),
+                settings.http,
+            )
+            .map_err(|e| config_error(name, e))?,
+        ),
     })
 }
