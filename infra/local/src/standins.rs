@@ -374,7 +374,7 @@ impl StandIn {
                 ));
             }
         }
-        for (name, value) in &f {
+        for (name, value) in form_urlencoded::parse(&req.body) {
             if name != "text" && name != "html" && value.contains(['\r', '\n']) {
                 return Err(bad(
                     400,
