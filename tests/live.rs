@@ -116,6 +116,9 @@ fn missing(answer: &Value) -> Vec<String> {
         .collect()
 }
 
+/// One accepted email: from, provider id, In-Reply-To.
+type Sent = (String, String, Option<String>);
+
 /// DynamoDB requests per sent touch over the ticks that sent.
 fn cost(ls: &LocalStack) -> (u64, u64) {
     ls.ticks
@@ -220,8 +223,7 @@ async fn a_tenant_goes_live_only_when_ready_and_every_email_reaches_the_provider
 
     // AND each lead's emails came from one mailbox and thread under the first
     let accepted = stand.accepted();
-    let mut by_lead: BTreeMap<String, BTreeMap<u8, (String, String, Option<String>)>> =
-        BTreeMap::new();
+    let mut by_lead: BTreeMap<String, BTreeMap<u8, Sent>> = BTreeMap::new();
     for a in &accepted {
         let step: u8 = a.fields["v:step"].parse().unwrap();
         by_lead
