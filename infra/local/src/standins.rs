@@ -620,7 +620,8 @@ impl StandIn {
                 for pair in &pairs {
                     let lead = &pair["lead"];
                     let url = lead["profileUrl"].as_str().unwrap_or_default().to_string();
-                    if !url.contains("linkedin.com/") {
+                    // linkedin.com, or the reserved linkedin.example of sample data.
+                    if !(url.contains("linkedin.") && url.contains("/in/")) {
                         return Err(bad(
                             400,
                             json!({"errorMessage": "lead.profileUrl is not a LinkedIn URL"}),
