@@ -445,6 +445,18 @@ impl App {
                 if touch.wait_reason.as_deref() != Some(reason.as_str()) {
                     tracing::info!(tenant = %touch.tenant, why = %reason, "sending held");
                     self.store.note_wait(touch, due_sk, &reason).await?;
+                    // A live channel without a provider needs an operator:
+                    // told once a day, not at every tick.
+                    if !facts.config.shadow_mode && reason.starts_with("no live") {
+                        let key = format!("no-provider#{}", touch.channel);
+                        self.alert_once(
+                            &touch.tenant,
+                            &key,
+                            &format!("{reason}: its touches are held"),
+                            now,
+                        )
+                        .await;
+                    }
                 }
                 Outcome::Blocked
             }

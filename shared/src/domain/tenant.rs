@@ -589,6 +589,18 @@ impl TenantConfig {
         if self.tiers.tier1_min > 100 || self.tiers.tier2_min >= self.tiers.tier1_min {
             return bad("tiers", "need 100 >= tier1_min > tier2_min");
         }
+        // These reach the From header's display name and the footer.
+        for (field, value) in [
+            ("sender.name", &self.sender.name),
+            ("sender.company", &self.sender.company),
+        ] {
+            if value.chars().any(char::is_control) || value.chars().count() > 100 {
+                return bad(
+                    field,
+                    "at most 100 characters, no line breaks or control characters",
+                );
+            }
+        }
         if self.sender.physical_address.trim().is_empty() {
             return bad(
                 "sender.physical_address",

@@ -347,7 +347,9 @@ impl Store {
             lead_update.push_str(&format!(", {attr} = if_not_exists({attr}, :sender)"));
             lead_values.push((":sender".into(), s(sender)));
         }
-        if touch.channel == Channel::Email && provider_id.starts_with('<') {
+        if touch.channel == Channel::Email
+            && crate::adapters::senders::live::is_message_id(provider_id)
+        {
             lead_update.push_str(", email_thread = if_not_exists(email_thread, :pid)");
             lead_values.push((":pid".into(), s(provider_id)));
         }

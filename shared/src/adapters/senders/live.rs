@@ -242,6 +242,25 @@ pub fn message_id(attempt_id: &str, sender: &str) -> String {
     format!("<{attempt_id}@{domain}>")
 }
 
+/// `<local@domain>` with nothing a header could be split on.
+pub fn is_message_id(s: &str) -> bool {
+    s.len() <= 250
+        && s.starts_with('<')
+        && s.ends_with('>')
+        && s.contains('@')
+        && !s.chars().any(|c| c.is_control() || c.is_whitespace())
+        && s[1..s.len() - 1].chars().all(|c| c != '<' && c != '>')
+}
+
+/// A value with control characters removed and spaces trimmed.
+fn header_safe(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 /// What the provider adapter is given for one attempt.
 pub fn outgoing(a: &Attempt<'_>, settings: &LiveSettings) -> Outgoing {
     let touch = a.touch;
@@ -249,7 +268,9 @@ pub fn outgoing(a: &Attempt<'_>, settings: &LiveSettings) -> Outgoing {
     let config = a.config;
     let mut msg = lookup_outgoing(touch, a.attempt_id);
     msg.from = a.sender.to_string();
-    msg.from_name = Some(config.sender.name.clone()).filter(|n| !n.trim().is_empty());
+    // Defence in depth: the config refuses control characters in the name,
+    // and nothing that reaches a header may carry one.
+    msg.from_name = Some(header_safe(&config.sender.name)).filter(|n| !n.is_empty());
     msg.subject = touch.message.subject.clone();
     msg.text = touch.message.body.clone();
     msg.headers = touch.message.headers.clone();
@@ -262,7 +283,7 @@ pub fn outgoing(a: &Attempt<'_>, settings: &LiveSettings) -> Outgoing {
     .collect();
     if touch.channel == Channel::Email {
         msg.message_id = Some(message_id(a.attempt_id, a.sender));
-        if let Some(first) = &lead.email_thread {
+        if let Some(first) = lead.email_thread.as_ref().filter(|t| is_message_id(t)) {
             msg.in_reply_to = Some(first.clone());
             msg.references = vec![first.clone()];
         }

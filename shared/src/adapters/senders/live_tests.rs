@@ -264,3 +264,52 @@ fn texts_and_calls_ask_for_status_callbacks_and_linkedin_picks_connect_or_messag
         Some(LinkedInAction::Message)
     );
 }
+
+mod properties {
+    use super::*;
+    use crate::adapters::senders::mailgun::MailgunSender;
+    use proptest::prelude::*;
+
+    fn nasty() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                Just("\r\n".to_string()),
+                Just("\n".to_string()),
+                Just("\r".to_string()),
+                Just("Bcc: x@evil.example".to_string()),
+                Just("<a@b>".to_string()),
+                "[a-zA-Z0-9 @.<>\"]{0,12}",
+            ],
+            0..5,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        /// Whatever the lead data, the stored thread id or the sender's
+        /// name, no field of the email Mailgun is given (other than the
+        /// body) carries a line break.
+        #[test]
+        fn no_header_field_of_a_built_email_carries_a_line_break(
+            name in nasty(), first in nasty(), company in nasty(), thread in nasty(),
+        ) {
+            let mut c = config();
+            c.sender.name = name;
+            let mut l = lead();
+            l.first_name = Some(first);
+            l.company = Some(company);
+            l.email_thread = Some(thread);
+            let t = touch(Channel::Email, 2);
+            let msg = outgoing(
+                &Attempt { touch: &t, lead: &l, config: &c, sender: "sam@acme-mail.example.com", attempt_id: "L1-02-x" },
+                &LiveSettings::default(),
+            );
+            for (field, value) in MailgunSender::form(&msg) {
+                if field != "text" && field != "html" {
+                    prop_assert!(!value.contains(['\r', '\n']), "{field}: {value:?}");
+                    prop_assert!(value.len() <= 998, "{field} is {} long", value.len());
+                }
+            }
+        }
+    }
+}
