@@ -122,8 +122,18 @@ impl MailgunSender {
             .and_then(|b| b.message)
             .unwrap_or_else(|| answer.body.chars().take(200).collect());
         match answer.status {
-            // "Domain not found": nothing of this tenant goes until the
-            // domain or the region is fixed.
+            // Mailgun documents a 404 with a JSON body as possibly temporary
+            // (its systems are eventually consistent): retried later, and a
+            // domain that stays unknown opens the circuit. Without a JSON
+            // body it is a wrong endpoint: the region or domain is wrong.
+            404 if serde_json::from_str::<serde_json::Value>(&answer.body).is_ok() => {
+                SendError::Retryable {
+                    provider: NAME,
+                    reason: format!("status 404: {message}"),
+                    retry_after: None,
+                    rate_limited: false,
+                }
+            }
             401 | 403 | 404 => SendError::Final {
                 provider: NAME,
                 kind: FinalKind::BadCredentials,
@@ -169,21 +179,26 @@ impl ProviderSender for MailgunSender {
     }
 
     /// Mailgun keeps an `accepted` event for every message it took, with
-    /// the user variables it was sent with: one found for the attempt means
-    /// it went out. None found is not proof of the opposite (events can
-    /// lag), so the answer is then `Unknown` and the attempt waits in doubt
-    /// for the event's webhook or an operator.
+    /// the user variables it was sent with. The Events API documents no
+    /// filter on user variables, so the recipient's events of the last day
+    /// are read (the documented `recipient` filter, newest first) and the
+    /// attempt matched on each. One found means it went out; none is not
+    /// proof of the opposite (events can lag), so the answer is then
+    /// `Unknown` and the attempt waits in doubt for the event's webhook or
+    /// an operator.
     async fn lookup(&self, msg: &Outgoing) -> std::result::Result<Delivery, SendError> {
         let url = self.url("events");
-        let filter = serde_json::json!({ "attempt": msg.attempt_id }).to_string();
+        let now = chrono::Utc::now().timestamp();
+        let query = [
+            ("begin", now.to_string()),
+            ("end", (now - 24 * 3600).to_string()),
+            ("limit", "300".to_string()),
+            ("recipient", msg.to.clone()),
+        ];
         let key = &self.credentials.api_key;
         let answer = self
             .caller
-            .call(|http| {
-                http.get(&url)
-                    .basic_auth("api", Some(key))
-                    .query(&[("user-variables", filter.as_str()), ("limit", "10")])
-            })
+            .call(|http| http.get(&url).basic_auth("api", Some(key)).query(&query))
             .await?;
         if !(200..300).contains(&answer.status) {
             return Err(Self::refusal(&answer));
@@ -206,7 +221,9 @@ impl ProviderSender for MailgunSender {
     }
 
     async fn probe(&self) -> std::result::Result<(), SendError> {
-        let url = format!("{}/v3/domains/{}", self.base, self.credentials.domain);
+        // As mailgun.js reads a domain. The key must be allowed to read the
+        // domain (a sending-only key fails here as bad credentials).
+        let url = format!("{}/v4/domains/{}", self.base, self.credentials.domain);
         let key = &self.credentials.api_key;
         let answer = self
             .caller

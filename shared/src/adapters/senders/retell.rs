@@ -120,9 +120,14 @@ impl ProviderSender for RetellSender {
     /// metadata: found means placed; not found is `Unknown` (the listing
     /// may lag), left in doubt for the call's webhook or an operator.
     async fn lookup(&self, msg: &Outgoing) -> std::result::Result<Delivery, SendError> {
-        let url = format!("{}/v2/list-calls", self.base);
+        // v3 of the call list (retell-typescript-sdk `call.ts`): filters are
+        // `{type, op, value}`; the answer is `{items, has_more, ...}`. v3
+        // can filter on metadata too, but the key's spelling is not
+        // documented, so the attempt is matched on each call here.
+        let url = format!("{}/v3/list-calls", self.base);
+        let filter = |value: &str| json!({"type": "string", "op": "eq", "value": value});
         let body = json!({
-            "filter_criteria": {"to_number": [msg.to]},
+            "filter_criteria": {"to_number": filter(&msg.to), "from_number": filter(&msg.from)},
             "sort_order": "descending",
             "limit": 50,
         });
@@ -134,8 +139,9 @@ impl ProviderSender for RetellSender {
         if !(200..300).contains(&answer.status) {
             return Err(Self::refusal(&answer));
         }
-        let calls: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
-        let found = calls.as_array().and_then(|calls| {
+        let page: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+        let calls = page["items"].as_array().or(page.as_array());
+        let found = calls.and_then(|calls| {
             calls
                 .iter()
                 .find(|c| c["metadata"]["attempt"].as_str() == Some(msg.attempt_id.as_str()))
@@ -261,12 +267,20 @@ mod tests {
     async fn a_lookup_matches_the_attempt_in_the_calls_metadata_and_the_probe_reads_the_agent() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
-            .and(path("/v2/list-calls"))
+            .and(path("/v3/list-calls"))
+            .and(body_json(json!({
+                "filter_criteria": {
+                    "to_number": {"type": "string", "op": "eq", "value": "+16025550100"},
+                    "from_number": {"type": "string", "op": "eq", "value": "+15125550100"},
+                },
+                "sort_order": "descending",
+                "limit": 50,
+            })))
             .and(header("authorization", format!("Bearer {KEY}").as_str()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [
                 {"call_id": "call_1", "metadata": {"attempt": "other"}},
                 {"call_id": "call_2", "metadata": {"attempt": "L1-02-x"}},
-            ])))
+            ], "has_more": false})))
             .mount(&server)
             .await;
         Mock::given(method("GET"))
