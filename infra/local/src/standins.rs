@@ -297,13 +297,6 @@ impl StandIn {
         ledger.accepted.push(a);
     }
 
-    fn found(&self, ledger: &Ledger, attempt: &str) -> Option<Accepted> {
-        ledger
-            .by_attempt
-            .get(&(self.provider, attempt.to_string()))
-            .map(|i| ledger.accepted[*i].clone())
-    }
-
     fn mailgun(
         &self,
         req: &Request,
@@ -325,25 +318,26 @@ impl StandIn {
         }
         if req.method.as_str() == "GET" && path == domain_path("events") {
             ledger.tallies.entry(self.provider).or_default().lookups += 1;
+            // The documented `recipient` filter; every event carries the
+            // message's user variables.
             let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
-            let attempt = q
-                .get("user-variables")
-                .and_then(|v| serde_json::from_str::<Value>(v).ok())
-                .and_then(|v| v["attempt"].as_str().map(str::to_string))
-                .or_else(|| q.get("v:attempt").cloned());
-            let items: Vec<Value> = attempt
-                .and_then(|a| self.found(ledger, &a))
+            let items: Vec<Value> = ledger
+                .accepted
+                .iter()
+                .filter(|a| {
+                    a.provider == "mailgun" && q.get("recipient").is_none_or(|r| *r == a.to)
+                })
                 .map(|a| {
-                    vec![json!({
+                    json!({
                         "event": "accepted",
                         "id": format!("ev-{}", a.attempt),
                         "timestamp": 1.0,
                         "recipient": a.to,
                         "message": {"headers": {"message-id": a.id.trim_matches(['<', '>'])}},
                         "user-variables": {"attempt": a.attempt},
-                    })]
+                    })
                 })
-                .unwrap_or_default();
+                .collect();
             return Ok(
                 ResponseTemplate::new(200).set_body_json(json!({"items": items, "paging": {}}))
             );
@@ -526,18 +520,23 @@ impl StandIn {
                 ResponseTemplate::new(200).set_body_json(json!({"agent_id": k.retell_agent}))
             );
         }
-        if method == "POST" && path == "/v2/list-calls" {
+        if method == "POST" && path == "/v3/list-calls" {
             ledger.tallies.entry(self.provider).or_default().lookups += 1;
+            let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+            let to = body["filter_criteria"]["to_number"]["value"]
+                .as_str()
+                .map(str::to_string);
             let calls: Vec<Value> = ledger
                 .accepted
                 .iter()
-                .filter(|a| a.provider == "retell")
+                .filter(|a| a.provider == "retell" && to.as_ref().is_none_or(|t| *t == a.to))
                 .map(|a| {
                     json!({"call_id": a.id, "call_status": "registered", "from_number": a.from,
                            "to_number": a.to, "metadata": {"attempt": a.attempt}})
                 })
                 .collect();
-            return Ok(ResponseTemplate::new(200).set_body_json(Value::Array(calls)));
+            return Ok(ResponseTemplate::new(200)
+                .set_body_json(json!({"items": calls, "has_more": false})));
         }
         if method != "POST" || path != "/v2/create-phone-call" {
             return Err(bad(404, json!({"error_message": "Not found"})));
