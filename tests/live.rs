@@ -369,3 +369,93 @@ async fn a_live_send_costs_no_more_requests_than_a_shadow_one() {
     assert!(figures[1] <= figures[0] + 1e-9, "{figures:?}");
     assert_eq!(stand.tallies()["mailgun"].accepted, 90);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_nobody_can_account_for_waits_in_doubt_until_an_operator_settles_it() {
+    // GIVEN a live tenant whose provider takes every email but answers too
+    // late, and whose events do not show them yet
+    let faults = Faults {
+        answer_after: Some(std::time::Duration::from_secs(6)),
+        hide_events: true,
+        ..Faults::NONE
+    };
+    let stand = StandIns::start(StandInKeys::default(), faults).await;
+    let mut ls = stack("doubt", at(IN_WINDOW), None).await;
+    ls.use_provider_urls(urls(&stand));
+    let tenant = "doubtco";
+    let auth = due_tenant(&mut ls, tenant, &emails("d", 2, "NY"), three_mailboxes).await;
+    ls.put_secret("outbound/doubtco/mailgun", &stand.secrets()["mailgun"])
+        .await
+        .unwrap();
+    put_config(
+        &mut ls,
+        &auth,
+        |c| {
+            c["providers"] =
+                json!({"email": {"provider": "mailgun", "secret": "outbound/doubtco/mailgun"}})
+        },
+    )
+    .await;
+    assert_eq!(post(&mut ls, &auth, "/admin/go-live", "").await.status, 200);
+    // WHEN a tick sends (no answer in time) and, after the lease, another
+    // asks the provider, which cannot say
+    let first = ls.tick().await.unwrap();
+    assert_eq!((first.sent, first.errors), (0, 2), "{first:?}");
+    assert_eq!(stand.tallies()["mailgun"].accepted, 2, "both were taken");
+    ls.clock.advance(Duration::minutes(6));
+    let after = ls.tick().await.unwrap();
+    assert_eq!(after.in_doubt, 2, "{after:?}");
+    // THEN nothing was sent again, and the operator sees both in doubt
+    ls.clock.advance(Duration::hours(2));
+    ls.tick().await.unwrap();
+    assert_eq!(
+        stand.tallies()["mailgun"].accepted,
+        2,
+        "never resent blindly"
+    );
+    let listed = get(&mut ls, &auth, "/admin/in-doubt").await;
+    let rows = listed["in_doubt"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 2, "{listed}");
+    // WHEN the operator says the first went out and the second did not
+    let path = |row: &Value| {
+        format!(
+            "/admin/in-doubt/{}/{}",
+            row["lead"].as_str().unwrap(),
+            row["step"]
+        )
+    };
+    let r = post(&mut ls, &auth, &path(&rows[0]), r#"{"resolution": "sent"}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = post(
+        &mut ls,
+        &auth,
+        &path(&rows[1]),
+        r#"{"resolution": "not_sent"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // AND a second answer, or a bad one, is refused
+    let again = post(&mut ls, &auth, &path(&rows[0]), r#"{"resolution": "sent"}"#).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    let bad = post(
+        &mut ls,
+        &auth,
+        &path(&rows[0]),
+        r#"{"resolution": "maybe"}"#,
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    // THEN the first one's sequence goes on, the second one is due again
+    let lead0 = rows[0]["lead"].as_str().unwrap();
+    let lead1 = rows[1]["lead"].as_str().unwrap();
+    assert_eq!(
+        states(&ls, tenant, lead0).await[..2],
+        [TouchState::Sent, TouchState::Due]
+    );
+    assert_eq!(states(&ls, tenant, lead1).await[0], TouchState::Due);
+    assert!(get(&mut ls, &auth, "/admin/in-doubt").await["in_doubt"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    ls.cleanup().await;
+}

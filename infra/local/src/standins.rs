@@ -92,17 +92,26 @@ pub struct StandIns {
 pub struct Faults {
     pub rate_limit_every: u32,
     pub fail_every: u32,
+    /// Answer every send this late (it is taken all the same): a caller
+    /// that gives up first cannot know it went out.
+    pub answer_after: Option<std::time::Duration>,
+    /// Mailgun's events show nothing (they lag): a lookup cannot tell.
+    pub hide_events: bool,
 }
 
 impl Faults {
     pub const NONE: Faults = Faults {
         rate_limit_every: 0,
         fail_every: 0,
+        answer_after: None,
+        hide_events: false,
     };
     /// A 429 every 9th request and a 500 every 13th: "now and then".
     pub const SOME: Faults = Faults {
         rate_limit_every: 9,
         fail_every: 13,
+        answer_after: None,
+        hide_events: false,
     };
 }
 
@@ -325,7 +334,9 @@ impl StandIn {
                 .accepted
                 .iter()
                 .filter(|a| {
-                    a.provider == "mailgun" && q.get("recipient").is_none_or(|r| *r == a.to)
+                    !self.faults.hide_events
+                        && a.provider == "mailgun"
+                        && q.get("recipient").is_none_or(|r| *r == a.to)
                 })
                 .map(|a| {
                     json!({
@@ -395,8 +406,12 @@ impl StandIn {
                 fields: f,
             },
         );
-        Ok(ResponseTemplate::new(200)
-            .set_body_json(json!({"id": id, "message": "Queued. Thank you."})))
+        let queued = ResponseTemplate::new(200)
+            .set_body_json(json!({"id": id, "message": "Queued. Thank you."}));
+        Ok(match self.faults.answer_after {
+            Some(late) => queued.set_delay(late),
+            None => queued,
+        })
     }
 
     fn twilio(
