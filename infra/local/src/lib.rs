@@ -3,6 +3,7 @@
 
 pub mod emulators;
 pub mod import;
+pub mod live;
 pub mod mail_server;
 pub mod mailgun;
 pub mod provision;
