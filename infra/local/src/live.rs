@@ -58,4 +58,76 @@ impl LocalStack {
                 )
             })
     }
+
+    /// Goes live the way an operator does: go-live is refused first
+    /// (returning what it named missing); the provider secrets are stored
+    /// in Secrets Manager and named in the config; go-live then passes.
+    /// Returns the missing items and each channel's (channel, provider,
+    /// credentials) as readiness reports them.
+    pub async fn go_live_through(
+        &mut self,
+        token: &str,
+        tenant: &str,
+        stand: &crate::standins::StandIns,
+    ) -> Result<(Vec<String>, Vec<(String, String, String)>), String> {
+        let auth = format!("Bearer {token}");
+        let headers = [("authorization", auth.as_str())];
+        let before = self.http("POST", "/admin/go-live", &headers, "").await;
+        if before.status != 409 {
+            return Err(format!(
+                "go-live before providers: {} {}",
+                before.status, before.body
+            ));
+        }
+        let missing = before.json()["missing"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["item"].as_str().map(str::to_string))
+            .collect();
+        let mut providers = serde_json::Map::new();
+        for (channel, provider) in [
+            ("email", "mailgun"),
+            ("sms", "twilio"),
+            ("voice", "retell"),
+            ("linkedin", "heyreach"),
+        ] {
+            let name = format!("outbound/{tenant}/{provider}");
+            self.put_secret(&name, &stand.secrets()[provider]).await?;
+            providers.insert(
+                channel.into(),
+                serde_json::json!({"provider": provider, "secret": name}),
+            );
+        }
+        let mut config = self.http("GET", "/admin/config", &headers, "").await.json();
+        config["providers"] = serde_json::Value::Object(providers);
+        let r = self
+            .http("PUT", "/admin/config", &headers, &config.to_string())
+            .await;
+        if r.status != 200 {
+            return Err(format!("config with providers: {} {}", r.status, r.body));
+        }
+        let r = self.http("POST", "/admin/go-live", &headers, "").await;
+        if r.status != 200 {
+            return Err(format!("go-live: {} {}", r.status, r.body));
+        }
+        let ready = self
+            .http("GET", "/admin/readiness", &headers, "")
+            .await
+            .json();
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+        let channels = ready["channels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                (
+                    text(&c["channel"]),
+                    text(&c["provider"]),
+                    text(&c["credentials"]),
+                )
+            })
+            .collect();
+        Ok((missing, channels))
+    }
 }

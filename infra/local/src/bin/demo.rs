@@ -455,68 +455,19 @@ async fn run(started: Instant) -> Res<()> {
     Ok(())
 }
 
-/// Stores the tenant's provider secrets (as an operator would in Secrets
-/// Manager), names them in its config, and takes it out of shadow mode
-/// through the checked `POST /admin/go-live`.
+/// Takes `tenant` live through its providers' stand-ins, and says how.
 async fn go_live(ls: &mut LocalStack, token: &str, tenant: &str, stand: &StandIns) -> Res<()> {
-    let auth = format!("Bearer {token}");
-    let before = ls
-        .http("POST", "/admin/go-live", &[("authorization", &auth)], "")
-        .await;
-    check("go-live before providers", before.status, &before.body, 409)?;
-    let missing: Vec<String> = before.json()["missing"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["item"].as_str().map(str::to_string))
-        .collect();
+    let (missing, channels) = ls.go_live_through(token, tenant, stand).await?;
     println!(
         "\n-- {tenant}: go-live refused while not ready; missing: {}",
         missing.join(", ")
     );
-    let mut providers = serde_json::Map::new();
-    for (channel, provider) in [
-        ("email", "mailgun"),
-        ("sms", "twilio"),
-        ("voice", "retell"),
-        ("linkedin", "heyreach"),
-    ] {
-        let name = format!("outbound/{tenant}/{provider}");
-        ls.put_secret(&name, &stand.secrets()[provider]).await?;
-        providers.insert(
-            channel.into(),
-            json!({"provider": provider, "secret": name}),
-        );
-    }
-    let r = ls
-        .http("GET", "/admin/config", &[("authorization", &auth)], "")
-        .await;
-    let mut config = r.json();
-    config["providers"] = Value::Object(providers);
-    let r = ls
-        .http(
-            "PUT",
-            "/admin/config",
-            &[("authorization", &auth)],
-            &config.to_string(),
-        )
-        .await;
-    check("config with providers", r.status, &r.body, 200)?;
-    let r = ls
-        .http("POST", "/admin/go-live", &[("authorization", &auth)], "")
-        .await;
-    check("go-live", r.status, &r.body, 200)?;
-    let ready = ls
-        .http("GET", "/admin/readiness", &[("authorization", &auth)], "")
-        .await
-        .json();
     println!("-- {tenant}: LIVE (credentials probed at each provider's stand-in):");
-    for c in ready["channels"].as_array().into_iter().flatten() {
+    for (channel, provider, credentials) in channels {
         println!(
-            "   {} via {}: {}",
-            pad(c["channel"].as_str().unwrap_or(""), 9),
-            pad(c["provider"].as_str().unwrap_or(""), 9),
-            c["credentials"].as_str().unwrap_or("")
+            "   {} via {}: {credentials}",
+            pad(channel, 9),
+            pad(provider, 9)
         );
     }
     Ok(())
