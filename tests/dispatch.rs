@@ -6,11 +6,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use integration_tests::*;
 use rand::{Rng, SeedableRng};
+use shared::domain::dispatch::failure::SendError;
 use shared::domain::dispatch::window::SendWindow;
 use shared::domain::lead::{Lead, LeadStatus};
+use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Touch, TouchState};
-use shared::error::{Error, Result};
-use shared::ports::{ChannelSender, Clock, Delivery};
+use shared::error::Result;
+use shared::ports::{Attempt, ChannelSender, Clock, Delivery};
 use shared::store::{Fuse, Store};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -38,32 +40,36 @@ struct Provider {
 
 #[async_trait]
 impl ChannelSender for Provider {
-    async fn send(&self, touch: &Touch, _: &Lead, _: &str, attempt_id: &str) -> Result<String> {
+    async fn send(&self, a: &Attempt<'_>) -> std::result::Result<String, SendError> {
+        let dead = |reason: &str| SendError::Unknown {
+            provider: "test",
+            reason: reason.into(),
+        };
         let fuse = self.fuse.lock().unwrap().clone();
         if fuse.as_ref().is_some_and(|f| f.blown()) {
-            return Err(Error::store("send", "process is dead"));
+            return Err(dead("process is dead"));
         }
         if self.die_before_delivery {
             if let Some(f) = &fuse {
                 f.blow();
             }
-            return Err(Error::store("send", "process died before the request left"));
+            return Err(dead("process died before the request left"));
         }
         let at = self.now.lock().unwrap().unwrap_or_else(Utc::now);
         self.delivered.lock().unwrap().insert(
-            attempt_id.to_string(),
-            (touch.lead_id.clone(), touch.step, at),
+            a.attempt_id.to_string(),
+            (a.touch.lead_id.clone(), a.touch.step, at),
         );
         if rand::rng().random_bool(self.die_in_flight) {
             if let Some(f) = fuse {
                 f.blow();
             }
-            return Err(Error::store("send", "process died awaiting the answer"));
+            return Err(dead("process died awaiting the answer"));
         }
-        Ok(format!("p-{attempt_id}"))
+        Ok(format!("p-{}", a.attempt_id))
     }
 
-    async fn lookup(&self, _: &Touch, attempt_id: &str) -> Result<Delivery> {
+    async fn lookup(&self, _: &Touch, _: &TenantConfig, attempt_id: &str) -> Result<Delivery> {
         if self.opaque {
             return Ok(Delivery::Unknown);
         }
@@ -87,7 +93,19 @@ fn dispatcher(
 }
 
 fn always_open(c: &mut shared::domain::tenant::TenantConfig) {
+    use shared::domain::providers::{ProviderKind, ProviderRef};
     c.shadow_mode = false;
+    let secret = format!("outbound/{}/mail", c.tenant.as_str());
+    let r = |provider| {
+        Some(ProviderRef {
+            provider,
+            secret: secret.clone(),
+        })
+    };
+    c.providers.email = r(ProviderKind::Mailgun);
+    c.providers.sms = r(ProviderKind::Twilio);
+    c.providers.voice = r(ProviderKind::Retell);
+    c.providers.linkedin = r(ProviderKind::Heyreach);
     for w in [
         &mut c.windows.email,
         &mut c.windows.call,

@@ -54,6 +54,23 @@ pub async fn tenant(
         )
         .await;
     assert_eq!(r.status, 201, "bootstrap: {}", r.body);
+    if !config.shadow_mode {
+        // Every tenant starts in shadow mode and goes live through the
+        // checked POST /admin/go-live; a test of the send path that needs a
+        // live tenant without providers to probe switches it in the store.
+        let mut live = ls.store.require_config(id).await.unwrap();
+        live.shadow_mode = false;
+        ls.store
+            .put_config(
+                &live,
+                &[],
+                "test",
+                "live without go-live's probes",
+                ls.now(),
+            )
+            .await
+            .unwrap();
+    }
     format!("Bearer {}", r.json()["token"].as_str().unwrap())
 }
 

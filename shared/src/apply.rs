@@ -6,9 +6,10 @@
 use crate::domain::lead::LeadStatus;
 use crate::domain::signals::{effect, Cancel, Signal};
 use crate::domain::targeting::suppression::{canonical_email, SuppressionKind};
-use crate::domain::touch::{Channel, TouchState};
+use crate::domain::touch::{Channel, Touch, TouchState};
 use crate::error::{Error, Result};
 use crate::ports::EventPublisher;
+use crate::settle::{settle, Answer};
 use crate::store::{ApplyOutcome, Store};
 
 /// Applies `signal` once. `token` is the provider's single-use token (if
@@ -123,6 +124,7 @@ pub async fn apply_signal(
             ApplyOutcome::Contended => continue,
             ApplyOutcome::Applied => {
                 publish(store, bus, signal).await?;
+                Box::pin(settle_from_signal(store, signal, &touches)).await;
                 return Ok(outcome);
             }
             ApplyOutcome::Duplicate => {
@@ -143,6 +145,52 @@ pub async fn apply_signal(
         "lead kept changing while applying event {}",
         signal.event_id
     )))
+}
+
+/// A provider event about an attempt in doubt proves the provider took
+/// it: settle it as sent, so the sequence goes on. A failure here leaves
+/// it in doubt for an operator; the event itself is applied either way.
+async fn settle_from_signal(store: &Store, signal: &Signal, touches: &[Touch]) {
+    let Some(attempt) = signal.attempt.as_deref() else {
+        return;
+    };
+    let Some(touch) = touches
+        .iter()
+        .find(|t| t.state == TouchState::InDoubt && t.attempt_id.as_deref() == Some(attempt))
+    else {
+        return;
+    };
+    let result = async {
+        let t = &signal.tenant;
+        let config = store.require_config(t).await?;
+        let control = store.control(t).await?;
+        let lead = store
+            .lead(t, &touch.lead_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("lead {}", touch.lead_id)))?;
+        let touches = store.touches(t, &touch.lead_id).await?;
+        let answer = Answer::Sent(Some(format!("{}:{}", signal.provider, signal.event_id)));
+        settle(
+            store,
+            &config,
+            &control,
+            &lead,
+            &touches,
+            touch,
+            &answer,
+            signal.occurred_at,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            tracing::info!(tenant = %signal.tenant, lead = %touch.lead_id, step = touch.step, "attempt in doubt settled as sent by a provider event")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "attempt in doubt not settled from the provider event")
+        }
+    }
 }
 
 async fn publish(store: &Store, bus: &dyn EventPublisher, signal: &Signal) -> Result<()> {

@@ -10,4 +10,5 @@ pub mod edge;
 pub mod error;
 pub mod import;
 pub mod ports;
+pub mod settle;
 pub mod store;

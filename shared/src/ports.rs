@@ -2,8 +2,10 @@
 //! them on AWS and provider APIs; the local runner swaps in a simulated clock.
 
 use crate::domain::content::writer::{WriteRequest, Written};
+use crate::domain::dispatch::failure::SendError;
 use crate::domain::lead::Lead;
 use crate::domain::targeting::enrichment::{EnrichmentQuery, Lookup, ProviderError};
+use crate::domain::tenant::TenantConfig;
 use crate::domain::touch::Touch;
 use crate::error::Result;
 use async_trait::async_trait;
@@ -73,32 +75,40 @@ pub trait Alerter: Send + Sync {
     async fn alert(&self, tenant: &str, text: &str) -> Result<()>;
 }
 
-/// A channel sender: the shadow outbox or a real provider.
+/// One attempt at one touch, as a channel sender receives it.
+#[derive(Clone, Copy)]
+pub struct Attempt<'a> {
+    pub touch: &'a Touch,
+    pub lead: &'a Lead,
+    pub config: &'a TenantConfig,
+    /// The sending identity the decision chose (mailbox, number, seat).
+    pub sender: &'a str,
+    pub attempt_id: &'a str,
+}
+
+/// A channel sender: the shadow outbox or the live providers.
 #[async_trait]
 pub trait ChannelSender: Send + Sync {
-    /// Sends `touch` to `lead` from `sender` and returns the provider's
-    /// message id. `attempt_id` MUST be passed to the provider as the
-    /// idempotency key (or custom variable) so a retried call cannot send
-    /// twice. Errors MUST tell a refusal from an unknown outcome: the
-    /// provider answered and did not take the message -> `Error::Provider`
-    /// (retryable or not) or `Error::Invalid`; no answer (timeout, connection
-    /// lost after the request was written) -> any other error, and the
-    /// reservation is kept until `lookup` can say.
-    async fn send(
-        &self,
-        touch: &Touch,
-        lead: &Lead,
-        sender: &str,
-        attempt_id: &str,
-    ) -> Result<String>;
+    /// Sends one attempt and returns the provider's id for it. The attempt
+    /// id MUST reach the provider (as its idempotency key where it takes
+    /// one, else as a variable its webhooks echo). Errors MUST tell a
+    /// refusal (`Retryable`, `Final`) from an unknown outcome (`Unknown`:
+    /// the request went out and no answer came), for which the reservation
+    /// is kept until `lookup` can say.
+    async fn send(&self, attempt: &Attempt<'_>) -> std::result::Result<String, SendError>;
 
     /// Did `attempt_id` go out? Asked when a send's lease ran out before
     /// it was confirmed (the dispatcher died mid-send). `Unknown` (the
     /// default, for providers that cannot be asked) leaves the touch in
     /// doubt for an operator; the answer MUST come from the provider's
-    /// records of the idempotency key, never from a guess.
-    async fn lookup(&self, touch: &Touch, attempt_id: &str) -> Result<Delivery> {
-        let _ = (touch, attempt_id);
+    /// records of the attempt, never from a guess.
+    async fn lookup(
+        &self,
+        touch: &Touch,
+        config: &TenantConfig,
+        attempt_id: &str,
+    ) -> Result<Delivery> {
+        let _ = (touch, config, attempt_id);
         Ok(Delivery::Unknown)
     }
 }

@@ -33,6 +33,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 mod drafts;
+mod live;
 mod unsubscribe;
 mod upload;
 
@@ -50,6 +51,11 @@ pub struct App {
     /// Unsubscribe links: their base URL and the key that signs them.
     pub links: UnsubscribeLinks,
     pub batch_ttl: Duration,
+    /// The live providers, for go-live's credential probes (None: every
+    /// configured channel is reported unchecked, and go-live refuses).
+    pub live: Option<Arc<shared::adapters::senders::live::LiveSenders>>,
+    /// Is Mailgun's webhook signing key set for this deployment?
+    pub mailgun_signing_key_set: bool,
 }
 
 /// Hash stored for a tenant token's secret part.
@@ -181,6 +187,10 @@ impl App {
         }
         let tenant = self.authenticate(req).await?;
         let t = tenant.as_str();
+        // Boxed: go-live's probes and the in-doubt settlement are large futures.
+        if let Some(answer) = Box::pin(self.live_routes(t, method, rest, &body, now)).await {
+            return answer;
+        }
         match (method, rest) {
             ("GET", ["control-plane"]) => self.control_plane(t, now).await,
             ("GET", ["config"]) => Ok((
@@ -355,6 +365,8 @@ impl App {
             .config
             .unwrap_or_else(|| TenantConfig::default_for(tenant.clone(), &b.name, start));
         config.tenant = tenant.clone();
+        // Every tenant starts in shadow mode: going live is a checked step.
+        config.shadow_mode = true;
         config
             .validate()
             .map_err(|e| Error::invalid(format!("config.{}", e.field), e.reason))?;
@@ -457,6 +469,12 @@ impl App {
             || old.weights != config.weights
             || old.tiers != config.tiers;
         config.tenant = old.tenant.clone();
+        if config.shadow_mode != old.shadow_mode {
+            return Err(Error::invalid(
+                "config.shadow_mode",
+                "is switched only by POST /admin/go-live (which checks the tenant is ready) and POST /admin/go-shadow",
+            ));
+        }
         // A sending domain added now gets its warmup ramp (its own rows, or
         // SPEC §8's by age), or it would send at the full cap from day one.
         let today = now.with_timezone(&config.tz()).date_naive();
@@ -757,10 +775,7 @@ impl App {
                 "channels": config.channels, "sequence": config.sequence,
                 "warmup": warmup, "counters_today": counters, "today": today,
                 "control": self.store.control(tenant).await?,
-                "integrations": {
-                    "email": if config.shadow_mode { "shadow (outbox)" } else { "live" },
-                    "enrichment": "not configured (time zone only)",
-                },
+                "integrations": live::integrations(&config),
             }),
         ))
     }

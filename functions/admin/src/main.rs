@@ -35,6 +35,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             signing_key: env.require("LINK_SIGNING_KEY")?,
         },
         batch_ttl: chrono::Duration::hours(env.parse_or("BATCH_TTL_HOURS", 24i64)?),
+        live: Some(aws::live_senders(
+            &env,
+            aws::secretsmanager(&sdk),
+            Arc::new(shared::ports::SystemClock),
+        )?),
+        mailgun_signing_key_set: env
+            .get("MAILGUN_WEBHOOK_SIGNING_KEY")
+            .is_some_and(|k| !k.is_empty()),
     };
     let app = &app;
     lambda_runtime::run(service_fn(

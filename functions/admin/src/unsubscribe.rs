@@ -44,6 +44,7 @@ impl App {
             occurred_at: self.clock.now(),
             sender_domain: None,
             detail: "one-click unsubscribe".into(),
+            attempt: None,
         };
         match apply_signal(&self.store, self.bus.as_ref(), &signal, None, token).await {
             Ok(_) => html_response(

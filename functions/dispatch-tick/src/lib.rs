@@ -10,17 +10,21 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use shared::adapters::outbox::ShadowOutbox;
 use shared::domain::dispatch::decide::{
-    after_send_failure, before_reading, decide, AfterSend, Context, Decision, Known, SendFailure,
-    SendPlan, WaitKind,
+    before_reading, decide, AfterSend, Context, Decision, Known, SendPlan, WaitKind,
 };
+use shared::domain::dispatch::failure::{after_send_failure, FinalKind, SendError};
 use shared::domain::lead::Lead;
+use shared::domain::targeting::enrichment::CircuitPolicy;
 use shared::domain::tenant::{Control, TenantConfig};
 use shared::domain::touch::{Touch, TouchState};
 use shared::error::{Error, Result};
-use shared::ports::{ChannelSender, Clock, Delivery};
+use shared::ports::{Alerter, Attempt, ChannelSender, Clock, Delivery};
 use shared::store::{short_id, Landed, Release, Reservation, ReserveRequest, Store};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+
+/// Send errors of one tenant in one hour above which operators are alerted.
+pub const SEND_ERRORS_ALERT_PER_HOUR: u32 = 10;
 
 pub struct App {
     pub store: Store,
@@ -29,6 +33,10 @@ pub struct App {
     /// The real provider sender; a tenant out of shadow mode without one
     /// is held (and not silently shadowed either).
     pub live: Option<Arc<dyn ChannelSender>>,
+    /// Where operator alerts go (a failing channel, a run of send errors).
+    pub alerter: Option<Arc<dyn Alerter>>,
+    /// When a live provider's circuit opens, and for how long.
+    pub circuit: CircuitPolicy,
     pub clock: Arc<dyn Clock>,
     /// How long a reservation may stay unconfirmed before it is reconciled.
     pub lease: Duration,
@@ -49,6 +57,8 @@ impl App {
             store,
             sender: Arc::new(ShadowOutbox::new()),
             live: None,
+            alerter: None,
+            circuit: CircuitPolicy::default(),
             clock,
             lease: Duration::minutes(5),
             per_shard_limit: 200,
@@ -69,6 +79,9 @@ pub struct TickReport {
     pub skipped: u32,
     pub blocked: u32,
     pub in_doubt: u32,
+    /// Sends a provider refused for now (rate limit, outage): due again
+    /// after a backoff, caps given back.
+    pub provider_retries: u32,
     /// Expired reservations the provider accounted for (sent, or never sent
     /// and due again).
     pub reconciled: u32,
@@ -91,6 +104,8 @@ enum Outcome {
     Skipped,
     Blocked,
     InDoubt,
+    /// A provider refused for now; due again after a backoff.
+    Retry,
     Reconciled,
     FollowedUp,
     LostRace,
@@ -106,6 +121,7 @@ impl TickReport {
             Outcome::Skipped => self.skipped += 1,
             Outcome::Blocked => self.blocked += 1,
             Outcome::InDoubt => self.in_doubt += 1,
+            Outcome::Retry => self.provider_retries += 1,
             Outcome::Reconciled => self.reconciled += 1,
             Outcome::FollowedUp => self.followed_up += 1,
             Outcome::LostRace => self.lost_race += 1,
@@ -292,7 +308,9 @@ impl App {
                 later: read.touches.remove(&key).unwrap_or_default(),
                 known: Known::default(),
             };
-            match self.dispatch(&touch, &due_sk, &mut facts, now).await {
+            // Boxed: a send's future (provider call, confirm, release) is large,
+            // and a page of them would otherwise sit on the caller's stack.
+            match Box::pin(self.dispatch(&touch, &due_sk, &mut facts, now)).await {
                 Ok(outcome) => report.count(outcome),
                 Err(e) => {
                     tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
@@ -367,7 +385,7 @@ impl App {
                 .await?;
             match reservation {
                 Reservation::Reserved => {
-                    return self.send(touch, facts, &plan, &attempt, via, now).await
+                    return Box::pin(self.send(touch, facts, &plan, &attempt, via, now)).await
                 }
                 Reservation::TouchGone => return Ok(Outcome::LostRace),
                 Reservation::CapFull(scope) => {
@@ -427,6 +445,18 @@ impl App {
                 if touch.wait_reason.as_deref() != Some(reason.as_str()) {
                     tracing::info!(tenant = %touch.tenant, why = %reason, "sending held");
                     self.store.note_wait(touch, due_sk, &reason).await?;
+                    // A live channel without a provider needs an operator:
+                    // told once a day, not at every tick.
+                    if !facts.config.shadow_mode && reason.starts_with("no live") {
+                        let key = format!("no-provider#{}", touch.channel);
+                        self.alert_once(
+                            &touch.tenant,
+                            &key,
+                            &format!("{reason}: its touches are held"),
+                            now,
+                        )
+                        .await;
+                    }
                 }
                 Outcome::Blocked
             }
@@ -466,7 +496,7 @@ impl App {
                 )
             }
             Decision::Reconcile { after } => {
-                self.reconcile(touch, due_sk, facts, &after, now).await?
+                Box::pin(self.reconcile(touch, due_sk, facts, &after, now)).await?
             }
         })
     }
@@ -475,7 +505,7 @@ impl App {
     async fn send(
         &self,
         touch: &Touch,
-        facts: &Facts,
+        facts: &mut Facts,
         plan: &SendPlan,
         attempt: &str,
         via: &str,
@@ -491,14 +521,24 @@ impl App {
         let channel = self
             .sender_for(via)
             .ok_or_else(|| Error::Config("no live sender".into()))?;
-        match channel
-            .send(&sending, lead, &sender.identity, attempt)
-            .await
-        {
+        let result = channel
+            .send(&Attempt {
+                touch: &sending,
+                lead,
+                config: &facts.config,
+                sender: &sender.identity,
+                attempt_id: attempt,
+            })
+            .await;
+        if via == "live" {
+            self.note_circuit(touch, &facts.config, &mut facts.control, &result, now)
+                .await;
+        }
+        let e = match result {
             Ok(provider_id) => {
                 let outbox = (via == "shadow")
                     .then(|| ShadowOutbox::entry(&sending, lead, &sender.identity, attempt, now));
-                match self
+                return match self
                     .store
                     .confirm(
                         &sending,
@@ -517,68 +557,155 @@ impl App {
                     Landed::NotOurs => Err(Error::Conflict(format!(
                         "attempt {attempt} could not be confirmed"
                     ))),
+                };
+            }
+            Err(e) => e,
+        };
+        tracing::warn!(tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, error = %e, "send failed");
+        self.count_error(&touch.tenant, now).await;
+        let ctx = Context {
+            config: &facts.config,
+            control: &facts.control,
+            lead: facts.lead.as_ref(),
+            later: &facts.later,
+            known: &facts.known,
+            has_sender: true,
+            lease: self.lease,
+        };
+        let scopes: Vec<String> = caps.iter().map(|c| c.scope.clone()).collect();
+        let Some(failed) = after_send_failure(touch, &ctx, &e, now) else {
+            // Kept reserved: reconciled from the provider's records once
+            // the lease runs out.
+            return Err(Error::Provider {
+                provider: e.provider().to_string(),
+                message: e.to_string(),
+                retryable: false,
+            });
+        };
+        if let Some(text) = &failed.alert {
+            self.alert_once(
+                &touch.tenant,
+                &format!("credentials#{}", e.provider()),
+                text,
+                now,
+            )
+            .await;
+        }
+        match failed.decision {
+            Decision::Wait { until, reason, .. } => {
+                self.store
+                    .release(
+                        &sending,
+                        attempt,
+                        &scopes,
+                        plan.day,
+                        Release::Retry {
+                            at: until,
+                            why: &reason,
+                        },
+                        now,
+                    )
+                    .await?;
+                Ok(Outcome::Retry)
+            }
+            Decision::Skip { reason, after } => {
+                self.store
+                    .release(
+                        &sending,
+                        attempt,
+                        &scopes,
+                        plan.day,
+                        Release::Skip {
+                            why: &reason,
+                            after: &after,
+                            mark: failed.mark,
+                        },
+                        now,
+                    )
+                    .await?;
+                Ok(Outcome::Skipped)
+            }
+            other => unreachable!("a send failure decides a wait or a skip, not {other:?}"),
+        }
+    }
+
+    /// Keeps the provider's circuit (on the tenant's switches row) in step
+    /// with what the call did: a success closes it, a failure that is the
+    /// provider's (not the recipient's) counts towards opening it. Written
+    /// only when it changes, so a healthy provider costs no request.
+    async fn note_circuit(
+        &self,
+        touch: &Touch,
+        config: &TenantConfig,
+        control: &mut Control,
+        result: &std::result::Result<String, SendError>,
+        now: DateTime<Utc>,
+    ) {
+        let Some(provider) = config.providers.for_channel(touch.channel) else {
+            return;
+        };
+        let name = provider.provider.as_str();
+        let before = control.circuits.get(name).copied().unwrap_or_default();
+        let mut state = before;
+        match result {
+            Ok(_) => state.record_success(),
+            Err(SendError::Final {
+                kind: FinalKind::BadCredentials,
+                ..
+            })
+            | Err(SendError::Retryable { .. })
+            | Err(SendError::Unknown { .. }) => state.record_failure(now, &self.circuit),
+            Err(SendError::Final { .. }) => return,
+        }
+        if state == before {
+            return;
+        }
+        control.circuits.insert(name.to_string(), state);
+        if state.opened_until != before.opened_until && state.opened_until.is_some() {
+            tracing::warn!(tenant = %touch.tenant, provider = name, until = ?state.opened_until, "provider circuit open");
+        }
+        if let Err(e) = self
+            .store
+            .put_circuit_state(&touch.tenant, name, &state)
+            .await
+        {
+            tracing::warn!(error = %e, "circuit state not written");
+        }
+    }
+
+    /// Counts a send error; past the hourly threshold, alerts once an hour.
+    async fn count_error(&self, tenant: &str, now: DateTime<Utc>) {
+        let Some(_) = &self.alerter else { return };
+        match self.store.count_send_error(tenant, now).await {
+            Ok(n) if n > SEND_ERRORS_ALERT_PER_HOUR => {
+                let text = format!("more than {SEND_ERRORS_ALERT_PER_HOUR} send errors in the last hour ({n} so far); see the touches' reasons");
+                let key = format!(
+                    "errors#{}",
+                    shared::domain::safety::breaker::hour_bucket(now)
+                );
+                self.alert_once(tenant, &key, &text, now).await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "send error not counted"),
+        }
+    }
+
+    /// Sends `text` to the tenant's operators unless alert `key` was sent
+    /// in the last day. A failing alert never fails the tick.
+    async fn alert_once(&self, tenant: &str, key: &str, text: &str, now: DateTime<Utc>) {
+        let Some(alerter) = &self.alerter else { return };
+        match self
+            .store
+            .claim_alert(tenant, key, now, now + Duration::hours(24))
+            .await
+        {
+            Ok(true) => {
+                if let Err(e) = alerter.alert(tenant, text).await {
+                    tracing::warn!(error = %e, "alert not delivered");
                 }
             }
-            Err(e) => {
-                let ctx = Context {
-                    config: &facts.config,
-                    control: &facts.control,
-                    lead: facts.lead.as_ref(),
-                    later: &facts.later,
-                    known: &facts.known,
-                    has_sender: true,
-                    lease: self.lease,
-                };
-                let scopes: Vec<String> = caps.iter().map(|c| c.scope.clone()).collect();
-                let why = e.to_string();
-                let failure = match &e {
-                    Error::Provider { retryable, .. } => SendFailure::Refused {
-                        retryable: *retryable,
-                    },
-                    Error::Invalid { .. } => SendFailure::Refused { retryable: false },
-                    _ => SendFailure::Unknown,
-                };
-                match after_send_failure(touch, &ctx, failure, &why, now) {
-                    // Kept reserved: reconciled from the provider's records
-                    // once the lease runs out.
-                    None => Err(e),
-                    Some(Decision::Wait { until, reason, .. }) => {
-                        self.store
-                            .release(
-                                &sending,
-                                attempt,
-                                &scopes,
-                                plan.day,
-                                Release::Retry {
-                                    at: until,
-                                    why: &reason,
-                                },
-                                now,
-                            )
-                            .await?;
-                        Err(e)
-                    }
-                    Some(Decision::Skip { reason, after }) => {
-                        self.store
-                            .release(
-                                &sending,
-                                attempt,
-                                &scopes,
-                                plan.day,
-                                Release::Skip {
-                                    why: &reason,
-                                    after: &after,
-                                },
-                                now,
-                            )
-                            .await?;
-                        Ok(Outcome::Skipped)
-                    }
-                    Some(other) => {
-                        unreachable!("a send failure decides a wait or a skip, not {other:?}")
-                    }
-                }
-            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "alert not claimed"),
         }
     }
 
@@ -596,7 +723,7 @@ impl App {
     ) -> Result<Outcome> {
         let via = touch.via.as_deref().unwrap_or("shadow");
         let delivery = match (&touch.attempt_id, self.sender_for(via)) {
-            (Some(attempt), Some(sender)) => sender.lookup(touch, attempt).await?,
+            (Some(attempt), Some(sender)) => sender.lookup(touch, &facts.config, attempt).await?,
             _ => Delivery::Unknown,
         };
         let attempt = touch.attempt_id.as_deref().unwrap_or_default();

@@ -12,9 +12,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = aws::sdk_config().await;
     let store = aws::store_from_env(&env, &sdk)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    // Real provider adapters plug in as `live`; until a tenant leaves
-    // shadow mode with one configured, every send goes to the outbox.
+    // A tenant in shadow mode sends to the outbox; one that went live
+    // (POST /admin/go-live) sends through its providers.
+    let live = aws::live_senders(&env, aws::secretsmanager(&sdk), clock.clone())?;
+    let alerter: Arc<dyn shared::ports::Alerter> = match env.get("SLACK_WEBHOOK_URL") {
+        Some(url) if !url.is_empty() => Arc::new(shared::adapters::slack::SlackWebhook::new(url)?),
+        _ => Arc::new(shared::adapters::slack::LogAlerter),
+    };
     let app = dispatch_tick::App {
+        live: Some(live),
+        alerter: Some(alerter),
         lease: chrono::Duration::seconds(env.parse_or("SEND_LEASE_SECS", 300i64)?),
         per_shard_limit: env.parse_or("DUE_PER_SHARD_LIMIT", 200i32)?,
         shard_lease: chrono::Duration::seconds(env.parse_or("SHARD_LEASE_SECS", 50i64)?),

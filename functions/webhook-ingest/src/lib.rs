@@ -229,11 +229,14 @@ pub fn parse_mailgun(
                     .and_then(|t| DateTime::from_timestamp_millis((t * 1000.0) as i64))
                     .unwrap_or(now);
                 let email = str_at(ev, &["recipient"]).map(str::to_string);
-                let lead_id = str_at(&vars, &["lead_id"]).map(str::to_string).or_else(|| {
-                    let t = TenantId::parse(&tenant).ok()?;
-                    let e = canonical_email(email.as_deref()?)?;
-                    Some(LeadId::from_dedup_key(&t, &format!("email:{e}")).to_string())
-                });
+                let lead_id = str_at(&vars, &["lead_id"])
+                    .or_else(|| str_at(&vars, &["lead"]))
+                    .map(str::to_string)
+                    .or_else(|| {
+                        let t = TenantId::parse(&tenant).ok()?;
+                        let e = canonical_email(email.as_deref()?)?;
+                        Some(LeadId::from_dedup_key(&t, &format!("email:{e}")).to_string())
+                    });
                 let detail = [
                     str_at(ev, &["reason"]),
                     str_at(ev, &["delivery-status", "message"]),
@@ -254,6 +257,7 @@ pub fn parse_mailgun(
                     occurred_at,
                     sender_domain: None,
                     detail,
+                    attempt: str_at(&vars, &["attempt"]).map(str::to_string),
                 })
             }
         };
@@ -336,6 +340,7 @@ pub fn parse_mailgun(
             occurred_at: now,
             sender_domain: None,
             detail,
+            attempt: None,
         }),
     })
 }

@@ -68,6 +68,15 @@ fn dynamodb_local_dir() -> Result<PathBuf, StackError> {
 }
 
 fn spawn_with_parent_death(mut cmd: Command) -> std::io::Result<Child> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    spawn_owned(cmd)
+}
+
+/// Spawns `cmd` (with the standard streams the caller set) so that it is
+/// killed when the spawning thread exits.
+pub(crate) fn spawn_owned(mut cmd: Command) -> std::io::Result<Child> {
     // SAFETY: prctl is async-signal-safe; it only sets this child's parent
     // death signal, so the emulator dies with the process that owns it.
     unsafe {
@@ -78,10 +87,7 @@ fn spawn_with_parent_death(mut cmd: Command) -> std::io::Result<Child> {
             Ok(())
         });
     }
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+    cmd.spawn()
 }
 
 fn http_ok(port: u16, request: &str) -> bool {

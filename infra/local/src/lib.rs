@@ -3,7 +3,10 @@
 
 pub mod emulators;
 pub mod import;
+pub mod live;
+pub mod mail_server;
 pub mod mailgun;
 pub mod provision;
 pub mod runner;
 pub mod sink;
+pub mod standins;

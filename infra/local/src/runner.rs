@@ -120,6 +120,7 @@ fn local_clients(
     aws_sdk_dynamodb::Client,
     aws_sdk_sqs::Client,
     aws_sdk_eventbridge::Client,
+    aws_sdk_secretsmanager::Client,
 ) {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     let creds = Credentials::new("local", "local", None, None, "local-stack");
@@ -143,6 +144,14 @@ fn local_clients(
     let ev = aws_sdk_eventbridge::Config::builder()
         .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
         .region(aws_sdk_eventbridge::config::Region::new("us-east-1"))
+        .credentials_provider(creds.clone())
+        .endpoint_url(&endpoints.sqs_events)
+        .http_client(http.clone())
+        .build();
+    // moto serves Secrets Manager on the same endpoint as SQS and EventBridge.
+    let sm = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
         .credentials_provider(creds)
         .endpoint_url(&endpoints.sqs_events)
         .http_client(http)
@@ -151,6 +160,7 @@ fn local_clients(
         aws_sdk_dynamodb::Client::from_conf(ddb),
         aws_sdk_sqs::Client::from_conf(sqs),
         aws_sdk_eventbridge::Client::from_conf(ev),
+        aws_sdk_secretsmanager::Client::from_conf(sm),
     )
 }
 
@@ -205,6 +215,8 @@ pub struct LocalStack {
     pub ddb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub events: aws_sdk_eventbridge::Client,
+    /// Secrets Manager (moto): where tests and the demo put provider credentials.
+    pub secrets: aws_sdk_secretsmanager::Client,
     pub enrich: enrich::App,
     pub score: score::App,
     pub craft: craft::App,
@@ -239,7 +251,7 @@ impl LocalStack {
     ) -> Result<Self, String> {
         let template = Template::load(&crate::emulators::repo_root().join("infra/template.yaml"))
             .map_err(|e| e.to_string())?;
-        let (ddb, sqs, events) = local_clients(endpoints);
+        let (ddb, sqs, events, secrets) = local_clients(endpoints);
         let params = local_parameters(slack_url);
         let provisioned = provision(&template, stack_name, &params, &ddb, &sqs, &events)
             .await
@@ -267,6 +279,12 @@ impl LocalStack {
             None => Arc::new(LogAlerter),
         };
         let admin_env = env("admin");
+        let live = shared::adapters::aws::live_senders(
+            &env("dispatch-tick"),
+            secrets.clone(),
+            clock_dyn.clone(),
+        )
+        .map_err(|e| e.to_string())?;
         let craft_env = env("craft");
         let webhook_env = env("webhook-ingest");
         let req = |e: &shared::config::Env, k: &str| e.require(k).map_err(|e| e.to_string());
@@ -296,7 +314,11 @@ impl LocalStack {
                 // at a local HTTP server).
                 writer: None,
             },
-            dispatch: dispatch_tick::App::new(store.clone(), clock_dyn.clone()),
+            dispatch: dispatch_tick::App {
+                live: Some(live.clone()),
+                alerter: Some(alerter.clone()),
+                ..dispatch_tick::App::new(store.clone(), clock_dyn.clone())
+            },
             webhook: webhook_ingest::App {
                 store: store.clone(),
                 bus: bus.clone(),
@@ -338,6 +360,8 @@ impl LocalStack {
                     signing_key: req(&admin_env, "LINK_SIGNING_KEY")?,
                 },
                 batch_ttl: Duration::hours(24),
+                live: Some(live),
+                mailgun_signing_key_set: true,
             },
             provisioned,
             clock,
@@ -345,6 +369,7 @@ impl LocalStack {
             ddb,
             sqs,
             events,
+            secrets,
             ticks: Vec::new(),
             deliveries: Deliveries::default(),
             retries: Vec::new(),

@@ -34,3 +34,40 @@ pub fn sqs(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
 pub fn eventbridge(config: &aws_config::SdkConfig) -> aws_sdk_eventbridge::Client {
     aws_sdk_eventbridge::Client::new(config)
 }
+
+pub fn secretsmanager(config: &aws_config::SdkConfig) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(config)
+}
+
+/// The live providers of every tenant, with credentials read from Secrets
+/// Manager (`client`) through a cache of `SECRETS_TTL_SECS` (300), provider
+/// base URLs from `*_API_URL` (unset: the providers' own), status callbacks
+/// to `PUBLIC_BASE_URL`, and each call bounded by `SEND_TIMEOUT_MS` (10 s).
+pub fn live_senders(
+    env: &crate::config::Env,
+    client: aws_sdk_secretsmanager::Client,
+    clock: std::sync::Arc<dyn crate::ports::Clock>,
+) -> Result<std::sync::Arc<crate::adapters::senders::live::LiveSenders>, crate::error::Error> {
+    use crate::adapters::secrets::{CachedSecrets, SecretsManager};
+    use crate::adapters::senders::live::{LiveSenders, LiveSettings, ProviderUrls};
+    let ttl = env.parse_or("SECRETS_TTL_SECS", CachedSecrets::DEFAULT_TTL_SECS)?;
+    let timeout_ms = env.parse_or("SEND_TIMEOUT_MS", 10_000u64)?;
+    let secrets = CachedSecrets::new(
+        std::sync::Arc::new(SecretsManager::new(client)),
+        clock,
+        chrono::Duration::seconds(ttl),
+    );
+    let settings = LiveSettings {
+        urls: ProviderUrls::from_env(env),
+        http: crate::adapters::enrichment::HttpSettings {
+            timeout: std::time::Duration::from_millis(timeout_ms),
+            ..Default::default()
+        },
+        public_url: env
+            .get("PUBLIC_BASE_URL")
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string),
+        extra_roots: Vec::new(),
+    };
+    Ok(std::sync::Arc::new(LiveSenders::new(secrets, settings)))
+}

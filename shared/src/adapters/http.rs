@@ -27,6 +27,7 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
+use rustls::pki_types::CertificateDer;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -35,6 +36,15 @@ use std::time::Duration;
 /// the attempt fails and may be retried. A host that takes longer is as
 /// good as down; each adapter's own timeout still bounds the whole request.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The compiled-in roots as certificates, for a TLS client that takes
+/// certificates rather than a `ClientConfig` (the SMTP sender's lettre,
+/// which parses them into its own store when it connects). Same Mozilla
+/// set as the trust anchors of `tls_config`; nothing reads it at a cold
+/// start, and a binary that sends no SMTP links none of it.
+pub fn root_certificates() -> &'static [CertificateDer<'static>] {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+}
 
 /// The TLS configuration every client of the process is built from: the
 /// roots are copied out of the binary once, and no certificate is parsed.
@@ -190,6 +200,28 @@ mod tests {
         client().unwrap();
         // THEN there are as many as a browser trusts
         assert!(shipped > 100, "only {shipped} roots");
+    }
+
+    #[test]
+    fn smtp_is_handed_the_same_roots_as_https() {
+        // GIVEN the certificates lettre is given and the trust anchors of
+        // the HTTPS stack, two crates cut from one Mozilla list
+        let anchors = &webpki_roots::TLS_SERVER_ROOTS;
+        // WHEN each certificate is reduced to its trust anchor
+        let from_certs: Vec<_> = root_certificates()
+            .iter()
+            .map(|c| {
+                webpki::anchor_from_trusted_cert(c)
+                    .unwrap()
+                    .subject
+                    .to_vec()
+            })
+            .collect();
+        // THEN both name the same roots, in number and by subject
+        assert_eq!(from_certs.len(), anchors.len());
+        for anchor in anchors.iter() {
+            assert!(from_certs.contains(&anchor.subject.to_vec()));
+        }
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! transaction itself, with the touch's `sent` state: an attempt whose
 //! confirm never landed left no trace anywhere, so it is safe to send again.
 
+use crate::domain::dispatch::failure::{FinalKind, SendError};
 use crate::domain::lead::Lead;
+use crate::domain::tenant::TenantConfig;
 use crate::domain::touch::Touch;
-use crate::error::{Error, Result};
-use crate::ports::{ChannelSender, Delivery};
+use crate::error::Result;
+use crate::ports::{Attempt, ChannelSender, Delivery};
 use crate::store::OutboxEntry;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -46,23 +48,18 @@ impl ShadowOutbox {
 
 #[async_trait]
 impl ChannelSender for ShadowOutbox {
-    async fn send(
-        &self,
-        touch: &Touch,
-        lead: &Lead,
-        _sender: &str,
-        attempt_id: &str,
-    ) -> Result<String> {
-        if lead.address(touch.channel).is_empty() {
-            return Err(Error::invalid(
-                "to",
-                format!("lead {} has no {} address", lead.id, touch.channel),
-            ));
+    async fn send(&self, a: &Attempt<'_>) -> std::result::Result<String, SendError> {
+        if a.lead.address(a.touch.channel).is_empty() {
+            return Err(SendError::Final {
+                provider: "shadow",
+                kind: FinalKind::InvalidRecipient,
+                reason: format!("lead {} has no {} address", a.lead.id, a.touch.channel),
+            });
         }
-        Ok(format!("shadow:{attempt_id}"))
+        Ok(format!("shadow:{}", a.attempt_id))
     }
 
-    async fn lookup(&self, _touch: &Touch, _attempt_id: &str) -> Result<Delivery> {
+    async fn lookup(&self, _: &Touch, _: &TenantConfig, _: &str) -> Result<Delivery> {
         Ok(Delivery::NotSent)
     }
 }

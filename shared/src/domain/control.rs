@@ -1,8 +1,10 @@
 //! A tenant's switches: pause, emergency stop and the bounce breaker,
 //! checked before every send and inside every reservation.
 
+use super::targeting::enrichment::CircuitState;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Tenant-wide switches, read before every send.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -23,9 +25,22 @@ pub struct Control {
     pub breaker_reset_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub updated_at: Option<DateTime<Utc>>,
+    /// Each live provider's circuit (`mailgun`, `twilio` ...): after a run
+    /// of failures its sends wait instead of piling up. Kept on this row
+    /// because every tick reads it anyway: an open circuit costs no read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub circuits: BTreeMap<String, CircuitState>,
 }
 
 impl Control {
+    /// Until when `provider`'s circuit refuses sends, if it is open at `now`.
+    pub fn circuit_open(&self, provider: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.circuits
+            .get(provider)
+            .filter(|c| !c.allows(now))
+            .and_then(|c| c.opened_until)
+    }
+
     /// Why nothing may be sent now, if so.
     pub fn blocked(&self) -> Option<String> {
         if self.emergency_stop {

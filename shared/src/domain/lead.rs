@@ -355,6 +355,22 @@ pub struct Lead {
     pub suppressed: Option<String>,
     #[serde(default)]
     pub email_bounced: bool,
+    /// A provider refused the lead's number for good (invalid, not
+    /// mobile): later call and SMS steps are skipped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub phone_invalid: bool,
+    /// The mailbox, number and seat the lead first heard from: later steps
+    /// of the sequence go from the same one (SPEC §8, sticky rotation).
+    /// Calls and texts share the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_linkedin: Option<String>,
+    /// The first email's `Message-ID`: follow-ups thread under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_thread: Option<String>,
     /// The LinkedIn connection request was accepted (steps that need it wait for it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub linkedin_connected: bool,
@@ -412,6 +428,16 @@ impl Lead {
         self.linkedin_url.as_deref().is_some_and(|p| !p.is_empty())
     }
     /// The lead's address on a channel (email, phone or LinkedIn URL).
+    /// The sender this lead is held to on `channel`, if it heard from one.
+    pub fn sticky_sender(&self, channel: super::touch::Channel) -> Option<&str> {
+        use super::touch::Channel;
+        match channel {
+            Channel::Email => self.sender_email.as_deref(),
+            Channel::Voice | Channel::Sms => self.sender_phone.as_deref(),
+            Channel::Linkedin => self.sender_linkedin.as_deref(),
+        }
+    }
+
     pub fn address(&self, channel: super::touch::Channel) -> String {
         use super::touch::Channel;
         match channel {

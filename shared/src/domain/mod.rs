@@ -15,6 +15,7 @@ pub mod control;
 pub mod dispatch;
 pub mod ids;
 pub mod lead;
+pub mod providers;
 pub mod safety;
 pub mod signals;
 pub mod targeting;

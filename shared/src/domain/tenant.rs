@@ -34,6 +34,10 @@ pub struct TenantConfig {
     pub phone_numbers: Vec<String>,
     pub linkedin_seats: Vec<String>,
     pub channels: Vec<ChannelSetting>,
+    /// The provider of each live channel and the name of its credentials'
+    /// secret (nothing here is a secret).
+    #[serde(default)]
+    pub providers: super::providers::Providers,
     /// Lead statuses in which nothing is sent.
     pub stop_states: Vec<String>,
     /// Customer domains never contacted (subdomains included).
@@ -328,6 +332,10 @@ pub struct SendingDomain {
 pub struct Mailbox {
     pub address: String,
     pub domain: String,
+    /// The secret with this mailbox's SMTP login, when email goes over
+    /// SMTP (Google Workspace / Microsoft 365 mailboxes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -483,9 +491,11 @@ impl TenantConfig {
             mailboxes: vec![Mailbox {
                 address: format!("sam@{domain}"),
                 domain,
+                secret: None,
             }],
             phone_numbers: vec!["+15125550100".into()],
             linkedin_seats: vec!["seat-1".into()],
+            providers: Default::default(),
             channels: vec![
                 ChannelSetting {
                     channel: Channel::Email,
@@ -579,6 +589,18 @@ impl TenantConfig {
         if self.tiers.tier1_min > 100 || self.tiers.tier2_min >= self.tiers.tier1_min {
             return bad("tiers", "need 100 >= tier1_min > tier2_min");
         }
+        // These reach the From header's display name and the footer.
+        for (field, value) in [
+            ("sender.name", &self.sender.name),
+            ("sender.company", &self.sender.company),
+        ] {
+            if value.chars().any(char::is_control) || value.chars().count() > 100 {
+                return bad(
+                    field,
+                    "at most 100 characters, no line breaks or control characters",
+                );
+            }
+        }
         if self.sender.physical_address.trim().is_empty() {
             return bad(
                 "sender.physical_address",
@@ -624,6 +646,17 @@ impl TenantConfig {
                     &format!("mailboxes[{i}].domain"),
                     "no sending domain with that name",
                 );
+            }
+        }
+        if let Err((field, reason)) = self.providers.validate(self.tenant.as_str()) {
+            return bad(&field, &reason);
+        }
+        let prefix = super::providers::secret_prefix(self.tenant.as_str());
+        for (i, m) in self.mailboxes.iter().enumerate() {
+            if let Some(secret) = &m.secret {
+                if let Err(reason) = super::providers::check_secret_name(secret, &prefix) {
+                    return bad(&format!("mailboxes[{i}].secret"), &reason);
+                }
             }
         }
         if let Err((field, reason)) = self.weights.validate() {

@@ -30,6 +30,16 @@ impl Channel {
             Channel::Sms => "sms",
         }
     }
+
+    /// The lead attribute naming the sender a lead is held to on this
+    /// channel: calls and texts share the number.
+    pub fn sticky_attribute(self) -> &'static str {
+        match self {
+            Channel::Email => "sender_email",
+            Channel::Voice | Channel::Sms => "sender_phone",
+            Channel::Linkedin => "sender_linkedin",
+        }
+    }
 }
 impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -207,6 +217,9 @@ pub struct Touch {
     /// next step did not land with it: the next tick finishes the job.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub follow_up: bool,
+    /// Retryable provider refusals so far (backoff grows with them).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub send_failures: u32,
     pub created_at: DateTime<Utc>,
 }
 
@@ -218,4 +231,8 @@ pub fn preview_hash(touches: &[Touch]) -> String {
         .collect();
     let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
     super::ids::fingerprint(&refs)
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -15,11 +15,14 @@
 //! - `T#t#PROSPECT` / `CURSOR`, `<month>`: prospecting cursor and leads pulled
 //! - `T#t#BATCH#<id>` / `BATCH`; `T#t#OUTBOX` / `A#<attempt>`; `T#t#AUDIT` / `<ts>#<id>`
 //! - `DISPATCH` / `SHARD#<n>`: which dispatch tick works a shard, until when
+//! - `T#t#ALERT` / `<key>`: an operator alert already sent (TTL: sent once per period)
+//! - `T#t#ERRORS` / `<hour>`: send errors in an hour (TTL)
 //!
 //! `DueIndex` (DuePK = `DUE#<shard>`, DueSK = `<due>#<tenant>#<lead>#<step>`) holds
 //! only touches that are due, whose send lease is running, or whose follow-up
 //! is unfinished, plus each shard's lease row (DueSK `!LEASE`, sorting first); `TenantIndex`
-//! (GSI1PK = `T#t#LEADS` or `T#t#DRAFTS`) lists a tenant's leads and drafts.
+//! (GSI1PK = `T#t#LEADS`, `T#t#DRAFTS` or `T#t#DOUBT`) lists a tenant's leads, drafts
+//! and touches in doubt.
 
 pub fn tenant(t: &str) -> String {
     format!("T#{t}")
@@ -33,6 +36,10 @@ pub fn touch_sk(step: u8) -> String {
 pub fn leads_index(t: &str) -> String {
     format!("T#{t}#LEADS")
 }
+pub fn doubt_index(t: &str) -> String {
+    format!("T#{t}#DOUBT")
+}
+
 pub fn drafts_index(t: &str) -> String {
     format!("T#{t}#DRAFTS")
 }
@@ -53,6 +60,14 @@ pub fn webhook_event(t: &str, provider: &str, id: &str) -> String {
 }
 /// A provider's single-use webhook token: deployment-wide, not a tenant's,
 /// because one signing key signs every tenant's events.
+pub fn alerts(t: &str) -> String {
+    format!("T#{t}#ALERT")
+}
+
+pub fn send_errors(t: &str) -> String {
+    format!("T#{t}#ERRORS")
+}
+
 pub fn webhook_token(provider: &str, token: &str) -> String {
     format!("WHTOKEN#{provider}#{token}")
 }

@@ -4,9 +4,11 @@
 //! The key map is `keys`: read it first. One `Store` type, its operations
 //! kept by aggregate, one file each.
 
+mod alerts;
 mod batches;
 mod counters;
 mod dispatch;
+mod doubt;
 mod drafts;
 pub mod keys;
 mod leads;

@@ -5,8 +5,10 @@
 use super::*;
 use crate::domain::dispatch::caps::{CapReservation, SenderChoice};
 use crate::domain::dispatch::decide::AfterSend;
+use crate::domain::dispatch::failure::LeadMark;
 use crate::domain::lead::LeadStatus;
 use crate::domain::targeting::suppression::SuppressionKind;
+use crate::domain::targeting::suppression::{canonical_email, canonical_phone};
 use crate::domain::touch::{Channel, Touch, TouchState};
 use crate::error::{Error, Result};
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
@@ -82,8 +84,14 @@ pub enum Landed {
 pub enum Release<'a> {
     /// Due again at this time.
     Retry { at: DateTime<Utc>, why: &'a str },
-    /// Passed over; the sequence goes on.
-    Skip { why: &'a str, after: &'a AfterSend },
+    /// Passed over; the sequence goes on. `mark` is what the failure
+    /// taught about the lead (an invalid number, an opt-out), written in
+    /// the same transaction.
+    Skip {
+        why: &'a str,
+        after: &'a AfterSend,
+        mark: Option<LeadMark>,
+    },
 }
 
 impl Store {
@@ -332,6 +340,19 @@ impl Store {
         )?];
         let mut lead_update = "ADD attempts :one, version :one SET last_sent_at = :now, last_activity_at = :now, first_sent_at = if_not_exists(first_sent_at, :now)".to_string();
         let mut lead_values = vec![(":one".into(), n(1)), (":now".into(), s(ts(now)))];
+        // Sticky rotation: the first sender on a channel holds the lead, and
+        // the first email's Message-ID is what later emails thread under.
+        if let Some(sender) = &touch.sender {
+            let attr = touch.channel.sticky_attribute();
+            lead_update.push_str(&format!(", {attr} = if_not_exists({attr}, :sender)"));
+            lead_values.push((":sender".into(), s(sender)));
+        }
+        if touch.channel == Channel::Email
+            && crate::adapters::senders::live::is_message_id(provider_id)
+        {
+            lead_update.push_str(", email_thread = if_not_exists(email_thread, :pid)");
+            lead_values.push((":pid".into(), s(provider_id)));
+        }
         let mut lead_condition = None;
         if let Some((after, version)) = after.filter(|(a, _)| a.contacted) {
             debug_assert!(after.contacted);
@@ -490,7 +511,8 @@ impl Store {
                     s(due_sort_key(*at, t, &touch.lead_id, touch.step)),
                 ));
                 values.push((":why".into(), s(*why)));
-                "SET #state = :due, due_at = :at, DueSK = :dsk, wait_reason = :why REMOVE attempt_id, lease_until, caps_taken, caps_day, via"
+                values.push((":one".into(), n(1)));
+                "SET #state = :due, due_at = :at, DueSK = :dsk, wait_reason = :why REMOVE attempt_id, lease_until, caps_taken, caps_day, via ADD send_failures :one"
             }
             Release::Skip { why, .. } if with_after => {
                 values.push((":skipped".into(), s(TouchState::Skipped.as_str())));
@@ -526,7 +548,13 @@ impl Store {
                 vec![(":minus".into(), n(-1))],
             )?);
         }
-        if let Release::Skip { why, after } = then {
+        if let Release::Skip {
+            mark: Some(mark), ..
+        } = then
+        {
+            items.extend(self.mark_items(touch, *mark, now)?);
+        }
+        if let Release::Skip { why, after, .. } = then {
             items.push(self.event_put(
                 t,
                 &touch.lead_id,
@@ -539,6 +567,57 @@ impl Store {
             }
         }
         Ok(items)
+    }
+
+    /// What a final refusal teaches about the lead: its email or number
+    /// is dead (later steps on it skip), or it opted out (suppressed).
+    fn mark_items(
+        &self,
+        touch: &Touch,
+        mark: LeadMark,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let t = &touch.tenant;
+        let flag = |name: &str| {
+            self.update_tx(
+                Self::key(keys::lead(t, &touch.lead_id), "LEAD"),
+                &format!("SET {name} = :yes, updated_at = :now ADD version :one"),
+                Some("attribute_exists(PK)"),
+                &[],
+                vec![
+                    (":yes".into(), AttributeValue::Bool(true)),
+                    (":now".into(), s(ts(now))),
+                    (":one".into(), n(1)),
+                ],
+            )
+        };
+        Ok(match mark {
+            LeadMark::EmailInvalid => vec![flag("email_bounced")?],
+            LeadMark::PhoneInvalid => vec![flag("phone_invalid")?],
+            LeadMark::OptedOut(channel) => {
+                let entry = match channel {
+                    Channel::Email => {
+                        canonical_email(&touch.recipient).map(|v| (SuppressionKind::Email, v))
+                    }
+                    Channel::Sms | Channel::Voice => {
+                        canonical_phone(&touch.recipient).map(|v| (SuppressionKind::Phone, v))
+                    }
+                    Channel::Linkedin => None,
+                };
+                match entry {
+                    Some((kind, value)) => {
+                        let mut i = Self::suppression_key(t, kind, &value);
+                        i.insert(
+                            "reason".into(),
+                            s(format!("opted out at the provider ({channel})")),
+                        );
+                        i.insert("added_at".into(), s(ts(now)));
+                        vec![self.put_tx(i, None, vec![])?]
+                    }
+                    None => vec![],
+                }
+            }
+        })
     }
 
     /// Moves a due touch to a later time (window closed, cap full, ramp,
@@ -652,32 +731,6 @@ impl Store {
             None => Landed::FollowUpLeft,
             Some(_) => Landed::NotOurs,
         })
-    }
-
-    /// A lease that ran out unconfirmed and that the provider cannot
-    /// account for: in doubt, out of the due index, never resent blindly.
-    pub async fn mark_in_doubt(
-        &self,
-        touch: &Touch,
-        due_sk: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let items = vec![
-            self.update_tx(
-                Self::key(keys::lead(&touch.tenant, &touch.lead_id), keys::touch_sk(touch.step)),
-                "SET #state = :doubt, end_reason = :why REMOVE DuePK, DueSK",
-                Some("#state = :sending AND DueSK = :old"),
-                &[("#state", "state")],
-                vec![
-                    (":doubt".into(), s(TouchState::InDoubt.as_str())),
-                    (":sending".into(), s(TouchState::Sending.as_str())),
-                    (":old".into(), s(due_sk)),
-                    (":why".into(), s("send lease expired without confirmation and the provider cannot say whether it went out; reconcile from provider events")),
-                ],
-            )?,
-            self.event_put(&touch.tenant, &touch.lead_id, now, "in_doubt", &format!("step {}: lease expired unconfirmed", touch.step))?,
-        ];
-        Ok(self.transact("mark_in_doubt", items).await?.is_none())
     }
 
     pub async fn outbox(&self, tenant: &str) -> Result<Vec<OutboxEntry>> {

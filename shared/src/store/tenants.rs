@@ -272,6 +272,33 @@ impl Store {
         }
     }
 
+    /// Writes one provider's circuit state on the tenant's switches row.
+    /// Advisory: two containers racing may each write their own view; the
+    /// next failure or success corrects it.
+    pub async fn put_circuit_state(
+        &self,
+        tenant: &str,
+        provider: &str,
+        state: &crate::domain::targeting::enrichment::CircuitState,
+    ) -> Result<()> {
+        let mut circuits = self.control(tenant).await?.circuits;
+        circuits.insert(provider.to_string(), *state);
+        let value = serde_dynamo::to_attribute_value(&circuits)
+            .map_err(|e| Error::store("put_circuit_state", e))?;
+        self.spend()?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant(tenant), "CONTROL")))
+            .update_expression("SET circuits = :c")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":c", value)
+            .send()
+            .await
+            .map_err(|e| Error::store("put_circuit_state", DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
     /// Closes the breaker by hand; the rolling window restarts after `now`.
     pub async fn reset_breaker(&self, tenant: &str, now: DateTime<Utc>) -> Result<bool> {
         self.spend()?;

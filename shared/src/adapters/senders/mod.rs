@@ -11,9 +11,11 @@
 //! reported as `Unknown`, so the dispatcher keeps the reservation and asks
 //! `lookup` later instead of sending again.
 
+pub mod smtp;
+
 use crate::adapters::enrichment::HttpSettings;
-use crate::domain::touch::Channel;
 use crate::domain::targeting::enrichment::parse_retry_after;
+use crate::domain::touch::Channel;
 use crate::ports::Delivery;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -81,58 +83,13 @@ pub enum LinkedInAction {
     Message,
 }
 
-/// Why an attempt was not taken, in the three classes the dispatcher acts on.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SendError {
-    /// Not taken; the same touch may be tried again after the hint (a
-    /// 429's `Retry-After`) or the dispatcher's backoff.
-    #[error("{provider}: not sent, may retry: {reason}")]
-    Retryable {
-        provider: &'static str,
-        reason: String,
-        retry_after: Option<Duration>,
-        rate_limited: bool,
-    },
-    /// Never going to be taken as it stands.
-    #[error("{provider}: refused ({kind:?}): {reason}")]
-    Final {
-        provider: &'static str,
-        kind: FinalKind,
-        reason: String,
-    },
-    /// The request went out and no answer came: it may have been sent.
-    #[error("{provider}: outcome unknown: {reason}")]
-    Unknown {
-        provider: &'static str,
-        reason: String,
-    },
-}
+pub use crate::domain::dispatch::failure::{FinalKind, SendError};
 
-/// What kind of final refusal: the dispatcher's next move depends on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FinalKind {
-    /// The address or number cannot receive (invalid, not mobile, landline
-    /// for SMS): the remaining steps on that channel are skipped.
-    InvalidRecipient,
-    /// The recipient opted out at the provider (Twilio 21610, a Mailgun
-    /// unsubscribe/complaint list): suppress.
-    OptedOut,
-    /// The request was refused for what it contains (400, 404, 422).
-    Rejected,
-    /// The key is wrong or lacks the permission: nothing of this tenant and
-    /// provider will go until an operator fixes it.
-    BadCredentials,
-}
-
-impl SendError {
-    pub fn provider(&self) -> &'static str {
-        match self {
-            SendError::Retryable { provider, .. }
-            | SendError::Final { provider, .. }
-            | SendError::Unknown { provider, .. } => provider,
-        }
-    }
-}
+pub mod heyreach;
+pub mod live;
+pub mod mailgun;
+pub mod retell;
+pub mod twilio;
 
 /// A provider that sends one channel's touches.
 #[async_trait]
@@ -312,4 +269,83 @@ pub fn refused(provider: &'static str, answer: &Answer) -> SendError {
         kind,
         reason: answer.describe(),
     }
+}
+
+/// Builds a provider's adapter from the JSON its secret holds. A secret
+/// that does not parse is the tenant's credentials being wrong: named,
+/// never echoed.
+pub fn build_adapter(
+    kind: crate::domain::providers::ProviderKind,
+    secret: &crate::adapters::secrets::SecretValue,
+    settings: &live::LiveSettings,
+) -> Result<std::sync::Arc<dyn ProviderSender>, SendError> {
+    use crate::domain::providers::ProviderKind;
+    fn creds<T: serde::de::DeserializeOwned>(
+        provider: &'static str,
+        secret: &crate::adapters::secrets::SecretValue,
+    ) -> Result<T, SendError> {
+        serde_json::from_str(secret.expose()).map_err(|e| SendError::Final {
+            provider,
+            kind: FinalKind::BadCredentials,
+            // serde's message names the field and position, not the value.
+            reason: format!(
+                "the secret is not {provider} credentials: {}",
+                e.to_string()
+                    .split(" at line")
+                    .next()
+                    .unwrap_or("unreadable")
+            ),
+        })
+    }
+    let config_error = |provider: &'static str, e: crate::error::Error| SendError::Final {
+        provider,
+        kind: FinalKind::BadCredentials,
+        reason: e.to_string(),
+    };
+    let name = kind.as_str();
+    Ok(match kind {
+        ProviderKind::Smtp => {
+            let mut sender =
+                smtp::SmtpSender::new(creds(name, secret)?, smtp::SmtpSettings::default())
+                    .map_err(|e| config_error(name, e))?;
+            for der in &settings.extra_roots {
+                sender = sender
+                    .with_extra_root(der.clone())
+                    .map_err(|e| config_error(name, e))?;
+            }
+            std::sync::Arc::new(sender)
+        }
+        ProviderKind::Mailgun => std::sync::Arc::new(
+            mailgun::MailgunSender::new(
+                creds(name, secret)?,
+                settings.urls.mailgun.clone(),
+                settings.http,
+            )
+            .map_err(|e| config_error(name, e))?,
+        ),
+        ProviderKind::Twilio => std::sync::Arc::new(
+            twilio::TwilioSender::new(
+                creds(name, secret)?,
+                settings.urls.twilio.clone(),
+                settings.http,
+            )
+            .map_err(|e| config_error(name, e))?,
+        ),
+        ProviderKind::Retell => std::sync::Arc::new(
+            retell::RetellSender::new(
+                creds(name, secret)?,
+                settings.urls.retell.clone(),
+                settings.http,
+            )
+            .map_err(|e| config_error(name, e))?,
+        ),
+        ProviderKind::Heyreach => std::sync::Arc::new(
+            heyreach::HeyReachSender::new(
+                creds(name, secret)?,
+                settings.urls.heyreach.clone(),
+                settings.http,
+            )
+            .map_err(|e| config_error(name, e))?,
+        ),
+    })
 }

@@ -78,6 +78,7 @@ impl DraftContext<'_> {
             caps_day: None,
             via: None,
             follow_up: false,
+            send_failures: 0,
             created_at: self.now,
         }
     }

@@ -248,6 +248,7 @@ mod tests {
         c.mailboxes.push(Mailbox {
             address: format!("alex@{domain}"),
             domain,
+            secret: None,
         });
         let first: Vec<String> = (0..4)
             .map(|r| sender_candidates(&c, Channel::Email, r)[0].identity.clone())

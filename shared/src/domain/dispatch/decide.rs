@@ -15,9 +15,6 @@ use crate::domain::touch::{Channel, Touch, TouchState};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::BTreeSet;
 
-/// How long a retryable provider failure waits before the touch is tried again.
-pub const PROVIDER_BACKOFF_MINUTES: i64 = 5;
-
 /// What the tick knows when it decides about one touch.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -338,6 +335,9 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     if touch.channel == Channel::Email && lead.email_bounced {
         return skip("email address bounced");
     }
+    if matches!(touch.channel, Channel::Sms | Channel::Voice) && lead.phone_invalid {
+        return skip("phone number refused by the provider");
+    }
     // Checked again at send: a header no draft path may have let through.
     if touch.channel == Channel::Email {
         if let Some(problem) =
@@ -363,6 +363,21 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
             ),
         };
     }
+    if !config.shadow_mode {
+        let Some(provider) = config.providers.for_channel(touch.channel) else {
+            return Decision::Hold {
+                reason: format!("no live {} provider in the tenant's config", touch.channel),
+            };
+        };
+        let name = provider.provider.as_str();
+        if let Some(until) = ctx.control.circuit_open(name, now) {
+            return Decision::Wait {
+                until,
+                kind: WaitKind::Backoff,
+                reason: format!("{name} circuit open after repeated failures, until {until}"),
+            };
+        }
+    }
     // Senders in today's rotation, without those a failed reservation found
     // full; a full tenant- or lead-wide cap leaves none.
     let retry_at = window.schedule(
@@ -372,7 +387,17 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
         jitter,
     );
     let rotation = seed.wrapping_add(u64::from(day.num_days_from_ce() as u32));
-    let candidates = sender_candidates(config, touch.channel, rotation);
+    let mut candidates = sender_candidates(config, touch.channel, rotation);
+    // Sticky: once a lead heard from a mailbox, number or seat, every later
+    // step goes from it (threads stay whole, replies reach one inbox); when
+    // it is full the touch waits rather than switching. A sender removed
+    // from the config frees the lead to the rotation.
+    let sticky = lead.sticky_sender(touch.channel);
+    if let Some(identity) = sticky {
+        if candidates.iter().any(|c| c.identity == identity) {
+            candidates.retain(|c| c.identity == identity);
+        }
+    }
     if candidates.is_empty() {
         return Decision::Wait {
             until: retry_at,
@@ -397,10 +422,16 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        let sticky_note = match sticky {
+            Some(identity) if senders.is_empty() => {
+                format!(" (the lead's sender {identity} is full; it does not switch)")
+            }
+            _ => String::new(),
+        };
         return Decision::Wait {
             until: retry_at,
             kind: WaitKind::Cap,
-            reason: format!("daily cap full: {}", scopes.join(", ")),
+            reason: format!("daily cap full: {}{sticky_note}", scopes.join(", ")),
         };
     }
     Decision::Send(Box::new(SendPlan {
@@ -414,40 +445,16 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     }))
 }
 
-/// How a provider call failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendFailure {
-    /// The provider answered and did not take the message: a retryable
-    /// refusal (throttled, unavailable) or a final one (invalid recipient).
-    Refused { retryable: bool },
-    /// No answer (a timeout, a connection lost mid-call): the message may
-    /// have gone out.
-    Unknown,
+/// The sequence's next move once an attempt's fate is known outside a
+/// tick (an operator resolving a touch in doubt): sent or not, the
+/// sequence goes on.
+pub fn after_answer(touch: &Touch, ctx: &Context, sent: bool, now: DateTime<Utc>) -> AfterSend {
+    after(touch, ctx, sent, now)
 }
 
-/// What to do after a send failed: a retryable refusal waits a few minutes
-/// (caps given back); a final one skips the step; an unknown outcome keeps
-/// the reservation, so that once its lease runs out the provider is asked
-/// whether the attempt went out, and it is never sent again blindly.
-pub fn after_send_failure(
-    touch: &Touch,
-    ctx: &Context,
-    failure: SendFailure,
-    error: &str,
-    now: DateTime<Utc>,
-) -> Option<Decision> {
-    match failure {
-        SendFailure::Unknown => None,
-        SendFailure::Refused { retryable: true } => Some(Decision::Wait {
-            until: now + Duration::minutes(PROVIDER_BACKOFF_MINUTES),
-            kind: WaitKind::Backoff,
-            reason: format!("provider refused, retrying: {error}"),
-        }),
-        SendFailure::Refused { retryable: false } => Some(Decision::Skip {
-            reason: format!("send failed: {error}"),
-            after: after(touch, ctx, false, now),
-        }),
-    }
+/// The sequence's next move after a failed send skips its step.
+pub(super) fn after_for_failure(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> AfterSend {
+    after(touch, ctx, false, now)
 }
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 //! whatever the context.
 
 use super::*;
+use crate::domain::dispatch::failure::{
+    self, after_send_failure, AfterFailure, FinalKind, LeadMark, SendError,
+};
 use crate::domain::ids::TenantId;
 use crate::domain::lead::Tier;
 use crate::domain::touch::Message;
@@ -65,6 +68,7 @@ fn touch(step: u8, state: TouchState) -> Touch {
         caps_day: None,
         via: None,
         follow_up: false,
+        send_failures: 0,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
     }
 }
@@ -296,6 +300,7 @@ fn a_full_sender_cap_moves_to_the_next_sender_and_a_shared_one_waits_for_tomorro
     w.config.mailboxes.push(crate::domain::tenant::Mailbox {
         address: "al@other.example".into(),
         domain: "other.example".into(),
+        secret: None,
     });
     let first = plan(w.decide(&touch(1, TouchState::Due), open()));
     let (s0, caps0) = first.senders[0].clone();
@@ -388,20 +393,141 @@ fn a_provider_failure_backs_off_or_skips() {
         lease: Duration::minutes(5),
     };
     let t = touch(1, TouchState::Due);
-    let refused = |retryable| SendFailure::Refused { retryable };
+    let retryable = |rate_limited, retry_after: Option<u64>| SendError::Retryable {
+        provider: "mailgun",
+        reason: "503".into(),
+        retry_after: retry_after.map(std::time::Duration::from_secs),
+        rate_limited,
+    };
+    let fin = |kind| SendError::Final {
+        provider: "twilio",
+        kind,
+        reason: "no".into(),
+    };
+    let wait_until = |a: Option<AfterFailure>| match a.map(|a| a.decision) {
+        Some(Decision::Wait {
+            kind: WaitKind::Backoff,
+            until,
+            ..
+        }) => until,
+        other => panic!("expected a backoff, got {other:?}"),
+    };
+    // A rate limit waits 5 minutes, or the provider's hint if longer.
+    assert_eq!(
+        wait_until(after_send_failure(&t, &ctx, &retryable(true, None), open())),
+        open() + Duration::minutes(5)
+    );
+    assert_eq!(
+        wait_until(after_send_failure(
+            &t,
+            &ctx,
+            &retryable(true, Some(601)),
+            open()
+        )),
+        open() + Duration::minutes(11)
+    );
+    // Other refusals back off exponentially with the touch's failures.
+    let mut again = t.clone();
+    again.send_failures = 3;
+    assert_eq!(
+        wait_until(after_send_failure(
+            &again,
+            &ctx,
+            &retryable(false, None),
+            open()
+        )),
+        open() + Duration::minutes(16)
+    );
+    // The last allowed refusal skips the step.
+    again.send_failures = failure::MAX_SEND_FAILURES - 1;
     assert!(matches!(
-        after_send_failure(&t, &ctx, refused(true), "503", open()),
-        Some(Decision::Wait { kind: WaitKind::Backoff, until, .. }) if until == open() + Duration::minutes(5)
-    ));
-    assert!(matches!(
-        after_send_failure(&t, &ctx, refused(false), "invalid recipient", open()),
+        after_send_failure(&again, &ctx, &retryable(false, None), open()).map(|a| a.decision),
         Some(Decision::Skip { .. })
     ));
+    // An invalid number skips, and marks the lead so later phone steps skip.
+    let mut sms = t.clone();
+    sms.channel = Channel::Sms;
+    let a = after_send_failure(&sms, &ctx, &fin(FinalKind::InvalidRecipient), open()).unwrap();
+    assert!(matches!(a.decision, Decision::Skip { .. }));
+    assert_eq!(a.mark, Some(LeadMark::PhoneInvalid));
+    // An opt-out at the provider suppresses.
+    let a = after_send_failure(&sms, &ctx, &fin(FinalKind::OptedOut), open()).unwrap();
+    assert_eq!(a.mark, Some(LeadMark::OptedOut(Channel::Sms)));
+    // Refused credentials wait (the touch is not burnt) and alert.
+    let a = after_send_failure(&t, &ctx, &fin(FinalKind::BadCredentials), open()).unwrap();
+    assert!(matches!(a.decision, Decision::Wait { .. }));
+    assert!(a.alert.is_some());
     assert_eq!(
-        after_send_failure(&t, &ctx, SendFailure::Unknown, "timed out", open()),
+        after_send_failure(
+            &t,
+            &ctx,
+            &SendError::Unknown {
+                provider: "mailgun",
+                reason: "timed out".into()
+            },
+            open()
+        ),
         None,
         "an unanswered call keeps its reservation for the provider's answer"
     );
+}
+
+#[test]
+fn a_lead_keeps_its_first_sender_and_waits_when_it_is_full() {
+    // GIVEN two mailboxes and a lead that first heard from the second one
+    let mut w = World::new();
+    w.config.mailboxes.push(crate::domain::tenant::Mailbox {
+        address: "al@other.example".into(),
+        domain: "other.example".into(),
+        secret: None,
+    });
+    let t = touch(2, TouchState::Due);
+    let lead = w.lead.as_mut().unwrap();
+    lead.sender_email = Some("al@other.example".into());
+    // WHEN a later step is decided
+    let p = plan(w.decide(&t, open()));
+    // THEN it goes from that mailbox only
+    assert_eq!(p.senders.len(), 1);
+    assert_eq!(p.senders[0].0.identity, "al@other.example");
+    // AND when that mailbox is full it waits rather than switching
+    let full = p.senders[0]
+        .1
+        .iter()
+        .find(|c| c.scope.contains("#mailbox#"))
+        .unwrap();
+    w.known.full_caps.insert(full.scope.clone());
+    match w.decide(&t, open()) {
+        Decision::Wait {
+            kind: WaitKind::Cap,
+            reason,
+            ..
+        } => {
+            assert!(reason.contains("does not switch"), "{reason}")
+        }
+        other => panic!("expected a wait, got {other:?}"),
+    }
+    // AND a lead with no sender yet spills over to the mailbox with room
+    w.lead.as_mut().unwrap().sender_email = None;
+    let p = plan(w.decide(&t, open()));
+    assert!(p
+        .senders
+        .iter()
+        .all(|(s, _)| s.identity != "al@other.example"));
+    assert!(!p.senders.is_empty());
+    // AND a sticky sender removed from the config frees the lead
+    w.known.full_caps.clear();
+    w.lead.as_mut().unwrap().sender_email = Some("gone@x.example".into());
+    assert_eq!(plan(w.decide(&t, open())).senders.len(), 2);
+}
+
+#[test]
+fn a_number_refused_for_good_skips_later_phone_steps() {
+    let mut w = World::new();
+    w.lead.as_mut().unwrap().phone_invalid = true;
+    let mut t = touch(2, TouchState::Due);
+    t.channel = Channel::Voice;
+    t.recipient = "+16025550100".into();
+    assert!(matches!(w.decide(&t, open()), Decision::Skip { .. }));
 }
 
 // ------------------------------------------------------------- properties
@@ -532,4 +658,40 @@ proptest! {
         t.lease_until = Some(open() + Duration::minutes(1));
         prop_assert_eq!(w.decide(&t, open()), Decision::Stale);
     }
+}
+
+#[test]
+fn a_live_tenant_waits_while_its_providers_circuit_is_open_and_holds_without_a_provider() {
+    use crate::domain::providers::{ProviderKind, ProviderRef};
+    use crate::domain::targeting::enrichment::CircuitState;
+    // GIVEN a live tenant with no email provider configured
+    let mut w = World::new();
+    w.config.shadow_mode = false;
+    let t = touch(1, TouchState::Due);
+    // THEN its email touches are held, naming what is missing
+    match w.decide(&t, open()) {
+        Decision::Hold { reason } => assert!(reason.contains("no live email provider"), "{reason}"),
+        other => panic!("expected a hold, got {other:?}"),
+    }
+    // WHEN Mailgun is configured, it sends
+    w.config.providers.email = Some(ProviderRef {
+        provider: ProviderKind::Mailgun,
+        secret: "outbound/acme/mailgun".into(),
+    });
+    assert!(matches!(w.decide(&t, open()), Decision::Send(_)));
+    // AND while Mailgun's circuit is open it waits until the circuit's end
+    let until = open() + Duration::minutes(5);
+    w.control.circuits.insert(
+        "mailgun".into(),
+        CircuitState {
+            consecutive_failures: 5,
+            opened_until: Some(until),
+        },
+    );
+    assert!(matches!(
+        w.decide(&t, open()),
+        Decision::Wait { kind: WaitKind::Backoff, until: u, .. } if u == until
+    ));
+    // AND once the open period is over, a trial send goes
+    assert!(matches!(w.decide(&t, until), Decision::Send(_)));
 }

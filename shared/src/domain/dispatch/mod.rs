@@ -3,6 +3,7 @@
 
 pub mod caps;
 pub mod decide;
+pub mod failure;
 pub mod sequence;
 pub mod warmup;
 pub mod window;

@@ -55,6 +55,10 @@ pub struct Signal {
     pub sender_domain: Option<String>,
     #[serde(default)]
     pub detail: String,
+    /// The send attempt the provider says this is about (Mailgun's
+    /// `v:attempt`): an event for an attempt in doubt settles it as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<String>,
 }
 
 /// Which pending touches a signal cancels.

@@ -219,8 +219,13 @@ const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A cell a spreadsheet shows as text: one that would start a formula gets
 /// a leading `'` (OWASP), which `from_spreadsheet` takes off again on import.
+/// An E.164 number (`+` and digits only) is left as it is: it calls
+/// nothing, and a DNC list's numbers must read back exactly.
 pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(FORMULA_START) {
+    let e164 = cell
+        .strip_prefix('+')
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    if cell.starts_with(FORMULA_START) && !e164 {
         format!("'{cell}").into()
     } else {
         cell.into()
@@ -596,13 +601,22 @@ mod tests {
         .collect();
         let csv = to_csv(&entries);
         assert!(csv.starts_with("kind,value,reason,added_at\n"));
-        // No cell a spreadsheet would run: every formula start is quoted.
+        // No cell a spreadsheet would run: every formula start is quoted,
+        // but a plain E.164 number (which calls nothing) reads as itself.
         for row in csv::Reader::from_reader(csv.as_bytes()).records() {
             for cell in row.unwrap().iter() {
-                assert!(!cell.starts_with(FORMULA_START), "{cell:?} is a formula");
+                let number = cell
+                    .strip_prefix('+')
+                    .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
+                assert!(
+                    !cell.starts_with(FORMULA_START) || number,
+                    "{cell:?} is a formula"
+                );
             }
         }
-        assert!(csv.contains("'+16025550100") && csv.contains("'=HYPERLINK"));
+        assert!(csv.contains(",+16025550100,") && csv.contains("'=HYPERLINK"));
+        assert_eq!(spreadsheet_safe("+1 602 555"), "'+1 602 555");
+        assert_eq!(spreadsheet_safe("+1+cmd"), "'+1+cmd");
         let f = read_list(&csv);
         assert!(f.errors.is_empty(), "{:?}", f.errors);
         assert_eq!(f.ignored_columns, vec!["added_at".to_string()]);
