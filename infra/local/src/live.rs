@@ -11,6 +11,16 @@ impl LocalStack {
     /// other provider URLs: the local stand-ins. Credentials still come from
     /// Secrets Manager (moto).
     pub fn use_provider_urls(&mut self, urls: shared::adapters::senders::live::ProviderUrls) {
+        self.use_live_senders(urls, Vec::new());
+    }
+
+    /// As `use_provider_urls`, with certificates (DER) the SMTP sender
+    /// trusts besides the compiled-in roots: a test mail server's own.
+    pub fn use_live_senders(
+        &mut self,
+        urls: shared::adapters::senders::live::ProviderUrls,
+        extra_roots: Vec<Vec<u8>>,
+    ) {
         use shared::adapters::secrets::{CachedSecrets, SecretsManager};
         use shared::adapters::senders::live::{LiveSenders, LiveSettings};
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
@@ -34,7 +44,7 @@ impl LocalStack {
                     },
                 },
                 public_url: Some("https://outbound.local".into()),
-                extra_roots: Vec::new(),
+                extra_roots,
             },
         ));
         self.dispatch.live = Some(live.clone());
