@@ -465,3 +465,208 @@ async fn a_sent_touch_costs_at_most_three_requests_whatever_the_table_or_concurr
         runs[1] / runs[0]
     );
 }
+
+/// The real live senders (the Mailgun adapter over HTTP) in a process that
+/// dies: nothing leaves once its fuse has blown, and it may die while the
+/// answer of a request the provider took is awaited.
+struct Dying {
+    inner: Arc<dyn ChannelSender>,
+    fuse: Mutex<Option<Arc<Fuse>>>,
+    die_in_flight: f64,
+}
+
+#[async_trait]
+impl ChannelSender for Dying {
+    async fn send(&self, a: &Attempt<'_>) -> std::result::Result<String, SendError> {
+        let dead = |reason: &str| SendError::Unknown {
+            provider: "mailgun",
+            reason: reason.into(),
+        };
+        let fuse = self.fuse.lock().unwrap().clone();
+        if fuse.as_ref().is_some_and(|f| f.blown()) {
+            return Err(dead("process is dead"));
+        }
+        let answer = self.inner.send(a).await;
+        if answer.is_ok() && rand::rng().random_bool(self.die_in_flight) {
+            if let Some(f) = fuse {
+                f.blow();
+            }
+            return Err(dead("process died awaiting the answer"));
+        }
+        answer
+    }
+
+    async fn lookup(&self, t: &Touch, c: &TenantConfig, attempt: &str) -> Result<Delivery> {
+        self.inner.lookup(t, c, attempt).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_kills_against_the_mailgun_stand_in_are_settled_from_its_events() {
+    use local_stack::standins::{Faults, StandInKeys, StandIns};
+    // GIVEN a live tenant on Mailgun (the stand-in, with a 429 and a 500
+    // now and then), three email steps a day apart, 50 emails a day, and
+    // a new batch of 40 leads whenever the last is done
+    let stand = StandIns::start(StandInKeys::default(), Faults::SOME).await;
+    let mut ls = stack("killslive", at(IN_WINDOW), None).await;
+    ls.use_provider_urls(shared::adapters::senders::live::ProviderUrls {
+        mailgun: Some(stand.mailgun.uri()),
+        ..Default::default()
+    });
+    let tenant = "killslive";
+    let secret = format!("outbound/{tenant}/mailgun");
+    ls.put_secret(&secret, &stand.secrets()["mailgun"])
+        .await
+        .unwrap();
+    let cap = 50;
+    let auth = due_tenant(&mut ls, tenant, &emails("m0-", 40, "NY"), |c| {
+        always_open(c);
+        c.providers = Default::default();
+        c.providers.email = Some(shared::domain::providers::ProviderRef {
+            provider: shared::domain::providers::ProviderKind::Mailgun,
+            secret: secret.clone(),
+        });
+        c.sequence = (1..=3)
+            .map(|step| shared::domain::dispatch::sequence::SequenceStep {
+                step,
+                day: u32::from(step - 1),
+                channel: shared::domain::touch::Channel::Email,
+                purpose: format!("email {step}"),
+                conditions: vec![],
+                template: Some(if step == 1 { "intro" } else { "value" }.into()),
+            })
+            .collect();
+        c.caps.email_per_tenant = cap;
+    })
+    .await;
+    let seed: u64 = std::env::var("KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::rng().random());
+    println!("live kill test seed {seed} (KILL_SEED={seed} repeats it)");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let sender = Arc::new(Dying {
+        inner: ls.dispatch.live.clone().unwrap(),
+        fuse: Mutex::new(None),
+        die_in_flight: 0.1,
+    });
+    let app = |store: Store, clock: &shared::ports::SimClock, sender: Arc<Dying>| {
+        let clock: Arc<dyn Clock> = Arc::new(clock.clone());
+        dispatch_tick::App {
+            live: Some(sender),
+            ..dispatch_tick::App::new(store, clock)
+        }
+    };
+    // WHEN 1,000 dispatch ticks with due work die between two random
+    // requests (or while Mailgun's answer is on its way)
+    let (mut attempts, mut batches) = (0, 1);
+    let mut settled = dispatch_tick::TickReport::default();
+    while attempts < 1000 {
+        if !next_work(&mut ls).await {
+            let rows = emails(&format!("m{batches}-"), 40, "NY");
+            import(&mut ls, &auth, &csv(&rows)).await;
+            approve_all(&mut ls, &auth).await;
+            batches += 1;
+            continue;
+        }
+        attempts += 1;
+        let fuse = Fuse::new(rng.random_range(0..16));
+        *sender.fuse.lock().unwrap() = Some(fuse.clone());
+        if let Ok(r) = app(ls.store.with_fuse(fuse), &ls.clock, sender.clone())
+            .tick()
+            .await
+        {
+            settled.reconciled += r.reconciled;
+            settled.awaiting_provider += r.awaiting_provider;
+        }
+        ls.clock.advance(Duration::minutes(rng.random_range(1..12)));
+    }
+    // ... then it runs undisturbed until every sequence is over
+    *sender.fuse.lock().unwrap() = None;
+    let calm_app = app(ls.store.clone(), &ls.clock, sender.clone());
+    let mut calm = 0;
+    ls.clock.advance(Duration::minutes(1));
+    while next_work(&mut ls).await {
+        calm += 1;
+        assert!(calm < 5000, "the sequences never ended");
+        let r = calm_app.tick().await.unwrap();
+        settled.reconciled += r.reconciled;
+        settled.awaiting_provider += r.awaiting_provider;
+        settled.in_doubt += r.in_doubt;
+    }
+    // THEN Mailgun took no attempt twice and no touch twice, no day passed
+    // the cap, no touch is left in doubt, and every email it took is a
+    // confirmed touch under Mailgun's id
+    let tally = stand.tallies()["mailgun"].clone();
+    assert_eq!(tally.doubled, 0, "an attempt taken twice");
+    let accepted = stand.accepted();
+    let mut per_touch: HashMap<(String, String), u32> = HashMap::new();
+    let mut by_attempt: HashMap<String, String> = HashMap::new();
+    for a in &accepted {
+        let key = (a.fields["v:lead"].clone(), a.fields["v:step"].clone());
+        *per_touch.entry(key).or_default() += 1;
+        by_attempt.insert(a.attempt.clone(), a.id.clone());
+    }
+    let twice: Vec<_> = per_touch.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent twice: {twice:?}");
+    let leads = all_touches(&ls.store, tenant).await;
+    assert!(stalled(&leads).is_empty());
+    let (mut confirmed, mut days) = (0, std::collections::BTreeSet::new());
+    for (lead, touches) in &leads {
+        for t in touches {
+            assert!(
+                matches!(
+                    t.state,
+                    TouchState::Sent | TouchState::Skipped | TouchState::Cancelled
+                ),
+                "{} step {} left {:?}",
+                lead.id,
+                t.step,
+                t.state
+            );
+            if t.state == TouchState::Sent {
+                confirmed += 1;
+                let attempt = t.attempt_id.clone().unwrap();
+                assert_eq!(
+                    by_attempt.get(&attempt),
+                    t.provider_message_id.as_ref(),
+                    "{} step {}: confirmed under Mailgun's id",
+                    lead.id,
+                    t.step
+                );
+                days.insert(
+                    t.sent_at
+                        .unwrap()
+                        .with_timezone(&chrono_tz::America::New_York)
+                        .date_naive(),
+                );
+            }
+        }
+    }
+    assert_eq!(
+        confirmed,
+        accepted.len(),
+        "every email taken, confirmed once"
+    );
+    for day in &days {
+        for (scope, used, limit) in ls.store.counters(tenant, *day).await.unwrap() {
+            assert!(used <= limit, "{day} {scope}: {used} > {limit}");
+        }
+    }
+    assert!(ls.store.in_doubt(tenant).await.unwrap().is_empty());
+    assert_eq!(settled.in_doubt, 0, "{settled:?}");
+    assert!(
+        settled.reconciled > 0 && settled.awaiting_provider > 0,
+        "both answers were needed: {settled:?}"
+    );
+    println!(
+        "live random kills: {attempts} killed ticks, {batches} batches of 40 leads, {calm} calm ticks; mailgun took {} emails ({} 429s, {} 500s, {} event lookups), {} reconciled from its events, {} asked again later, 0 in doubt",
+        accepted.len(),
+        tally.rate_limited,
+        tally.failed,
+        tally.lookups,
+        settled.reconciled,
+        settled.awaiting_provider,
+    );
+    ls.cleanup().await;
+}

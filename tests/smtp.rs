@@ -530,3 +530,106 @@ async fn the_password_never_shows_in_debug_or_errors() {
         assert!(!format!("{e:?}").contains(PASSWORD), "{e:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_tenant_on_its_own_mailbox_sends_through_smtp_from_the_dispatch_tick() {
+    use integration_tests::*;
+    use shared::domain::dispatch::sequence::SequenceStep;
+    use shared::domain::dispatch::window::SendWindow;
+    use shared::domain::tenant::Mailbox;
+    use shared::domain::touch::{Channel, TouchState};
+    // GIVEN a mailbox server, and a tenant whose one mailbox logs in to it
+    // with a secret of its own, two emails a day apart
+    let cert = test_cert();
+    let server = start_server(&cert, false);
+    let mut ls = stack("smtplive", at(IN_WINDOW), None).await;
+    ls.use_live_senders(Default::default(), vec![cert.der.clone()]);
+    let tenant = "smtplive";
+    let secret = format!("outbound/{tenant}/smtp/ana");
+    let login = serde_json::json!({"host": "localhost", "port": server.port,
+        "username": USER, "password": PASSWORD, "security": "starttls"});
+    ls.put_secret(&secret, &login).await.unwrap();
+    let mailbox = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = mailbox.clone();
+    let auth = due_tenant(&mut ls, tenant, &emails("s", 3, "NY"), |c| {
+        let domain = c.domains[0].domain.clone();
+        *seen.lock().unwrap() = format!("ana@{domain}");
+        c.mailboxes = vec![Mailbox {
+            address: format!("ana@{domain}"),
+            domain,
+            secret: Some(secret.clone()),
+        }];
+        c.sequence = (1..=2)
+            .map(|step| SequenceStep {
+                step,
+                day: u32::from(step - 1),
+                channel: Channel::Email,
+                purpose: format!("email {step}"),
+                conditions: vec![],
+                template: Some(if step == 1 { "intro" } else { "value" }.into()),
+            })
+            .collect();
+        c.windows.email = SendWindow::always();
+    })
+    .await;
+    let from = mailbox.lock().unwrap().clone();
+    // WHEN the channel is SMTP and the tenant goes live (the probe logs in)
+    let mut config = get(&mut ls, &auth, "/admin/config").await;
+    config["providers"] = serde_json::json!({"email": {"provider": "smtp", "secret": format!("outbound/{tenant}/smtp")}});
+    let headers = [("authorization", auth.as_str())];
+    let r = ls
+        .http("PUT", "/admin/config", &headers, &config.to_string())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    ls.put_secret(&format!("outbound/{tenant}/smtp"), &login)
+        .await
+        .unwrap();
+    let r = post(&mut ls, &auth, "/admin/go-live", "").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // AND two days play out
+    let start = ls.now();
+    ls.run_until(start + chrono::Duration::days(2))
+        .await
+        .unwrap();
+    // THEN every email arrived once, from the mailbox, logged in as it
+    let received = server.wait_for(6, Duration::from_secs(10));
+    assert_eq!(received.len(), 6, "{}", server.log());
+    let mut ids = BTreeMap::new();
+    for r in &received {
+        assert_eq!(r.login.as_deref(), Some(USER));
+        assert_eq!(r.mail_from, from);
+        let mail = parsed(r);
+        let attempt = header(&mail, "X-Outbound-Attempt").unwrap();
+        let unsubscribe = header(&mail, "List-Unsubscribe").unwrap_or_default();
+        assert!(
+            unsubscribe.contains("/unsubscribe/")
+                && header(&mail, "List-Unsubscribe-Post").is_some(),
+            "one-click unsubscribe on every email: {unsubscribe:?}"
+        );
+        ids.insert(
+            attempt,
+            (
+                header(&mail, "Message-ID").unwrap(),
+                header(&mail, "In-Reply-To"),
+                r.rcpt_tos.clone(),
+            ),
+        );
+    }
+    // AND each touch is confirmed under its Message-ID, the second email
+    // threaded under the first
+    for lead in ls.store.leads(tenant).await.unwrap() {
+        let touches = ls.store.touches(tenant, &lead.id).await.unwrap();
+        assert_eq!(touches.len(), 2);
+        let mut sent = Vec::new();
+        for t in &touches {
+            assert_eq!(t.state, TouchState::Sent, "{} step {}", lead.id, t.step);
+            let (id, parent, to) = &ids[t.attempt_id.as_ref().unwrap()];
+            assert_eq!(t.provider_message_id.as_ref(), Some(id));
+            assert_eq!(to, &vec![t.recipient.clone()]);
+            sent.push((id.clone(), parent.clone()));
+        }
+        assert_eq!(sent[0].1, None, "a first email starts its thread");
+        assert_eq!(sent[1].1.as_ref(), Some(&sent[0].0), "threaded");
+    }
+    ls.cleanup().await;
+}

@@ -120,6 +120,10 @@ pub enum Delivery {
     Sent(String),
     /// It never reached the provider: safe to send again.
     NotSent,
+    /// The provider's records of the attempt's time are not final yet (its
+    /// event store is eventually consistent): ask again after this time.
+    NotYet(chrono::DateTime<chrono::Utc>),
+    /// The provider cannot say (it cannot be asked, or did not answer).
     Unknown,
 }
 

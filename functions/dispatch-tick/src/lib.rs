@@ -23,6 +23,9 @@ use shared::store::{short_id, Landed, Release, Reservation, ReserveRequest, Stor
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+mod page;
+use page::Tenants;
+
 /// Send errors of one tenant in one hour above which operators are alerted.
 pub const SEND_ERRORS_ALERT_PER_HOUR: u32 = 10;
 
@@ -85,6 +88,9 @@ pub struct TickReport {
     /// Expired reservations the provider accounted for (sent, or never sent
     /// and due again).
     pub reconciled: u32,
+    /// Expired reservations the provider cannot account for yet (its
+    /// records lag): asked again later, still never resent.
+    pub awaiting_provider: u32,
     /// Follow-ups (next step, lead status) finished after a send or skip.
     pub followed_up: u32,
     pub lost_race: u32,
@@ -107,6 +113,7 @@ enum Outcome {
     /// A provider refused for now; due again after a backoff.
     Retry,
     Reconciled,
+    AwaitingProvider,
     FollowedUp,
     LostRace,
 }
@@ -123,17 +130,11 @@ impl TickReport {
             Outcome::InDoubt => self.in_doubt += 1,
             Outcome::Retry => self.provider_retries += 1,
             Outcome::Reconciled => self.reconciled += 1,
+            Outcome::AwaitingProvider => self.awaiting_provider += 1,
             Outcome::FollowedUp => self.followed_up += 1,
             Outcome::LostRace => self.lost_race += 1,
         }
     }
-}
-
-/// Tenants read so far in this tick.
-#[derive(Default)]
-struct Tenants {
-    configs: HashMap<String, Option<Arc<TenantConfig>>>,
-    controls: HashMap<String, Control>,
 }
 
 /// Everything one touch's decision is made on.
@@ -181,147 +182,6 @@ impl App {
         }
         report.dynamodb_requests = self.store.requests() - before;
         Ok(report)
-    }
-
-    /// Decides and applies every touch of one page.
-    async fn work(
-        &self,
-        shard: u32,
-        page: Vec<(Touch, String)>,
-        now: DateTime<Utc>,
-        tenants: &mut Tenants,
-        report: &mut TickReport,
-    ) -> Result<()> {
-        let new: Vec<String> = page
-            .iter()
-            .map(|(t, _)| t.tenant.clone())
-            .filter(|t| !tenants.configs.contains_key(t))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        if !new.is_empty() {
-            let read = self.store.read_set(&new, &[], &[]).await?;
-            for t in new {
-                let config = match read.configs.get(&t) {
-                    Some(c) => Some(Arc::new(self.store.with_warmup(c.clone()).await?)),
-                    None => {
-                        tracing::error!(tenant = %t, "due touches of an unknown tenant");
-                        None
-                    }
-                };
-                tenants.configs.insert(t.clone(), config);
-                tenants.controls.insert(
-                    t.clone(),
-                    read.controls.get(&t).cloned().unwrap_or_default(),
-                );
-            }
-        }
-        // A touch outside its window, or of a tenant with a switch thrown,
-        // is decided without a read.
-        let mut rest = Vec::with_capacity(page.len());
-        for (touch, due_sk) in page {
-            let early = match tenants.configs.get(&touch.tenant) {
-                Some(Some(config)) => {
-                    let control = tenants
-                        .controls
-                        .get(&touch.tenant)
-                        .cloned()
-                        .unwrap_or_default();
-                    before_reading(&touch, config, &control, now)
-                        .map(|d| (d, config.clone(), control))
-                }
-                _ => None,
-            };
-            match early {
-                Some((decision, config, control)) => {
-                    report.due += 1;
-                    let facts = Facts {
-                        config,
-                        control,
-                        lead: None,
-                        later: vec![],
-                        known: Known::default(),
-                    };
-                    match self.apply(&touch, &due_sk, &facts, decision, now).await {
-                        Ok(outcome) => report.count(outcome),
-                        Err(e) => {
-                            tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
-                            report.errors += 1;
-                        }
-                    }
-                }
-                None => rest.push((touch, due_sk)),
-            }
-        }
-        let page = rest;
-        if page.is_empty() {
-            return Ok(());
-        }
-        let mut leads = BTreeSet::new();
-        let mut steps = BTreeSet::new();
-        for (t, _) in &page {
-            let Some(Some(config)) = tenants.configs.get(&t.tenant) else {
-                continue;
-            };
-            leads.insert((t.tenant.clone(), t.lead_id.clone()));
-            for s in config
-                .sequence
-                .iter()
-                .map(|s| s.step)
-                .chain(t.next_step)
-                .filter(|s| *s > t.step)
-            {
-                steps.insert((t.tenant.clone(), t.lead_id.clone(), s));
-            }
-        }
-        let leads: Vec<_> = leads.into_iter().collect();
-        let steps: Vec<_> = steps.into_iter().collect();
-        let mut read = self.store.read_set(&[], &leads, &steps).await?;
-        let mut lease_until = now + self.shard_lease;
-        for (touch, due_sk) in page {
-            report.due += 1;
-            let Some(Some(config)) = tenants.configs.get(&touch.tenant).cloned() else {
-                report.errors += 1;
-                continue;
-            };
-            // A long page (slow providers) keeps its shard.
-            let wall = self.clock.now();
-            if wall + self.shard_lease / 2 > lease_until {
-                lease_until = wall + self.shard_lease;
-                if !self
-                    .store
-                    .take_shard(shard, &self.id, wall, lease_until)
-                    .await?
-                {
-                    break;
-                }
-            }
-            let key = (touch.tenant.clone(), touch.lead_id.clone());
-            let mut facts = Facts {
-                config,
-                control: tenants
-                    .controls
-                    .get(&touch.tenant)
-                    .cloned()
-                    .unwrap_or_default(),
-                lead: read.leads.remove(&key),
-                later: read.touches.remove(&key).unwrap_or_default(),
-                known: Known::default(),
-            };
-            // Boxed: a send's future (provider call, confirm, release) is large,
-            // and a page of them would otherwise sit on the caller's stack.
-            match Box::pin(self.dispatch(&touch, &due_sk, &mut facts, now)).await {
-                Ok(outcome) => report.count(outcome),
-                Err(e) => {
-                    tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
-                    report.errors += 1;
-                }
-            }
-            // A switch found thrown by a reservation holds the tenant's
-            // other touches too.
-            tenants.controls.insert(touch.tenant.clone(), facts.control);
-        }
-        Ok(())
     }
 
     fn sender_for(&self, via: &str) -> Option<Arc<dyn ChannelSender>> {
@@ -378,6 +238,7 @@ impl App {
                     caps,
                     day: plan.day,
                     lease_until: plan.lease_until,
+                    at: self.clock.now(),
                     lead_version: plan.lead_version,
                     suppression: &plan.suppression,
                     via,
@@ -385,7 +246,10 @@ impl App {
                 .await?;
             match reservation {
                 Reservation::Reserved => {
-                    return Box::pin(self.send(touch, facts, &plan, &attempt, via, now)).await
+                    for cap in caps {
+                        *facts.known.loads.entry(cap.scope.clone()).or_default() += 1;
+                    }
+                    return Box::pin(self.send(touch, facts, &plan, &attempt, via, now)).await;
                 }
                 Reservation::TouchGone => return Ok(Outcome::LostRace),
                 Reservation::CapFull(scope) => {
@@ -759,6 +623,14 @@ impl App {
                 Ok(match landed {
                     Landed::NotOurs => Outcome::LostRace,
                     _ => Outcome::Reconciled,
+                })
+            }
+            Delivery::NotYet(until) => {
+                Ok(if self.store.await_provider(touch, due_sk, until).await? {
+                    tracing::info!(tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, %until, "unconfirmed send: the provider's records are not final yet; asking again then");
+                    Outcome::AwaitingProvider
+                } else {
+                    Outcome::LostRace
                 })
             }
             Delivery::Unknown => Ok(if self.store.mark_in_doubt(touch, due_sk, now).await? {

@@ -11,6 +11,16 @@ impl LocalStack {
     /// other provider URLs: the local stand-ins. Credentials still come from
     /// Secrets Manager (moto).
     pub fn use_provider_urls(&mut self, urls: shared::adapters::senders::live::ProviderUrls) {
+        self.use_live_senders(urls, Vec::new());
+    }
+
+    /// As `use_provider_urls`, with certificates (DER) the SMTP sender
+    /// trusts besides the compiled-in roots: a test mail server's own.
+    pub fn use_live_senders(
+        &mut self,
+        urls: shared::adapters::senders::live::ProviderUrls,
+        extra_roots: Vec<Vec<u8>>,
+    ) {
         use shared::adapters::secrets::{CachedSecrets, SecretsManager};
         use shared::adapters::senders::live::{LiveSenders, LiveSettings};
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
@@ -34,7 +44,7 @@ impl LocalStack {
                     },
                 },
                 public_url: Some("https://outbound.local".into()),
-                extra_roots: Vec::new(),
+                extra_roots,
             },
         ));
         self.dispatch.live = Some(live.clone());
@@ -130,4 +140,97 @@ impl LocalStack {
             .collect();
         Ok((missing, channels))
     }
+
+    /// From now on, every event the functions put on the bus is copied to
+    /// a queue of its own, by a rule the template does not have: for
+    /// tests that read everything that left the process (a secret scan).
+    /// Returns the queue's URL.
+    pub async fn tap_events(&mut self) -> Result<String, String> {
+        let name = format!("{}-tap", self.provisioned.stack_name);
+        let url = self
+            .sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .map_err(described("tap queue"))?
+            .queue_url
+            .ok_or("tap queue without a URL")?;
+        let arn = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(described("tap queue"))?
+            .attributes
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                    .cloned()
+            })
+            .ok_or("tap queue without an ARN")?;
+        let bus = self.provisioned.bus_name.clone();
+        self.events
+            .put_rule()
+            .name(&name)
+            .event_bus_name(&bus)
+            .event_pattern(
+                serde_json::json!({"source": [shared::adapters::bus::SIGNAL_SOURCE]}).to_string(),
+            )
+            .send()
+            .await
+            .map_err(described("tap rule"))?;
+        let target = aws_sdk_eventbridge::types::Target::builder()
+            .id("tap")
+            .arn(arn)
+            .build()
+            .map_err(|e| e.to_string())?;
+        self.events
+            .put_targets()
+            .rule(&name)
+            .event_bus_name(&bus)
+            .targets(target)
+            .send()
+            .await
+            .map_err(described("tap rule"))?;
+        Ok(url)
+    }
+
+    /// Every event the tap at `url` holds, as the bus delivered it.
+    pub async fn tapped_events(&self, url: &str) -> Result<Vec<String>, String> {
+        let mut bodies = Vec::new();
+        loop {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(0)
+                .send()
+                .await
+                .map_err(|e| format!("tap: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return Ok(bodies);
+            }
+            for m in messages {
+                bodies.extend(m.body);
+                if let Some(receipt) = m.receipt_handle {
+                    let _ = self
+                        .sqs
+                        .delete_message()
+                        .queue_url(url)
+                        .receipt_handle(receipt)
+                        .send()
+                        .await;
+                }
+            }
+        }
+    }
+}
+
+/// An SDK error with its whole chain of causes, after `what`.
+fn described<E: std::error::Error>(what: &'static str) -> impl Fn(E) -> String {
+    move |e| format!("{what}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e))
 }

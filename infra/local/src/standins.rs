@@ -95,8 +95,8 @@ pub struct Faults {
     /// Answer every send this late (it is taken all the same): a caller
     /// that gives up first cannot know it went out.
     pub answer_after: Option<std::time::Duration>,
-    /// Mailgun's events show nothing (they lag): a lookup cannot tell.
-    pub hide_events: bool,
+    /// Mailgun's Events API is down (503): a lookup cannot tell.
+    pub events_down: bool,
 }
 
 impl Faults {
@@ -104,14 +104,14 @@ impl Faults {
         rate_limit_every: 0,
         fail_every: 0,
         answer_after: None,
-        hide_events: false,
+        events_down: false,
     };
     /// A 429 every 9th request and a 500 every 13th: "now and then".
     pub const SOME: Faults = Faults {
         rate_limit_every: 9,
         fail_every: 13,
         answer_after: None,
-        hide_events: false,
+        events_down: false,
     };
 }
 
@@ -327,6 +327,10 @@ impl StandIn {
         }
         if req.method.as_str() == "GET" && path == domain_path("events") {
             ledger.tallies.entry(self.provider).or_default().lookups += 1;
+            if self.faults.events_down {
+                return Ok(ResponseTemplate::new(503)
+                    .set_body_json(json!({"message": "Service Unavailable"})));
+            }
             // The documented `recipient` filter; every event carries the
             // message's user variables.
             let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
@@ -334,9 +338,7 @@ impl StandIn {
                 .accepted
                 .iter()
                 .filter(|a| {
-                    !self.faults.hide_events
-                        && a.provider == "mailgun"
-                        && q.get("recipient").is_none_or(|r| *r == a.to)
+                    a.provider == "mailgun" && q.get("recipient").is_none_or(|r| *r == a.to)
                 })
                 .map(|a| {
                     json!({
@@ -537,6 +539,10 @@ impl StandIn {
         }
         if method == "POST" && path == "/v3/list-calls" {
             ledger.tallies.entry(self.provider).or_default().lookups += 1;
+            if self.faults.events_down {
+                return Ok(ResponseTemplate::new(503)
+                    .set_body_json(json!({"message": "Service Unavailable"})));
+            }
             let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
             let to = body["filter_criteria"]["to_number"]["value"]
                 .as_str()
@@ -693,6 +699,10 @@ impl StandIn {
             }
             "/inbox/GetConversationsV2" => {
                 ledger.tallies.entry(self.provider).or_default().lookups += 1;
+                if self.faults.events_down {
+                    return Ok(ResponseTemplate::new(503)
+                        .set_body_json(json!({"message": "Service Unavailable"})));
+                }
                 let url = body["filters"]["leadProfileUrl"]
                     .as_str()
                     .unwrap_or_default();

@@ -89,6 +89,11 @@ impl CachedSecrets {
     /// sends, and a container reads each secret a dozen times an hour.
     pub const DEFAULT_TTL_SECS: i64 = 300;
 
+    /// The clock the cache (and the senders that hold it) runs on.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     pub fn new(source: Arc<dyn SecretSource>, clock: Arc<dyn Clock>, ttl: Duration) -> Self {
         Self {
             source,

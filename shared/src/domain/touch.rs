@@ -186,6 +186,10 @@ pub struct Touch {
     pub attempt_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_until: Option<DateTime<Utc>>,
+    /// When the current attempt was reserved: how old the provider's
+    /// records of it must be before "not found" means "not sent".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempted_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

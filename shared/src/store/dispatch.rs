@@ -7,8 +7,8 @@ use crate::domain::lead::Lead;
 use crate::domain::tenant::{Control, TenantConfig};
 use crate::domain::touch::Touch;
 use crate::error::{Error, Result};
-use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{BTreeMap, HashMap};
 
 /// The due-index sort key of a shard's lease row: sorts before every due
 /// time, so the page query that finds the work also finds who holds it.
@@ -37,6 +37,9 @@ pub struct ReadSet {
     pub controls: HashMap<String, Control>,
     pub leads: HashMap<(String, String), Lead>,
     pub touches: HashMap<(String, String), Vec<Touch>>,
+    /// Today's counts by tenant, then cap scope (counters never taken are
+    /// absent).
+    pub loads: HashMap<String, BTreeMap<String, u32>>,
 }
 
 impl Store {
@@ -123,6 +126,7 @@ impl Store {
         tenants: &[String],
         leads: &[(String, String)],
         steps: &[(String, String, u8)],
+        counters: &[(String, NaiveDate, String)],
     ) -> Result<ReadSet> {
         let mut wanted = Vec::new();
         for t in tenants {
@@ -134,6 +138,12 @@ impl Store {
         }
         for (t, l, step) in steps {
             wanted.push(Self::key(keys::lead(t, l), keys::touch_sk(*step)));
+        }
+        for (t, day, scope) in counters {
+            wanted.push(Self::key(
+                keys::counters(t, &day.to_string()),
+                scope.clone(),
+            ));
         }
         wanted.sort_by(|a, b| {
             let k = |i: &Item| (i["PK"].as_s().ok().cloned(), i["SK"].as_s().ok().cloned());
@@ -150,6 +160,26 @@ impl Store {
                 .and_then(|v| v.as_s().ok())
                 .cloned()
                 .unwrap_or_default();
+            let pk = item
+                .get("PK")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            if let Some((tenant, _day)) = pk
+                .strip_prefix("T#")
+                .and_then(|rest| rest.split_once("#CTR#"))
+            {
+                let used = item
+                    .get("n")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                set.loads
+                    .entry(tenant.to_string())
+                    .or_default()
+                    .insert(sk, used);
+                continue;
+            }
             match sk.as_str() {
                 "CONFIG" => {
                     let c: TenantConfig = self.config_from_item(item)?;

@@ -97,4 +97,44 @@ impl Store {
         reopened.lease_until = Some(lease);
         Ok(Some(reopened))
     }
+
+    /// A lease that ran out unconfirmed while the provider's records of
+    /// its time are not final yet: the touch stays `sending` under a lease
+    /// until `until`, when the dispatcher asks again. False if the touch
+    /// moved meanwhile (a webhook settled it, another tick got there).
+    pub async fn await_provider(
+        &self,
+        touch: &Touch,
+        due_sk: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let Some(attempt) = touch.attempt_id.as_deref() else {
+            return Ok(false);
+        };
+        let items = vec![self.update_tx(
+            Self::key(
+                keys::lead(&touch.tenant, &touch.lead_id),
+                keys::touch_sk(touch.step),
+            ),
+            "SET lease_until = :lease, DueSK = :dsk",
+            Some("#state = :sending AND DueSK = :old AND attempt_id = :attempt"),
+            &[("#state", "state")],
+            vec![
+                (":sending".into(), s(TouchState::Sending.as_str())),
+                (":old".into(), s(due_sk)),
+                (":attempt".into(), s(attempt)),
+                (":lease".into(), s(ts(until))),
+                (
+                    ":dsk".into(),
+                    s(due_sort_key(
+                        until,
+                        &touch.tenant,
+                        &touch.lead_id,
+                        touch.step,
+                    )),
+                ),
+            ],
+        )?];
+        Ok(self.transact("await_provider", items).await?.is_none())
+    }
 }

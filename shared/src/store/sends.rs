@@ -60,6 +60,8 @@ pub struct ReserveRequest<'a> {
     pub caps: &'a [CapReservation],
     pub day: NaiveDate,
     pub lease_until: DateTime<Utc>,
+    /// When the reservation is made.
+    pub at: DateTime<Utc>,
     pub lead_version: u64,
     pub suppression: &'a [(SuppressionKind, String)],
     /// `shadow` or `live`: whom a reconciliation asks.
@@ -108,6 +110,7 @@ impl Store {
             (":old".to_string(), s(r.due_sk)),
             (":attempt".to_string(), s(r.attempt_id)),
             (":lease".to_string(), s(ts(r.lease_until))),
+            (":attempted".to_string(), s(ts(r.at))),
             (
                 ":dsk".to_string(),
                 s(due_sort_key(r.lease_until, t, &touch.lead_id, touch.step)),
@@ -120,7 +123,7 @@ impl Store {
             (":day".to_string(), s(r.day.to_string())),
             (":via".to_string(), s(r.via)),
         ];
-        let mut update = "SET #state = :sending, attempt_id = :attempt, lease_until = :lease, DueSK = :dsk, sender = :sender, caps_taken = :caps, caps_day = :day, via = :via".to_string();
+        let mut update = "SET #state = :sending, attempt_id = :attempt, lease_until = :lease, attempted_at = :attempted, DueSK = :dsk, sender = :sender, caps_taken = :caps, caps_day = :day, via = :via".to_string();
         if let Some(d) = &r.sender.domain {
             update.push_str(", sender_domain = :sd");
             values.push((":sd".into(), s(d)));

@@ -224,7 +224,8 @@ impl ChannelSender for LiveSenders {
             Ok(a) => a,
             Err(_) => return Ok(Delivery::Unknown),
         };
-        let msg = lookup_outgoing(touch, attempt_id);
+        let mut msg = lookup_outgoing(touch, attempt_id);
+        msg.asked_at = Some(self.secrets.now());
         match adapter.lookup(&msg).await {
             Ok(d) => Ok(d),
             Err(e) => {
@@ -345,6 +346,10 @@ fn lookup_outgoing(touch: &Touch, attempt_id: &str) -> Outgoing {
         to: touch.recipient.clone(),
         message_id: (touch.channel == Channel::Email)
             .then(|| message_id(attempt_id, touch.sender.as_deref().unwrap_or(""))),
+        // Only the current attempt's time is on the touch.
+        attempted_at: touch
+            .attempted_at
+            .filter(|_| touch.attempt_id.as_deref() == Some(attempt_id)),
         ..Default::default()
     }
 }

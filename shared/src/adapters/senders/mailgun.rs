@@ -149,6 +149,11 @@ impl MailgunSender {
     }
 }
 
+/// How old an attempt must be before Mailgun's events are taken as
+/// complete for it: twice the half hour its event-polling guide calls a
+/// safe threshold.
+pub const EVENTS_SETTLE: chrono::Duration = chrono::Duration::hours(1);
+
 #[async_trait]
 impl ProviderSender for MailgunSender {
     fn provider(&self) -> &'static str {
@@ -182,13 +187,17 @@ impl ProviderSender for MailgunSender {
     /// the user variables it was sent with. The Events API documents no
     /// filter on user variables, so the recipient's events of the last day
     /// are read (the documented `recipient` filter, newest first) and the
-    /// attempt matched on each. One found means it went out; none is not
-    /// proof of the opposite (events can lag), so the answer is then
-    /// `Unknown` and the attempt waits in doubt for the event's webhook or
-    /// an operator.
+    /// attempt matched on each. One found means it went out (a `rejected`
+    /// one, that it did not). None found proves nothing while the events
+    /// of the attempt's time may still be on their way: Mailgun's
+    /// event-polling guide calls pages older than half an hour trustworthy,
+    /// and until twice that has passed since the attempt the answer is
+    /// "ask again then". After it, none found means it never reached
+    /// Mailgun. Without the attempt's time the answer is `Unknown`.
     async fn lookup(&self, msg: &Outgoing) -> std::result::Result<Delivery, SendError> {
         let url = self.url("events");
-        let now = chrono::Utc::now().timestamp();
+        let asked = msg.asked_at.unwrap_or_else(chrono::Utc::now);
+        let now = asked.timestamp();
         let query = [
             ("begin", now.to_string()),
             ("end", (now - 24 * 3600).to_string()),
@@ -209,14 +218,17 @@ impl ProviderSender for MailgunSender {
                 .iter()
                 .find(|e| e["user-variables"]["attempt"].as_str() == Some(msg.attempt_id.as_str()))
         });
-        Ok(match found {
-            Some(event) => Delivery::Sent(
+        Ok(match (found, msg.attempted_at) {
+            (Some(event), _) if event["event"].as_str() == Some("rejected") => Delivery::NotSent,
+            (Some(event), _) => Delivery::Sent(
                 event["message"]["headers"]["message-id"]
                     .as_str()
                     .map(|id| format!("<{}>", id.trim_matches(['<', '>'])))
                     .unwrap_or_else(|| format!("mailgun:{}", msg.attempt_id)),
             ),
-            None => Delivery::Unknown,
+            (None, Some(at)) if asked >= at + EVENTS_SETTLE => Delivery::NotSent,
+            (None, Some(at)) => Delivery::NotYet(at + EVENTS_SETTLE),
+            (None, None) => Delivery::Unknown,
         })
     }
 

@@ -280,9 +280,25 @@ async fn a_lookup_finds_the_attempt_by_its_user_variable_and_the_probe_fetches_t
         s.lookup(&msg()).await.unwrap(),
         Delivery::Sent("<20261126.1@mg.acme.example>".into())
     );
+    // AND an attempt not in the events is unknown without its time, not
+    // yet known while Mailgun's events may lag, and not sent after
     let mut other = msg();
     other.attempt_id = "other".into();
     assert_eq!(s.lookup(&other).await.unwrap(), Delivery::Unknown);
+    let at: chrono::DateTime<chrono::Utc> = "2026-11-26T10:00:00Z".parse().unwrap();
+    other.attempted_at = Some(at);
+    other.asked_at = Some(at + chrono::Duration::minutes(59));
+    assert_eq!(
+        s.lookup(&other).await.unwrap(),
+        Delivery::NotYet(at + EVENTS_SETTLE)
+    );
+    other.asked_at = Some(at + EVENTS_SETTLE);
+    assert_eq!(s.lookup(&other).await.unwrap(), Delivery::NotSent);
+    // AND one found is sent whatever its age
+    let mut found = msg();
+    found.attempted_at = Some(at);
+    found.asked_at = Some(at + chrono::Duration::days(1));
+    assert!(matches!(s.lookup(&found).await.unwrap(), Delivery::Sent(_)));
     s.probe().await.unwrap();
     // AND credentials never print
     assert!(!format!("{:?}", s.credentials).contains(KEY));

@@ -64,6 +64,11 @@ pub struct Outgoing {
     pub person: Person,
     /// For a LinkedIn touch: a connection request or a message.
     pub linkedin: Option<LinkedInAction>,
+    /// For a lookup: when the attempt was made, and when it is asked
+    /// about (a provider whose records settle late says "not sent" only
+    /// once they have).
+    pub attempted_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub asked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

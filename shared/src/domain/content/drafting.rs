@@ -67,6 +67,7 @@ impl DraftContext<'_> {
             due_at: None,
             attempt_id: None,
             lease_until: None,
+            attempted_at: None,
             sent_at: None,
             provider_message_id: None,
             sender: None,

@@ -13,7 +13,7 @@ use crate::domain::targeting::suppression::{
 use crate::domain::tenant::{Control, TenantConfig};
 use crate::domain::touch::{Channel, Touch, TouchState};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the tick knows when it decides about one touch.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +41,10 @@ pub struct Known {
     pub suppressed: Vec<String>,
     /// Cap scopes full today.
     pub full_caps: BTreeSet<String>,
+    /// Today's counts by cap scope, as read with the tick's page and bumped
+    /// by its own reservations: senders are tried least loaded first, and
+    /// one already at a limit is not tried. A scope not here counts 0.
+    pub loads: BTreeMap<String, u32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +121,16 @@ pub fn window_for(config: &TenantConfig, channel: Channel) -> &SendWindow {
         Channel::Sms => &config.windows.sms,
         Channel::Linkedin => &config.windows.linkedin,
     }
+}
+
+/// How loaded a sender is: the fullest of its own caps, in millionths of
+/// its limit (a whole number, so that equal loads compare equal).
+fn sender_load(caps: &[CapReservation], used: &dyn Fn(&str) -> u32) -> u64 {
+    caps.iter()
+        .filter(|c| sender_specific(&c.scope))
+        .map(|c| u64::from(used(&c.scope)) * 1_000_000 / u64::from(c.limit.max(1)))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Is a full cap specific to one sender (so another mailbox or number may
@@ -405,19 +419,37 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
             reason: format!("no {} sender configured", touch.channel),
         };
     }
-    let senders: Vec<(SenderChoice, Vec<CapReservation>)> = candidates
+    let known = &ctx.known;
+    let used = |scope: &str| known.loads.get(scope).copied().unwrap_or(0);
+    let full_now: BTreeSet<String> = known
+        .full_caps
+        .iter()
+        .cloned()
+        .chain(
+            candidates
+                .iter()
+                .flat_map(|c| caps_for_touch(config, touch, c, day))
+                .filter(|cap| used(&cap.scope) >= cap.limit)
+                .map(|cap| cap.scope),
+        )
+        .collect();
+    let mut senders: Vec<(SenderChoice, Vec<CapReservation>)> = candidates
         .into_iter()
         .map(|c| {
             let caps = caps_for_touch(config, touch, &c, day);
             (c, caps)
         })
-        .filter(|(_, caps)| caps.iter().all(|c| !ctx.known.full_caps.contains(&c.scope)))
+        .filter(|(_, caps)| caps.iter().all(|c| !full_now.contains(&c.scope)))
         .collect();
-    let shared_full = ctx.known.full_caps.iter().find(|s| !sender_specific(s));
+    // By load: the sender whose own caps (mailbox, domain, number, seat)
+    // are least used, as a share of their limits, goes first; equal loads
+    // keep the day's rotation, so a cold start still spreads.
+    senders.sort_by_cached_key(|(_, caps)| sender_load(caps, &used));
+    let shared_full = full_now.iter().find(|s| !sender_specific(s));
     if senders.is_empty() || shared_full.is_some() {
         let scopes: Vec<&str> = shared_full
             .into_iter()
-            .chain(&ctx.known.full_caps)
+            .chain(&full_now)
             .map(String::as_str)
             .collect::<BTreeSet<_>>()
             .into_iter()

@@ -57,6 +57,7 @@ fn touch(step: u8, state: TouchState) -> Touch {
         due_at: None,
         attempt_id: None,
         lease_until: None,
+        attempted_at: None,
         sent_at: None,
         provider_message_id: None,
         sender: None,
@@ -518,6 +519,76 @@ fn a_lead_keeps_its_first_sender_and_waits_when_it_is_full() {
     w.known.full_caps.clear();
     w.lead.as_mut().unwrap().sender_email = Some("gone@x.example".into());
     assert_eq!(plan(w.decide(&t, open())).senders.len(), 2);
+}
+
+#[test]
+fn a_first_email_goes_from_the_least_loaded_mailbox_with_room() {
+    // GIVEN three mailboxes on two domains, the first domain still warming
+    let mut w = World::new();
+    let mailbox = |address: &str, domain: &str| crate::domain::tenant::Mailbox {
+        address: address.into(),
+        domain: domain.into(),
+        secret: None,
+    };
+    let first = w.config.mailboxes[0].clone();
+    w.config
+        .mailboxes
+        .push(mailbox("bo@other.example", "other.example"));
+    w.config
+        .mailboxes
+        .push(mailbox("cy@other.example", "other.example"));
+    let t = touch(1, TouchState::Due);
+    let scope = |p: &SendPlan, who: &str, part: &str| {
+        p.senders
+            .iter()
+            .find(|(s, _)| s.identity == who)
+            .and_then(|(_, caps)| caps.iter().find(|c| c.scope.contains(part)))
+            .map(|c| (c.scope.clone(), c.limit))
+            .unwrap()
+    };
+    let p = plan(w.decide(&t, open()));
+    assert_eq!(p.senders.len(), 3);
+    let (bo, bo_limit) = scope(&p, "bo@other.example", "#mailbox#");
+    let (cy, _) = scope(&p, "cy@other.example", "#mailbox#");
+    let (own, _) = scope(&p, &first.address, "#mailbox#");
+    // WHEN bo has sent 5 today, cy 2 and the first mailbox none
+    w.known.loads.insert(bo.clone(), 5);
+    w.known.loads.insert(cy.clone(), 2);
+    let p = plan(w.decide(&t, open()));
+    // THEN the order is by load: the idle one, then cy, then bo
+    let order: Vec<_> = p.senders.iter().map(|(s, _)| s.identity.clone()).collect();
+    assert_eq!(
+        order,
+        [
+            first.address.clone(),
+            "cy@other.example".into(),
+            "bo@other.example".into()
+        ]
+    );
+    // AND a mailbox whose domain is nearly at its warmup cap counts as loaded
+    let (domain, domain_limit) = scope(&p, &first.address, "#domain#");
+    w.known.loads.insert(domain, domain_limit - 1);
+    let p = plan(w.decide(&t, open()));
+    assert_eq!(p.senders[0].0.identity, "cy@other.example");
+    // AND a mailbox already at its limit is not tried at all
+    w.known.loads.insert(cy, 1_000);
+    w.known.loads.insert(own, 0);
+    let p = plan(w.decide(&t, open()));
+    assert!(p
+        .senders
+        .iter()
+        .all(|(s, _)| s.identity != "cy@other.example"));
+    // AND when every sender is at its limit the touch waits for tomorrow
+    w.known.loads.insert(bo, bo_limit);
+    let (domain, domain_limit) = scope(&plan(w.decide(&t, open())), &first.address, "#domain#");
+    w.known.loads.insert(domain, domain_limit);
+    assert!(matches!(
+        w.decide(&t, open()),
+        Decision::Wait {
+            kind: WaitKind::Cap,
+            ..
+        }
+    ));
 }
 
 #[test]

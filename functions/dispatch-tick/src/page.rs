@@ -1,0 +1,200 @@
+//! One page of due touches: the tenants' configs and switches (read once a
+//! tick), then the leads, their later steps and the counters of every
+//! sender the page's touches could go from, in one batch read; then each
+//! touch decided and applied in turn.
+
+use super::*;
+use shared::domain::dispatch::caps::{caps_for_touch, sender_candidates};
+use std::collections::BTreeMap;
+
+/// Tenants read so far in this tick.
+#[derive(Default)]
+pub(crate) struct Tenants {
+    configs: HashMap<String, Option<Arc<TenantConfig>>>,
+    controls: HashMap<String, Control>,
+    /// Today's counts by cap scope, per tenant: as last read, plus this
+    /// tick's own reservations.
+    loads: HashMap<String, BTreeMap<String, u32>>,
+}
+
+impl App {
+    /// Decides and applies every touch of one page.
+    pub(crate) async fn work(
+        &self,
+        shard: u32,
+        page: Vec<(Touch, String)>,
+        now: DateTime<Utc>,
+        tenants: &mut Tenants,
+        report: &mut TickReport,
+    ) -> Result<()> {
+        let new: Vec<String> = page
+            .iter()
+            .map(|(t, _)| t.tenant.clone())
+            .filter(|t| !tenants.configs.contains_key(t))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !new.is_empty() {
+            let read = self.store.read_set(&new, &[], &[], &[]).await?;
+            for t in new {
+                let config = match read.configs.get(&t) {
+                    Some(c) => Some(Arc::new(self.store.with_warmup(c.clone()).await?)),
+                    None => {
+                        tracing::error!(tenant = %t, "due touches of an unknown tenant");
+                        None
+                    }
+                };
+                tenants.configs.insert(t.clone(), config);
+                tenants.controls.insert(
+                    t.clone(),
+                    read.controls.get(&t).cloned().unwrap_or_default(),
+                );
+            }
+        }
+        // A touch outside its window, or of a tenant with a switch thrown,
+        // is decided without a read.
+        let mut rest = Vec::with_capacity(page.len());
+        for (touch, due_sk) in page {
+            let early = match tenants.configs.get(&touch.tenant) {
+                Some(Some(config)) => {
+                    let control = tenants
+                        .controls
+                        .get(&touch.tenant)
+                        .cloned()
+                        .unwrap_or_default();
+                    before_reading(&touch, config, &control, now)
+                        .map(|d| (d, config.clone(), control))
+                }
+                _ => None,
+            };
+            match early {
+                Some((decision, config, control)) => {
+                    report.due += 1;
+                    let facts = Facts {
+                        config,
+                        control,
+                        lead: None,
+                        later: vec![],
+                        known: Known::default(),
+                    };
+                    match self.apply(&touch, &due_sk, &facts, decision, now).await {
+                        Ok(outcome) => report.count(outcome),
+                        Err(e) => {
+                            tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
+                            report.errors += 1;
+                        }
+                    }
+                }
+                None => rest.push((touch, due_sk)),
+            }
+        }
+        let page = rest;
+        if page.is_empty() {
+            return Ok(());
+        }
+        let mut leads = BTreeSet::new();
+        let mut steps = BTreeSet::new();
+        for (t, _) in &page {
+            let Some(Some(config)) = tenants.configs.get(&t.tenant) else {
+                continue;
+            };
+            leads.insert((t.tenant.clone(), t.lead_id.clone()));
+            for s in config
+                .sequence
+                .iter()
+                .map(|s| s.step)
+                .chain(t.next_step)
+                .filter(|s| *s > t.step)
+            {
+                steps.insert((t.tenant.clone(), t.lead_id.clone(), s));
+            }
+        }
+        let leads: Vec<_> = leads.into_iter().collect();
+        let steps: Vec<_> = steps.into_iter().collect();
+        let counters = counter_keys(&page, tenants, now);
+        let mut read = self.store.read_set(&[], &leads, &steps, &counters).await?;
+        for (tenant, read) in std::mem::take(&mut read.loads) {
+            let loads = tenants.loads.entry(tenant).or_default();
+            for (scope, used) in read {
+                let known = loads.entry(scope).or_default();
+                *known = (*known).max(used);
+            }
+        }
+        let mut lease_until = now + self.shard_lease;
+        for (touch, due_sk) in page {
+            report.due += 1;
+            let Some(Some(config)) = tenants.configs.get(&touch.tenant).cloned() else {
+                report.errors += 1;
+                continue;
+            };
+            // A long page (slow providers) keeps its shard.
+            let wall = self.clock.now();
+            if wall + self.shard_lease / 2 > lease_until {
+                lease_until = wall + self.shard_lease;
+                if !self
+                    .store
+                    .take_shard(shard, &self.id, wall, lease_until)
+                    .await?
+                {
+                    break;
+                }
+            }
+            let key = (touch.tenant.clone(), touch.lead_id.clone());
+            let mut facts = Facts {
+                config,
+                control: tenants
+                    .controls
+                    .get(&touch.tenant)
+                    .cloned()
+                    .unwrap_or_default(),
+                lead: read.leads.remove(&key),
+                later: read.touches.remove(&key).unwrap_or_default(),
+                known: Known {
+                    loads: tenants.loads.remove(&touch.tenant).unwrap_or_default(),
+                    ..Known::default()
+                },
+            };
+            // Boxed: a send's future (provider call, confirm, release) is large,
+            // and a page of them would otherwise sit on the caller's stack.
+            match Box::pin(self.dispatch(&touch, &due_sk, &mut facts, now)).await {
+                Ok(outcome) => report.count(outcome),
+                Err(e) => {
+                    tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
+                    report.errors += 1;
+                }
+            }
+            // A switch found thrown by a reservation holds the tenant's
+            // other touches too.
+            tenants.controls.insert(touch.tenant.clone(), facts.control);
+            tenants
+                .loads
+                .insert(touch.tenant.clone(), std::mem::take(&mut facts.known.loads));
+        }
+        Ok(())
+    }
+}
+
+/// Today's counter of every cap each touch of the page could take, from
+/// any of its tenant's senders on its channel: the decision tries the
+/// least loaded sender first and skips one at its limit. A few keys more
+/// in the batch read the page makes anyway, not a request of their own
+/// (up to 100 keys go in one).
+fn counter_keys(
+    page: &[(Touch, String)],
+    tenants: &Tenants,
+    now: DateTime<Utc>,
+) -> Vec<(String, chrono::NaiveDate, String)> {
+    let mut keys = BTreeSet::new();
+    for (touch, _) in page {
+        let Some(Some(config)) = tenants.configs.get(&touch.tenant) else {
+            continue;
+        };
+        let day = now.with_timezone(&config.tz()).date_naive();
+        for sender in sender_candidates(config, touch.channel, 0) {
+            for cap in caps_for_touch(config, touch, &sender, day) {
+                keys.insert((touch.tenant.clone(), day, cap.scope));
+            }
+        }
+    }
+    keys.into_iter().collect()
+}
