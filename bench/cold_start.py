@@ -187,7 +187,7 @@ def main():
     print(f"{runs} runs each, median from exec to the first GET {NEXT}")
     print()
     print(f"| {'function':<18} | {'size (MB)':>9} | {'init (ms)':>9} | {'x hello':>7} |")
-    print(f"|{'-' * 20}|{'-' * 11}:|{'-' * 11}:|{'-' * 9}:|")
+    print(f"|{'-' * 20}|{'-' * 10}:|{'-' * 10}:|{'-' * 8}:|")
     for name in names:
         size = os.path.getsize(os.path.join(bin_dir, name)) / 1_000_000
         median = statistics.median(times[name])

@@ -2,7 +2,7 @@
 //! stale. Mailgun: hex HMAC-SHA256 over `timestamp || token`.
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -588,10 +588,40 @@ fn iso_code(alpha2: &str, code: &str) -> Option<&'static str> {
     })
 }
 
+/// One ISO 3166-2 subdivision: `code` is the full code (`US-AZ`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Subdivision {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub subdivision_type: &'static str,
+}
+
+/// ISO 3166-2, as `build.rs` wrote it from `rust_iso3166`: one line per
+/// subdivision, country, code, name and type separated by tabs.
+static ISO_3166_2: &str = include_str!(concat!(env!("OUT_DIR"), "/iso3166_2.tsv"));
+
+static SUBDIVISIONS_BY_COUNTRY: LazyLock<HashMap<&'static str, Vec<Subdivision>>> =
+    LazyLock::new(|| {
+        let mut by_country: HashMap<&'static str, Vec<Subdivision>> = HashMap::new();
+        for line in ISO_3166_2.lines() {
+            let mut fields = line.split('\t');
+            let (Some(alpha2), Some(code), Some(name), Some(subdivision_type)) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            by_country.entry(alpha2).or_default().push(Subdivision {
+                code,
+                name,
+                subdivision_type,
+            });
+        }
+        by_country
+    });
+
 /// ISO 3166-2 entries of a country by upper-case alpha-2, empty when it has none.
-fn iso_subdivisions(alpha2: &str) -> &'static [rust_iso3166::iso3166_2::Subdivision] {
-    rust_iso3166::iso3166_2::SUBDIVISION_COUNTRY_MAP
+fn iso_subdivisions(alpha2: &str) -> &'static [Subdivision] {
+    SUBDIVISIONS_BY_COUNTRY
         .get(alpha2)
-        .copied()
-        .unwrap_or_default()
+        .map_or(&[][..], Vec::as_slice)
 }

@@ -142,3 +142,23 @@ fn given_the_indexes_when_built_then_their_sizes_are_as_documented() {
         .sum();
     assert!(subdivisions > 5000, "{subdivisions}");
 }
+
+#[test]
+fn the_compact_table_holds_every_iso_subdivision_of_the_crate() {
+    let mut total = 0;
+    for country in rust_iso3166::ALL {
+        let ours = iso_subdivisions(country.alpha2);
+        let theirs = rust_iso3166::iso3166_2::SUBDIVISION_COUNTRY_MAP
+            .get(country.alpha2)
+            .map_or(&[][..], |s| *s);
+        assert_eq!(ours.len(), theirs.len(), "{}", country.alpha2);
+        for (a, b) in ours.iter().zip(theirs) {
+            assert_eq!(
+                (a.code, a.name, a.subdivision_type),
+                (b.code, b.name, b.subdivision_type)
+            );
+        }
+        total += ours.len();
+    }
+    assert!(total > 4_000, "{total} subdivisions");
+}
