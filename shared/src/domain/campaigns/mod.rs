@@ -131,6 +131,7 @@ pub enum WindowsPolicy {
     #[default]
     Tenant,
     /// Email at any hour, any day; calls, texts and LinkedIn as the tenant's.
+    #[serde(rename = "email_24_7")]
     Email24x7,
     /// Windows of the campaign's own.
     Custom { windows: Windows },

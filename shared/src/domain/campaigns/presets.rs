@@ -14,12 +14,15 @@ use std::collections::BTreeSet;
 pub enum SequencePreset {
     /// Email d0, call d3, LinkedIn d5, email d8, SMS d12.
     #[default]
+    #[serde(rename = "default_5_step")]
     Default5Step,
     /// Eight steps of email and LinkedIn over 21 days.
+    #[serde(rename = "email_linkedin_8_step")]
     EmailLinkedin8Step,
     /// Call when a phone exists, then email, then SMS.
     CallFirst,
-    /// Email only, sent at any hour (a 24/7 email policy).
+    /// Four emails over twelve days (pair it with the 24/7 email policy).
+    #[serde(rename = "email_24_7")]
     Email24x7,
 }
 

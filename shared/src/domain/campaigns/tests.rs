@@ -172,6 +172,12 @@ fn a_campaign_survives_a_round_trip_through_json() {
     c.nurture = Some(SequencePreset::Email24x7);
     c.daily_share = Some(30);
     let text = serde_json::to_string(&c).unwrap();
+    for preset in SequencePreset::ALL {
+        assert_eq!(
+            serde_json::to_value(preset).unwrap(),
+            serde_json::json!(preset.as_str())
+        );
+    }
     assert_eq!(serde_json::from_str::<Campaign>(&text).unwrap(), c);
 }
 
