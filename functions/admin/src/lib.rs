@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
+mod campaigns;
 mod drafts;
 mod live;
 mod unsubscribe;
@@ -189,6 +190,9 @@ impl App {
         let t = tenant.as_str();
         // Boxed: go-live's probes and the in-doubt settlement are large futures.
         if let Some(answer) = Box::pin(self.live_routes(t, method, rest, &body, now)).await {
+            return answer;
+        }
+        if let Some(answer) = Box::pin(self.campaign_routes(t, method, rest, &body, now)).await {
             return answer;
         }
         match (method, rest) {
@@ -442,18 +446,7 @@ impl App {
         body: &str,
         now: DateTime<Utc>,
     ) -> Result<(u16, Value)> {
-        let de = &mut serde_json::Deserializer::from_str(body);
-        let mut config: TenantConfig = serde_path_to_error::deserialize(de).map_err(|e| {
-            let field = e.path().to_string();
-            Error::invalid(
-                if field == "." {
-                    "body".to_string()
-                } else {
-                    format!("config.{field}")
-                },
-                e.into_inner().to_string(),
-            )
-        })?;
+        let mut config: TenantConfig = parse_body(body, "config")?;
         let old = self.store.require_config(tenant).await?;
         if config.tenant.as_str() != tenant {
             return Err(Error::invalid(
@@ -779,4 +772,21 @@ impl App {
             }),
         ))
     }
+}
+
+/// A JSON body as `T`; what does not parse is named by its path under
+/// `what` (`config.caps.email_per_tenant`), or as the body itself.
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_str(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        Error::invalid(
+            if field == "." {
+                "body".to_string()
+            } else {
+                format!("{what}.{field}")
+            },
+            e.into_inner().to_string(),
+        )
+    })
 }

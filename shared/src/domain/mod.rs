@@ -10,6 +10,7 @@
 //! - `signals`: webhook signatures and provider events (SPEC §9);
 //! - `safety`: the bounce breaker and decay (SPEC §10-11).
 
+pub mod campaigns;
 pub mod content;
 pub mod control;
 pub mod dispatch;

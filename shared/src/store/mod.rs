@@ -6,6 +6,7 @@
 
 mod alerts;
 mod batches;
+mod campaigns;
 mod counters;
 mod dispatch;
 mod doubt;
