@@ -339,7 +339,9 @@ async fn the_8_step_cadence_drafts_every_step_and_waits_for_the_linkedin_connect
         presets["sequences"]["email_linkedin_8_step"],
         serde_json::to_value(email_linkedin_cadence()).unwrap()
     );
-    assert!(presets["sequences"]["default_5_step"].is_array());
+    for name in ["default_5_step", "call_first", "email_24_7"] {
+        assert!(presets["sequences"][name].is_array(), "{name}: {presets}");
+    }
     // AND two leads with a LinkedIn profile and one without
     let mut rows = emails("c", 3, "NY");
     rows[0].linkedin = true;

@@ -2,7 +2,7 @@
 //! can really use (SPEC §6): the user picks a shape, never the steps.
 
 use crate::domain::dispatch::sequence::{
-    default_sequence, email_linkedin_cadence, SequenceStep, StepCondition,
+    call_first, default_sequence, email_linkedin_cadence, email_only, SequenceStep,
 };
 use crate::domain::touch::Channel;
 use serde::{Deserialize, Serialize};
@@ -70,102 +70,4 @@ impl SequencePreset {
         }
         steps
     }
-}
-
-fn step(
-    n: u8,
-    day: u32,
-    channel: Channel,
-    template: &str,
-    purpose: &str,
-    conditions: &[StepCondition],
-) -> SequenceStep {
-    SequenceStep {
-        step: n,
-        day,
-        channel,
-        purpose: purpose.to_string(),
-        conditions: conditions.to_vec(),
-        template: Some(template.to_string()),
-    }
-}
-
-/// SPEC §6's call-first shape: a call when the lead has a phone, then
-/// email, a second call, email, and an SMS to close.
-fn call_first() -> Vec<SequenceStep> {
-    use StepCondition::{HasPhone, NotReplied};
-    vec![
-        step(1, 0, Channel::Voice, "call", "first call", &[HasPhone]),
-        step(
-            2,
-            1,
-            Channel::Email,
-            "intro",
-            "email after the call",
-            &[NotReplied],
-        ),
-        step(
-            3,
-            3,
-            Channel::Voice,
-            "call",
-            "second call if no reply",
-            &[NotReplied, HasPhone],
-        ),
-        step(
-            4,
-            6,
-            Channel::Email,
-            "value",
-            "value-add touchpoint if no reply",
-            &[NotReplied],
-        ),
-        step(
-            5,
-            9,
-            Channel::Sms,
-            "sms-nudge",
-            "final nudge if no reply",
-            &[NotReplied, HasPhone],
-        ),
-    ]
-}
-
-/// Four emails over twelve days.
-fn email_only() -> Vec<SequenceStep> {
-    use StepCondition::NotReplied;
-    vec![
-        step(
-            1,
-            0,
-            Channel::Email,
-            "intro",
-            "initial outreach",
-            &[NotReplied],
-        ),
-        step(
-            2,
-            3,
-            Channel::Email,
-            "value",
-            "value-add touchpoint if no reply",
-            &[NotReplied],
-        ),
-        step(
-            3,
-            7,
-            Channel::Email,
-            "value",
-            "second value-add if no reply",
-            &[NotReplied],
-        ),
-        step(
-            4,
-            12,
-            Channel::Email,
-            "breakup",
-            "last email if no reply",
-            &[NotReplied],
-        ),
-    ]
 }

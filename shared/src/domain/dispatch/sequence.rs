@@ -180,12 +180,93 @@ pub fn email_linkedin_cadence() -> Vec<SequenceStep> {
     ]
 }
 
-/// Named sequence shapes an operator can start from (`GET /admin/presets`).
-pub fn presets() -> Vec<(&'static str, Vec<SequenceStep>)> {
+/// SPEC §6's call-first shape: a call when the lead has a phone, then
+/// email, a second call, email, and an SMS to close.
+pub fn call_first() -> Vec<SequenceStep> {
+    use StepCondition::{HasPhone, NotReplied};
     vec![
-        ("default_5_step", default_sequence()),
-        ("email_linkedin_8_step", email_linkedin_cadence()),
+        step(1, 0, Channel::Voice, "call", "first call", &[HasPhone]),
+        step(
+            2,
+            1,
+            Channel::Email,
+            "intro",
+            "email after the call",
+            &[NotReplied],
+        ),
+        step(
+            3,
+            3,
+            Channel::Voice,
+            "call",
+            "second call if no reply",
+            &[NotReplied, HasPhone],
+        ),
+        step(
+            4,
+            6,
+            Channel::Email,
+            "value",
+            "value-add touchpoint if no reply",
+            &[NotReplied],
+        ),
+        step(
+            5,
+            9,
+            Channel::Sms,
+            "sms-nudge",
+            "final nudge if no reply",
+            &[NotReplied, HasPhone],
+        ),
     ]
+}
+
+/// Four emails over twelve days.
+pub fn email_only() -> Vec<SequenceStep> {
+    use StepCondition::NotReplied;
+    vec![
+        step(
+            1,
+            0,
+            Channel::Email,
+            "intro",
+            "initial outreach",
+            &[NotReplied],
+        ),
+        step(
+            2,
+            3,
+            Channel::Email,
+            "value",
+            "value-add touchpoint if no reply",
+            &[NotReplied],
+        ),
+        step(
+            3,
+            7,
+            Channel::Email,
+            "value",
+            "second value-add if no reply",
+            &[NotReplied],
+        ),
+        step(
+            4,
+            12,
+            Channel::Email,
+            "breakup",
+            "last email if no reply",
+            &[NotReplied],
+        ),
+    ]
+}
+
+/// Named sequence shapes an operator can start from (`GET /admin/presets`),
+/// the campaign presets' steps with every channel available.
+pub fn presets() -> Vec<(&'static str, Vec<SequenceStep>)> {
+    crate::domain::campaigns::presets::SequencePreset::ALL
+        .iter()
+        .map(|p| (p.as_str(), p.steps()))
+        .collect()
 }
 
 /// What a step becomes for one lead.
