@@ -57,6 +57,7 @@ pub async fn settle(
     let known = Known::default();
     let ctx = Context {
         config,
+        campaign: None,
         control,
         lead: Some(lead),
         later: &later,

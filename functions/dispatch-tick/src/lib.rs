@@ -9,6 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use shared::adapters::outbox::ShadowOutbox;
+use shared::domain::campaigns::{campaign_of, Campaign};
 use shared::domain::dispatch::decide::{
     before_reading, decide, AfterSend, Context, Decision, Known, SendPlan, WaitKind,
 };
@@ -139,7 +140,9 @@ impl TickReport {
 
 /// Everything one touch's decision is made on.
 struct Facts {
+    /// The tenant's config as the touch's campaign sees it.
     config: Arc<TenantConfig>,
+    campaign: Arc<Campaign>,
     control: Control,
     lead: Option<Lead>,
     later: Vec<Touch>,
@@ -208,6 +211,7 @@ impl App {
                 touch,
                 &Context {
                     config: &facts.config,
+                    campaign: Some(&facts.campaign),
                     control: &facts.control,
                     lead: facts.lead.as_ref(),
                     later: &facts.later,
@@ -258,6 +262,15 @@ impl App {
                 Reservation::Suppressed(hits) => facts.known.suppressed = hits,
                 Reservation::LeadChanged => {
                     facts.lead = self.store.lead(&touch.tenant, &touch.lead_id).await?;
+                }
+                Reservation::CampaignStopped => {
+                    let id = campaign_of(touch.campaign.as_deref());
+                    let (campaign, _) = self.store.campaign(&touch.tenant, id, now).await?;
+                    if campaign.status.sends() {
+                        // Paused and resumed meanwhile: next tick.
+                        return Ok(Outcome::LostRace);
+                    }
+                    facts.campaign = Arc::new(campaign);
                 }
                 Reservation::Blocked => {
                     facts.control = self.store.control(&touch.tenant).await?;
@@ -429,6 +442,7 @@ impl App {
         self.count_error(&touch.tenant, now).await;
         let ctx = Context {
             config: &facts.config,
+            campaign: Some(&facts.campaign),
             control: &facts.control,
             lead: facts.lead.as_ref(),
             later: &facts.later,

@@ -1,9 +1,11 @@
-//! One page of due touches: the tenants' configs and switches (read once a
-//! tick), then the leads, their later steps and the counters of every
-//! sender the page's touches could go from, in one batch read; then each
-//! touch decided and applied in turn.
+//! One page of due touches: the tenants' configs, switches and the
+//! touches' campaigns (read once a tick, in one batch read), then the
+//! leads, their later steps and the counters of every sender the page's
+//! touches could go from, in one batch read; then each touch decided and
+//! applied in turn, on its campaign's view of the tenant's config.
 
 use super::*;
+use shared::domain::campaigns::DEFAULT_CAMPAIGN;
 use shared::domain::dispatch::caps::{caps_for_touch, sender_candidates};
 use std::collections::BTreeMap;
 
@@ -12,9 +14,34 @@ use std::collections::BTreeMap;
 pub(crate) struct Tenants {
     configs: HashMap<String, Option<Arc<TenantConfig>>>,
     controls: HashMap<String, Control>,
+    /// Each campaign as stored, with the tenant's config as it sees it;
+    /// None for a campaign id with no campaign.
+    campaigns: HashMap<(String, String), Option<View>>,
     /// Today's counts by cap scope, per tenant: as last read, plus this
     /// tick's own reservations.
     loads: HashMap<String, BTreeMap<String, u32>>,
+}
+
+/// A campaign and its view of the tenant's config.
+#[derive(Clone)]
+pub(crate) struct View {
+    campaign: Arc<Campaign>,
+    config: Arc<TenantConfig>,
+}
+
+fn campaign_key(t: &Touch) -> (String, String) {
+    (
+        t.tenant.clone(),
+        campaign_of(t.campaign.as_deref()).to_string(),
+    )
+}
+
+impl Tenants {
+    fn view(&self, t: &Touch) -> Option<&View> {
+        self.campaigns
+            .get(&campaign_key(t))
+            .and_then(Option::as_ref)
+    }
 }
 
 impl App {
@@ -34,8 +61,15 @@ impl App {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        if !new.is_empty() {
-            let read = self.store.read_set(&new, &[], &[], &[]).await?;
+        let unread: Vec<(String, String)> = page
+            .iter()
+            .map(|(t, _)| campaign_key(t))
+            .filter(|k| !tenants.campaigns.contains_key(k))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !new.is_empty() || !unread.is_empty() {
+            let mut read = self.store.read_set(&new, &[], &[], &[], &unread).await?;
             for t in new {
                 let config = match read.configs.get(&t) {
                     Some(c) => Some(Arc::new(self.store.with_warmup(c.clone()).await?)),
@@ -50,28 +84,50 @@ impl App {
                     read.controls.get(&t).cloned().unwrap_or_default(),
                 );
             }
+            for key in unread {
+                let Some(Some(config)) = tenants.configs.get(&key.0) else {
+                    tenants.campaigns.insert(key, None);
+                    continue;
+                };
+                let campaign = match read.campaigns.remove(&key) {
+                    Some(c) => Some(c),
+                    // A tenant from before campaigns: its default campaign
+                    // is its config, until an operator writes it.
+                    None if key.1 == DEFAULT_CAMPAIGN => Some(Campaign::legacy(config, now)),
+                    None => {
+                        tracing::error!(tenant = %key.0, campaign = %key.1, "due touches of an unknown campaign");
+                        None
+                    }
+                };
+                let view = campaign.map(|c| View {
+                    config: Arc::new(c.effective(config)),
+                    campaign: Arc::new(c),
+                });
+                tenants.campaigns.insert(key, view);
+            }
         }
         // A touch outside its window, or of a tenant with a switch thrown,
         // is decided without a read.
         let mut rest = Vec::with_capacity(page.len());
         for (touch, due_sk) in page {
-            let early = match tenants.configs.get(&touch.tenant) {
-                Some(Some(config)) => {
+            let early = match tenants.view(&touch) {
+                Some(view) => {
                     let control = tenants
                         .controls
                         .get(&touch.tenant)
                         .cloned()
                         .unwrap_or_default();
-                    before_reading(&touch, config, &control, now)
-                        .map(|d| (d, config.clone(), control))
+                    before_reading(&touch, &view.config, Some(&view.campaign), &control, now)
+                        .map(|d| (d, view.clone(), control))
                 }
                 _ => None,
             };
             match early {
-                Some((decision, config, control)) => {
+                Some((decision, view, control)) => {
                     report.due += 1;
                     let facts = Facts {
-                        config,
+                        config: view.config,
+                        campaign: view.campaign,
                         control,
                         lead: None,
                         later: vec![],
@@ -95,11 +151,12 @@ impl App {
         let mut leads = BTreeSet::new();
         let mut steps = BTreeSet::new();
         for (t, _) in &page {
-            let Some(Some(config)) = tenants.configs.get(&t.tenant) else {
+            let Some(view) = tenants.view(t) else {
                 continue;
             };
             leads.insert((t.tenant.clone(), t.lead_id.clone()));
-            for s in config
+            for s in view
+                .config
                 .sequence
                 .iter()
                 .map(|s| s.step)
@@ -112,7 +169,10 @@ impl App {
         let leads: Vec<_> = leads.into_iter().collect();
         let steps: Vec<_> = steps.into_iter().collect();
         let counters = counter_keys(&page, tenants, now);
-        let mut read = self.store.read_set(&[], &leads, &steps, &counters).await?;
+        let mut read = self
+            .store
+            .read_set(&[], &leads, &steps, &counters, &[])
+            .await?;
         for (tenant, read) in std::mem::take(&mut read.loads) {
             let loads = tenants.loads.entry(tenant).or_default();
             for (scope, used) in read {
@@ -123,7 +183,7 @@ impl App {
         let mut lease_until = now + self.shard_lease;
         for (touch, due_sk) in page {
             report.due += 1;
-            let Some(Some(config)) = tenants.configs.get(&touch.tenant).cloned() else {
+            let Some(view) = tenants.view(&touch).cloned() else {
                 report.errors += 1;
                 continue;
             };
@@ -141,7 +201,8 @@ impl App {
             }
             let key = (touch.tenant.clone(), touch.lead_id.clone());
             let mut facts = Facts {
-                config,
+                config: view.config,
+                campaign: view.campaign,
                 control: tenants
                     .controls
                     .get(&touch.tenant)
@@ -163,8 +224,14 @@ impl App {
                     report.errors += 1;
                 }
             }
-            // A switch found thrown by a reservation holds the tenant's
-            // other touches too.
+            // A campaign found paused by a reservation holds its other
+            // touches too, and so does a switch found thrown.
+            if !facts.campaign.status.sends() {
+                let key = campaign_key(&touch);
+                if let Some(Some(view)) = tenants.campaigns.get_mut(&key) {
+                    view.campaign = facts.campaign.clone();
+                }
+            }
             tenants.controls.insert(touch.tenant.clone(), facts.control);
             tenants
                 .loads
@@ -186,12 +253,13 @@ fn counter_keys(
 ) -> Vec<(String, chrono::NaiveDate, String)> {
     let mut keys = BTreeSet::new();
     for (touch, _) in page {
-        let Some(Some(config)) = tenants.configs.get(&touch.tenant) else {
+        let Some(view) = tenants.view(touch) else {
             continue;
         };
+        let config = &view.config;
         let day = now.with_timezone(&config.tz()).date_naive();
         for sender in sender_candidates(config, touch.channel, 0) {
-            for cap in caps_for_touch(config, touch, &sender, day) {
+            for cap in caps_for_touch(config, Some(&view.campaign), touch, &sender, day) {
                 keys.insert((touch.tenant.clone(), day, cap.scope));
             }
         }

@@ -235,6 +235,16 @@ pub struct ScoreReason {
     pub reason: String,
 }
 
+/// A lead's score against one campaign's target (SPEC §1: a lead is
+/// scored against every active campaign; the best is recommended).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignScore {
+    pub campaign: String,
+    pub score: u8,
+    pub tier: Tier,
+    pub reasons: Vec<ScoreReason>,
+}
+
 /// One operator rejection, remembered on the lead for `memory_days`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejection {
@@ -350,6 +360,13 @@ pub struct Lead {
     pub offer: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recommended_channels: Vec<super::touch::Channel>,
+    /// The campaign the lead is recommended for (scored, held) or enrolled
+    /// in (drafted onwards): one at a time. None: the default campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    /// Its score against each campaign it was scored for, best first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaign_scores: Vec<CampaignScore>,
     /// Why the lead was suppressed at intake, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
@@ -386,6 +403,10 @@ pub struct Lead {
     pub replies: u32,
     #[serde(default)]
     pub attempts: u32,
+    /// It passed the attempts warning (SPEC §8, 200 by default) and was
+    /// moved to its campaign's nurture track.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attempts_exceeded_200: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_sent_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -134,6 +134,10 @@ pub struct Touch {
     pub tenant: String,
     pub lead_id: String,
     pub step: u8,
+    /// The campaign it is sent for (None: the default campaign, as every
+    /// touch drafted before campaigns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
     /// Day offset from the first send (SPEC §6: 0/3/5/8/12).
     pub day: u32,
     pub channel: Channel,

@@ -19,7 +19,7 @@ impl Store {
         Ok(i)
     }
 
-    fn campaign_from_item(item: &Item) -> Result<(Campaign, u64)> {
+    pub(crate) fn campaign_from_item(item: &Item) -> Result<(Campaign, u64)> {
         let json = item
             .get("campaign")
             .and_then(|v| v.as_s().ok())

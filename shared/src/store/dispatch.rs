@@ -40,6 +40,8 @@ pub struct ReadSet {
     /// Today's counts by tenant, then cap scope (counters never taken are
     /// absent).
     pub loads: HashMap<String, BTreeMap<String, u32>>,
+    /// Stored campaigns by (tenant, campaign id).
+    pub campaigns: HashMap<(String, String), crate::domain::campaigns::Campaign>,
 }
 
 impl Store {
@@ -127,11 +129,15 @@ impl Store {
         leads: &[(String, String)],
         steps: &[(String, String, u8)],
         counters: &[(String, NaiveDate, String)],
+        campaigns: &[(String, String)],
     ) -> Result<ReadSet> {
         let mut wanted = Vec::new();
         for t in tenants {
             wanted.push(Self::key(keys::tenant(t), "CONFIG"));
             wanted.push(Self::key(keys::tenant(t), "CONTROL"));
+        }
+        for (t, c) in campaigns {
+            wanted.push(Self::key(keys::tenant(t), format!("CAMPAIGN#{c}")));
         }
         for (t, l) in leads {
             wanted.push(Self::key(keys::lead(t, l), "LEAD"));
@@ -189,6 +195,11 @@ impl Store {
                     let pk = item["PK"].as_s().cloned().unwrap_or_default();
                     let tenant = pk.trim_start_matches("T#").to_string();
                     set.controls.insert(tenant, from_item(item)?);
+                }
+                campaign if campaign.starts_with("CAMPAIGN#") => {
+                    let tenant = pk.trim_start_matches("T#").to_string();
+                    let (c, _) = Self::campaign_from_item(&item)?;
+                    set.campaigns.insert((tenant, c.id.as_str().to_string()), c);
                 }
                 "LEAD" => {
                     let l: Lead = from_item(item)?;

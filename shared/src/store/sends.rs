@@ -48,6 +48,8 @@ pub enum Reservation {
     Suppressed(Vec<String>),
     /// The lead changed since it was read.
     LeadChanged,
+    /// The touch's campaign was paused or archived meanwhile.
+    CampaignStopped,
 }
 
 /// Everything one reservation takes and checks.
@@ -155,6 +157,22 @@ impl Store {
         // between the tick's read and this write still wins, and costs no read.
         let control_at = items.len();
         items.push(self.control_check(t)?);
+        // A campaign paused or archived between the tick's read and this
+        // write stops the send too. The default campaign of a tenant from
+        // before campaigns has no item until an operator writes it.
+        let campaign_at = items.len();
+        items.push(self.check_named(
+            Self::key(
+                keys::tenant(t),
+                format!(
+                    "CAMPAIGN#{}",
+                    crate::domain::campaigns::campaign_of(touch.campaign.as_deref())
+                ),
+            ),
+            "attribute_not_exists(PK) OR #status = :active",
+            &[("#status", "status")],
+            vec![(":active", s("active"))],
+        )?);
         let lead_at = items.len();
         items.push(self.check(
             Self::key(keys::lead(t, &touch.lead_id), "LEAD"),
@@ -185,6 +203,9 @@ impl Store {
         if failed(control_at) {
             return Ok(Reservation::Blocked);
         }
+        if failed(campaign_at) {
+            return Ok(Reservation::CampaignStopped);
+        }
         let hits: Vec<String> = (supp_at..codes.len())
             .filter(|i| failed(*i))
             .map(|i| {
@@ -211,10 +232,23 @@ impl Store {
         condition: &str,
         values: Vec<(&str, AttributeValue)>,
     ) -> Result<TransactWriteItem> {
+        self.check_named(key, condition, &[], values)
+    }
+
+    fn check_named(
+        &self,
+        key: Item,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<TransactWriteItem> {
         let mut b = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(key))
             .condition_expression(condition);
+        for (k, v) in names {
+            b = b.expression_attribute_names(*k, *v);
+        }
         for (k, v) in values {
             b = b.expression_attribute_values(k, v);
         }
@@ -253,6 +287,38 @@ impl Store {
                         s(due_sort_key(w.at, t, &touch.lead_id, w.step)),
                     ),
                 ],
+            )?);
+        }
+        for step in &after.cancel {
+            items.push(self.update_tx(
+                Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(*step)),
+                "SET #state = :cancelled, end_reason = :why",
+                Some("#state = :planned"),
+                &[("#state", "state")],
+                vec![
+                    (":cancelled".into(), s(TouchState::Cancelled.as_str())),
+                    (":planned".into(), s(TouchState::Planned.as_str())),
+                    (
+                        ":why".into(),
+                        s("the attempts warning moved the lead to its nurture track"),
+                    ),
+                ],
+            )?);
+        }
+        if after.flag_attempts {
+            items.push(self.event_put(
+                t,
+                &touch.lead_id,
+                now,
+                "attempts_exceeded_200",
+                &if after.cancel.is_empty() {
+                    "the attempts warning was reached".to_string()
+                } else {
+                    format!(
+                        "the attempts warning was reached: moved to the nurture track (steps {:?} cancelled)",
+                        after.cancel
+                    )
+                },
             )?);
         }
         if after.contacted {
@@ -356,6 +422,10 @@ impl Store {
             lead_update.push_str(", email_thread = if_not_exists(email_thread, :pid)");
             lead_values.push((":pid".into(), s(provider_id)));
         }
+        if after.is_some_and(|(a, _)| a.flag_attempts) {
+            lead_update.push_str(", attempts_exceeded_200 = :yes");
+            lead_values.push((":yes".into(), AttributeValue::Bool(true)));
+        }
         let mut lead_condition = None;
         if let Some((after, version)) = after.filter(|(a, _)| a.contacted) {
             debug_assert!(after.contacted);
@@ -439,18 +509,27 @@ impl Store {
             ],
         )?];
         if after.contacted {
+            let mut update = "SET #status = :contacted, updated_at = :now".to_string();
+            let mut values = vec![
+                (":contacted".into(), s(LeadStatus::Contacted.as_str())),
+                (":now".into(), s(ts(now))),
+                (":one".into(), n(1)),
+                (":v".into(), n(lead_version)),
+            ];
+            if after.flag_attempts {
+                update.push_str(", attempts_exceeded_200 = :yes");
+                values.push((":yes".into(), AttributeValue::Bool(true)));
+            }
+            update.push_str(" ADD version :one");
             items.push(self.update_tx(
                 Self::key(keys::lead(t, &touch.lead_id), "LEAD"),
-                "SET #status = :contacted, updated_at = :now ADD version :one",
+                &update,
                 Some("version = :v"),
                 &[("#status", "status")],
-                vec![
-                    (":contacted".into(), s(LeadStatus::Contacted.as_str())),
-                    (":now".into(), s(ts(now))),
-                    (":one".into(), n(1)),
-                    (":v".into(), n(lead_version)),
-                ],
+                values,
             )?);
+        } else if after.flag_attempts {
+            items.push(self.flag_attempts_tx(touch, now)?);
         }
         items.extend(self.after_items(touch, after, now)?);
         Ok(match self.transact("finish_follow_up", items).await? {
@@ -721,6 +800,9 @@ impl Store {
             ];
             if let (true, Some(after)) = (with_after, after) {
                 items.extend(self.after_items(touch, after, now)?);
+                if after.flag_attempts {
+                    items.push(self.flag_attempts_tx(touch, now)?);
+                }
             }
             Ok(items)
         };
@@ -734,6 +816,21 @@ impl Store {
             None => Landed::FollowUpLeft,
             Some(_) => Landed::NotOurs,
         })
+    }
+
+    /// The lead's `attempts_exceeded_200` flag, outside a send's update.
+    fn flag_attempts_tx(&self, touch: &Touch, now: DateTime<Utc>) -> Result<TransactWriteItem> {
+        self.update_tx(
+            Self::key(keys::lead(&touch.tenant, &touch.lead_id), "LEAD"),
+            "SET attempts_exceeded_200 = :yes, updated_at = :now ADD version :one",
+            None,
+            &[],
+            vec![
+                (":yes".into(), AttributeValue::Bool(true)),
+                (":now".into(), s(ts(now))),
+                (":one".into(), n(1)),
+            ],
+        )
     }
 
     pub async fn outbox(&self, tenant: &str) -> Result<Vec<OutboxEntry>> {

@@ -4,6 +4,7 @@
 //! and the channels it can really use. A tenant runs several at once.
 
 pub mod presets;
+pub mod recommend;
 
 use crate::domain::dispatch::sequence::SequenceStep;
 use crate::domain::dispatch::window::SendWindow;
@@ -17,6 +18,21 @@ use std::collections::BTreeSet;
 
 /// The campaign every tenant made before campaigns existed reads as.
 pub const DEFAULT_CAMPAIGN: &str = "default";
+
+/// Nurture steps are numbered from here, apart from the main sequence's,
+/// so both tracks live on one lead and a step says which it is on.
+pub const NURTURE_FIRST_STEP: u8 = 101;
+
+/// Is `step` a step of the nurture track?
+pub fn is_nurture_step(step: u8) -> bool {
+    step >= NURTURE_FIRST_STEP
+}
+
+/// The campaign a touch or lead belongs to: its own, else the default one
+/// (what everything written before campaigns belongs to).
+pub fn campaign_of(id: Option<&str>) -> &str {
+    id.filter(|c| !c.is_empty()).unwrap_or(DEFAULT_CAMPAIGN)
+}
 
 /// A campaign's id: 2-40 characters of a-z, 0-9 and '-'.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -211,12 +227,76 @@ impl Campaign {
             nurture: None,
             senders: CampaignSenders::default(),
             windows: WindowsPolicy::Tenant,
-            tiers: config.approval.auto_enroll_tiers.clone(),
+            // What a tenant crafted before campaigns: every tier but 3.
+            tiers: vec![Tier::Tier1, Tier::Tier2],
             auto_enroll: config.approval.auto_enroll,
             ramp: config.approval.ramp.clone(),
             daily_share: None,
             created_at: now,
             updated_at: now,
+        }
+    }
+
+    /// Is this the primary ICP's campaign (it wins ties when scoring)?
+    pub fn primary(&self) -> bool {
+        self.target.primary
+    }
+
+    /// The tenant's config as this campaign sees it: its target and offer
+    /// as the ICP, its steps as the sequence, its windows, only its
+    /// senders, its enrolment and ramp. Scoring, drafting and the send
+    /// decision read this and need not know about campaigns; the tenant's
+    /// caps, domains and everything else are the tenant's.
+    pub fn effective(&self, config: &TenantConfig) -> TenantConfig {
+        let mut c = config.clone();
+        c.icp = Icp {
+            recommended_offer: self.offer.clone(),
+            ..self.target.clone()
+        };
+        c.sequence = self.sequence.clone();
+        c.sequence.extend(self.nurture_steps(config));
+        c.windows = self.windows.resolve(&config.windows);
+        let keep = |wanted: &[String], s: &str| wanted.is_empty() || wanted.iter().any(|w| w == s);
+        c.mailboxes
+            .retain(|m| keep(&self.senders.mailboxes, &m.address));
+        c.phone_numbers
+            .retain(|p| keep(&self.senders.phone_numbers, p));
+        c.linkedin_seats
+            .retain(|p| keep(&self.senders.linkedin_seats, p));
+        c.approval.auto_enroll = self.auto_enroll;
+        c.approval.ramp = self.ramp.clone();
+        c
+    }
+
+    /// The nurture track's steps (numbered from `NURTURE_FIRST_STEP`),
+    /// generated from its preset and the channels this campaign can use.
+    pub fn nurture_steps(&self, config: &TenantConfig) -> Vec<SequenceStep> {
+        let Some(preset) = self.nurture else {
+            return vec![];
+        };
+        let mut steps = preset.generate(&self.available_channels(config));
+        for s in &mut steps {
+            s.step += NURTURE_FIRST_STEP - 1;
+        }
+        steps
+    }
+
+    /// Does this campaign take leads of `tier`?
+    pub fn takes(&self, tier: Tier) -> bool {
+        self.tiers.contains(&tier)
+    }
+
+    /// The cap scope of its daily share, and of its ramp (the default
+    /// campaign's ramp is the tenant's, as before campaigns).
+    pub fn share_scope(&self) -> String {
+        format!("campaign#{}", self.id.as_str())
+    }
+
+    pub fn ramp_scope(&self) -> String {
+        if self.id.as_str() == DEFAULT_CAMPAIGN {
+            "ramp#tenant".into()
+        } else {
+            format!("ramp#campaign#{}", self.id.as_str())
         }
     }
 
@@ -354,6 +434,18 @@ impl Campaign {
         }
         if self.tiers.is_empty() {
             return bad("tiers", "enrol at least one tier".into());
+        }
+        if self.sequence.len() >= usize::from(NURTURE_FIRST_STEP) {
+            return bad(
+                "sequence",
+                format!("at most {} steps", NURTURE_FIRST_STEP - 1),
+            );
+        }
+        if self.nurture.is_some() && self.nurture_steps(config).is_empty() {
+            return bad(
+                "nurture",
+                "the nurture preset has no step on the channels this campaign can use".into(),
+            );
         }
         if self.daily_share == Some(0) {
             return bad(

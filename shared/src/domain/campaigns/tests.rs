@@ -68,7 +68,11 @@ fn a_tenant_from_before_campaigns_reads_as_one_active_campaign_with_nothing_lost
     assert_eq!(c.sequence, config.sequence);
     assert!(c.custom, "its steps are kept as they are");
     assert_eq!(c.offer, config.icp.recommended_offer);
-    assert_eq!(c.tiers, config.approval.auto_enroll_tiers);
+    assert_eq!(
+        c.tiers,
+        vec![Tier::Tier1, Tier::Tier2],
+        "tiers 1 and 2 were crafted before"
+    );
     assert_eq!(c.auto_enroll, config.approval.auto_enroll);
     assert_eq!(c.windows.resolve(&config.windows), config.windows);
     c.validate(&config).unwrap();

@@ -38,6 +38,7 @@ impl DraftContext<'_> {
             tenant: lead.tenant.clone(),
             lead_id: lead.id.clone(),
             step: step.step,
+            campaign: lead.campaign.clone(),
             day: step.day,
             channel: step.channel,
             fallback_from: None,

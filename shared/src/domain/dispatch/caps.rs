@@ -1,7 +1,8 @@
 //! Daily caps: every counter a send must take, with its limit. The store
 //! reserves them all in one transaction, or none.
 
-use super::warmup::domain_daily_cap;
+use super::warmup::sending_domain_cap;
+use crate::domain::campaigns::Campaign;
 use crate::domain::tenant::TenantConfig;
 use crate::domain::touch::Channel;
 use chrono::NaiveDate;
@@ -37,15 +38,12 @@ pub fn caps_for_send(
     let mut caps = match channel {
         Channel::Email => {
             let domain = sender.domain.clone().unwrap_or_default();
-            let rows = config
-                .domain(&domain)
-                .map(|d| d.warmup.as_slice())
-                .unwrap_or(&[]);
+            let limit = match config.domain(&domain) {
+                Some(d) => sending_domain_cap(d, day, c.email_per_domain_after_warmup),
+                None => c.email_per_domain_after_warmup,
+            };
             vec![
-                cap(
-                    format!("email#domain#{domain}"),
-                    domain_daily_cap(rows, day, c.email_per_domain_after_warmup),
-                ),
+                cap(format!("email#domain#{domain}"), limit),
                 cap(
                     format!("email#mailbox#{}", sender.identity),
                     c.email_per_mailbox,
@@ -80,9 +78,12 @@ pub fn caps_for_send(
 
 /// The caps one touch reserves: as `caps_for_send`, except that a LinkedIn
 /// step that waits for the connection is a message, counted against the
-/// seat's message cap rather than its connection-request cap.
+/// seat's message cap rather than its connection-request cap; and a
+/// campaign's touch also takes the campaign's daily share, and its own
+/// ramp's count (`config` is then the campaign's view of the tenant's).
 pub fn caps_for_touch(
     config: &TenantConfig,
+    campaign: Option<&Campaign>,
     touch: &crate::domain::touch::Touch,
     sender: &SenderChoice,
     day: NaiveDate,
@@ -99,8 +100,21 @@ pub fn caps_for_touch(
                 c.limit = config.caps.linkedin_messages_per_seat;
             }
         }
-        caps.sort_by(|a, b| a.scope.cmp(&b.scope));
     }
+    if let Some(campaign) = campaign {
+        for c in &mut caps {
+            if c.scope == "ramp#tenant" {
+                c.scope = campaign.ramp_scope();
+            }
+        }
+        if let Some(share) = campaign.daily_share {
+            caps.push(CapReservation {
+                scope: campaign.share_scope(),
+                limit: share,
+            });
+        }
+    }
+    caps.sort_by(|a, b| a.scope.cmp(&b.scope));
     caps
 }
 
@@ -199,7 +213,7 @@ mod tests {
         }))
         .unwrap();
         let scopes = |c: &TenantConfig, t: &crate::domain::touch::Touch| {
-            caps_for_touch(c, t, &seat, day)
+            caps_for_touch(c, None, t, &seat, day)
                 .into_iter()
                 .map(|r| (r.scope, r.limit))
                 .collect::<Vec<_>>()
@@ -219,7 +233,7 @@ mod tests {
         c.approval.ramp.days = 3;
         assert!(scopes(&c, &touch).contains(&("ramp#tenant".to_string(), 5)));
         assert!(
-            !caps_for_touch(&c, &touch, &seat, day + chrono::Duration::days(1))
+            !caps_for_touch(&c, None, &touch, &seat, day + chrono::Duration::days(1))
                 .iter()
                 .any(|r| r.scope == "ramp#tenant")
         );

@@ -6,6 +6,7 @@
 use super::caps::{caps_for_touch, sender_candidates, CapReservation, SenderChoice};
 use super::sequence::{due_at, StepCondition};
 use super::window::SendWindow;
+use crate::domain::campaigns::{is_nurture_step, Campaign, CampaignStatus};
 use crate::domain::lead::{Lead, LeadStatus};
 use crate::domain::targeting::suppression::{
     canonical_phone, domain_matches, lead_suppression_keys, suppression_keys, SuppressionKind,
@@ -18,7 +19,12 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What the tick knows when it decides about one touch.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
+    /// The tenant's config as the touch's campaign sees it
+    /// (`Campaign::effective`).
     pub config: &'a TenantConfig,
+    /// The touch's campaign as stored now (None: a tenant from before
+    /// campaigns whose default campaign was never written).
+    pub campaign: Option<&'a Campaign>,
     pub control: &'a Control,
     /// The lead as stored now (`None`: deleted).
     pub lead: Option<&'a Lead>,
@@ -106,6 +112,12 @@ pub struct AfterSend {
     pub wake: Option<Wake>,
     /// The lead moves from queued to contacted.
     pub contacted: bool,
+    /// The lead reached the attempts warning (SPEC §8): it is flagged
+    /// `attempts_exceeded_200`.
+    pub flag_attempts: bool,
+    /// Planned steps that will not be sent: the rest of the main sequence
+    /// of a lead moved to its nurture track.
+    pub cancel: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,16 +212,28 @@ pub fn next_wake(
     first_sent_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Option<Wake> {
-    let mut steps: Vec<&Touch> = later.iter().filter(|t| t.step > touch.step).collect();
+    // The two tracks do not run into each other: the main sequence ends
+    // without waking the nurture track, which counts its days from the
+    // step before (it starts whenever the warning is reached).
+    let nurture = is_nurture_step(touch.step);
+    let mut steps: Vec<&Touch> = later
+        .iter()
+        .filter(|t| t.step > touch.step && is_nurture_step(t.step) == nurture)
+        .collect();
     steps.sort_by_key(|t| t.step);
     for t in steps {
         match t.state {
             TouchState::Skipped | TouchState::Cancelled => continue,
             TouchState::Planned => {
+                let at = if nurture {
+                    now + Duration::days(i64::from(t.day.saturating_sub(touch.day)))
+                } else {
+                    due_at(first_sent_at, t.day)
+                };
                 return Some(Wake {
                     step: t.step,
-                    at: due_at(first_sent_at, t.day).max(now),
-                })
+                    at: at.max(now),
+                });
             }
             _ => return None,
         }
@@ -217,14 +241,47 @@ pub fn next_wake(
     None
 }
 
-/// What follows this touch once it is sent or skipped.
+/// What follows this touch once it is sent or skipped. A send that brings
+/// the lead to the attempts warning flags it and, when its campaign has a
+/// nurture track, moves it there: the rest of the main sequence is
+/// cancelled and the first nurture step woken instead.
 fn after(touch: &Touch, ctx: &Context, sent: bool, now: DateTime<Utc>) -> AfterSend {
     let lead = ctx.lead;
     let first = lead.and_then(|l| l.first_sent_at).unwrap_or(now);
-    AfterSend {
+    let attempts = lead.map_or(0, |l| l.attempts + u32::from(sent));
+    let warned = lead.is_some_and(|l| l.attempts_exceeded_200);
+    let mut out = AfterSend {
         wake: next_wake(touch, ctx.later, first, now),
         contacted: sent && lead.is_some_and(|l| l.status == LeadStatus::Queued),
+        flag_attempts: !warned && attempts >= ctx.config.caps.attempts_warning,
+        cancel: vec![],
+    };
+    if attempts >= ctx.config.caps.attempts_warning && !is_nurture_step(touch.step) {
+        if let Some(nurture) = nurture_entry(ctx.later) {
+            out.wake = Some(Wake {
+                step: nurture.step,
+                at: now + Duration::days(i64::from(nurture.day)),
+            });
+            out.cancel = ctx
+                .later
+                .iter()
+                .filter(|t| !is_nurture_step(t.step) && t.step > touch.step)
+                .filter(|t| t.state == TouchState::Planned)
+                .map(|t| t.step)
+                .collect();
+        }
     }
+    out
+}
+
+/// The first step of a nurture track not yet entered: every nurture step
+/// still planned (none woken, sent or ended).
+fn nurture_entry(later: &[Touch]) -> Option<&Touch> {
+    let nurture: Vec<&Touch> = later.iter().filter(|t| is_nurture_step(t.step)).collect();
+    if nurture.iter().any(|t| t.state != TouchState::Planned) {
+        return None;
+    }
+    nurture.into_iter().min_by_key(|t| t.step)
 }
 
 /// The first minutes of the tenant's next day, in UTC.
@@ -243,11 +300,29 @@ fn tenant_day_start(config: &TenantConfig, day: NaiveDate, now: DateTime<Utc>) -
 pub fn before_reading(
     touch: &Touch,
     config: &TenantConfig,
+    campaign: Option<&Campaign>,
     control: &Control,
     now: DateTime<Utc>,
 ) -> Option<Decision> {
     if touch.state != TouchState::Due {
         return None;
+    }
+    // A paused campaign's touches stay due, untouched, and go when it is
+    // resumed; an archived one's end (its history stays).
+    if let Some(c) = campaign {
+        match c.status {
+            CampaignStatus::Active => {}
+            CampaignStatus::Archived => {
+                return Some(Decision::Cancel {
+                    reason: format!("campaign {} is archived", c.id.as_str()),
+                })
+            }
+            CampaignStatus::Paused | CampaignStatus::Draft => {
+                return Some(Decision::Hold {
+                    reason: format!("campaign {} is {}", c.id.as_str(), c.status.as_str()),
+                })
+            }
+        }
     }
     let tz = recipient_tz(config, touch);
     let window = window_for(config, touch.channel);
@@ -280,7 +355,7 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     }
     // The window and the switches first: they need neither the lead nor
     // the later steps, and most waits are them.
-    if let Some(d) = before_reading(touch, config, ctx.control, now) {
+    if let Some(d) = before_reading(touch, config, ctx.campaign, ctx.control, now) {
         return d;
     }
     let tz = recipient_tz(config, touch);
@@ -369,6 +444,18 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
             config.caps.max_attempts_per_lead
         ));
     }
+    // Past the attempts warning with a nurture track not yet entered (the
+    // warning was lowered, or the attempts came from elsewhere): the main
+    // sequence gives way to it here.
+    if !is_nurture_step(touch.step)
+        && lead.attempts >= config.caps.attempts_warning
+        && nurture_entry(ctx.later).is_some()
+    {
+        return skip(&format!(
+            "{} attempts reached the warning ({}): moved to the nurture track",
+            lead.attempts, config.caps.attempts_warning
+        ));
+    }
     if !ctx.has_sender {
         return Decision::Hold {
             reason: format!(
@@ -428,7 +515,7 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
         .chain(
             candidates
                 .iter()
-                .flat_map(|c| caps_for_touch(config, touch, c, day))
+                .flat_map(|c| caps_for_touch(config, ctx.campaign, touch, c, day))
                 .filter(|cap| used(&cap.scope) >= cap.limit)
                 .map(|cap| cap.scope),
         )
@@ -436,7 +523,7 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     let mut senders: Vec<(SenderChoice, Vec<CapReservation>)> = candidates
         .into_iter()
         .map(|c| {
-            let caps = caps_for_touch(config, touch, &c, day);
+            let caps = caps_for_touch(config, ctx.campaign, touch, &c, day);
             (c, caps)
         })
         .filter(|(_, caps)| caps.iter().all(|c| !full_now.contains(&c.scope)))

@@ -10,7 +10,7 @@ use crate::domain::lead::Tier;
 use crate::domain::touch::Message;
 use proptest::prelude::*;
 
-fn config() -> TenantConfig {
+pub(super) fn config() -> TenantConfig {
     TenantConfig::default_for(
         TenantId::parse("acme").unwrap(),
         "Acme",
@@ -18,7 +18,7 @@ fn config() -> TenantConfig {
     )
 }
 
-fn lead() -> Lead {
+pub(super) fn lead() -> Lead {
     Lead {
         tenant: "acme".into(),
         id: "01JD0000000000000000000000".into(),
@@ -32,11 +32,12 @@ fn lead() -> Lead {
     }
 }
 
-fn touch(step: u8, state: TouchState) -> Touch {
+pub(super) fn touch(step: u8, state: TouchState) -> Touch {
     Touch {
         tenant: "acme".into(),
         lead_id: lead().id,
         step,
+        campaign: None,
         day: u32::from(step - 1) * 3,
         channel: Channel::Email,
         fallback_from: None,
@@ -75,24 +76,26 @@ fn touch(step: u8, state: TouchState) -> Touch {
 }
 
 /// Tuesday 10:00 in Phoenix: inside every default window.
-fn open() -> DateTime<Utc> {
+pub(super) fn open() -> DateTime<Utc> {
     "2026-12-01T17:00:00Z".parse().unwrap()
 }
 
 #[derive(Debug, Clone)]
-struct World {
-    config: TenantConfig,
-    control: Control,
-    lead: Option<Lead>,
-    later: Vec<Touch>,
-    known: Known,
-    has_sender: bool,
+pub(super) struct World {
+    pub(super) config: TenantConfig,
+    pub(super) campaign: Option<crate::domain::campaigns::Campaign>,
+    pub(super) control: Control,
+    pub(super) lead: Option<Lead>,
+    pub(super) later: Vec<Touch>,
+    pub(super) known: Known,
+    pub(super) has_sender: bool,
 }
 
 impl World {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             config: config(),
+            campaign: None,
             control: Control::default(),
             lead: Some(lead()),
             later: vec![touch(2, TouchState::Planned), touch(3, TouchState::Planned)],
@@ -100,11 +103,12 @@ impl World {
             has_sender: true,
         }
     }
-    fn decide(&self, t: &Touch, now: DateTime<Utc>) -> Decision {
+    pub(super) fn decide(&self, t: &Touch, now: DateTime<Utc>) -> Decision {
         decide(
             t,
             &Context {
                 config: &self.config,
+                campaign: self.campaign.as_ref(),
                 control: &self.control,
                 lead: self.lead.as_ref(),
                 later: &self.later,
@@ -117,7 +121,7 @@ impl World {
     }
 }
 
-fn plan(d: Decision) -> SendPlan {
+pub(super) fn plan(d: Decision) -> SendPlan {
     match d {
         Decision::Send(p) => *p,
         other => panic!("expected a send, got {other:?}"),
@@ -155,7 +159,9 @@ fn a_due_touch_in_its_window_is_sent_with_every_cap_and_check() {
                 step: 2,
                 at: open() + Duration::days(3)
             }),
-            contacted: true
+            contacted: true,
+            flag_attempts: false,
+            cancel: vec![],
         }
     );
 }
@@ -386,6 +392,7 @@ fn a_provider_failure_backs_off_or_skips() {
     let w = World::new();
     let ctx = Context {
         config: &w.config,
+        campaign: None,
         control: &w.control,
         lead: w.lead.as_ref(),
         later: &w.later,
@@ -694,7 +701,7 @@ proptest! {
             prop_assert!(!p.senders.is_empty());
             let day = now.with_timezone(&w.config.tz()).date_naive();
             for (sender, caps) in &p.senders {
-                prop_assert_eq!(caps, &caps_for_touch(&w.config, &t, sender, day));
+                prop_assert_eq!(caps, &caps_for_touch(&w.config, None, &t, sender, day));
                 for c in caps {
                     prop_assert!(!w.known.full_caps.contains(&c.scope), "{} is full", c.scope);
                 }

@@ -37,6 +37,28 @@ pub fn domain_daily_cap(rows: &[WarmupRow], today: NaiveDate, after_warmup: u32)
     }
 }
 
+/// A sending domain's email cap today: its warmup rows; without rows but
+/// with the day it was first used, SPEC §8's ramp by its age (the
+/// post-warmup cap from day 22); with neither, the post-warmup cap.
+pub fn sending_domain_cap(
+    domain: &crate::domain::tenant::SendingDomain,
+    today: NaiveDate,
+    after_warmup: u32,
+) -> u32 {
+    match (domain.warmup.is_empty(), domain.first_used) {
+        (true, Some(first)) if today < first => 0,
+        (true, Some(first)) => {
+            let age = (today - first).num_days() + 1;
+            if age >= 22 {
+                after_warmup
+            } else {
+                cap_for_domain_age(age as u32)
+            }
+        }
+        _ => domain_daily_cap(&domain.warmup, today, after_warmup),
+    }
+}
+
 pub fn phase(rows: &[WarmupRow], row: &WarmupRow, today: NaiveDate) -> RowPhase {
     match active_row(rows, today) {
         Some(active) if active == row => RowPhase::Active,
@@ -92,6 +114,29 @@ mod tests {
                 daily_cap: *c,
             })
             .collect()
+    }
+
+    #[test]
+    fn given_a_domain_with_no_rows_but_a_first_day_then_it_ramps_by_age() {
+        let mut domain = crate::domain::tenant::SendingDomain {
+            domain: "x.example".into(),
+            warmup: vec![],
+            first_used: Some(d("2026-12-01")),
+        };
+        let cap = |day: &str, dom: &crate::domain::tenant::SendingDomain| {
+            sending_domain_cap(dom, d(day), 50)
+        };
+        assert_eq!(cap("2026-11-30", &domain), 0, "not in use yet");
+        assert_eq!(cap("2026-12-01", &domain), 5);
+        assert_eq!(cap("2026-12-04", &domain), 10);
+        assert_eq!(cap("2026-12-08", &domain), 20);
+        assert_eq!(cap("2026-12-15", &domain), 35);
+        assert_eq!(cap("2026-12-22", &domain), 50);
+        domain.warmup = ramp();
+        assert_eq!(cap("2026-12-08", &domain), 150, "its own rows win");
+        domain.warmup.clear();
+        domain.first_used = None;
+        assert_eq!(cap("2026-12-08", &domain), 50, "nothing known: post-warmup");
     }
 
     #[test]
