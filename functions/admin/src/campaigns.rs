@@ -104,6 +104,11 @@ impl App {
                 .await
                 .map(|(c, v)| (200, view(&c, v))),
             ("PUT", ["campaigns", id]) => self.edit_campaign(tenant, id, body, now).await,
+            ("GET", ["campaigns", id, "report"]) => self
+                .campaign_report(tenant, id, now)
+                .await
+                .map(|r| (200, r)),
+            ("POST", ["campaigns", id, "enroll"]) => self.enroll(tenant, id, body, now).await,
             ("POST", ["campaigns", id, action]) => {
                 let change = match *action {
                     "activate" => StatusChange::Activate,
@@ -182,6 +187,7 @@ impl App {
                 "campaign {id} is archived; its history is kept as it was"
             )));
         }
+        let before = c.clone();
         edit.apply_to(&mut c);
         c.updated_at = now;
         c.regenerate(&config);
@@ -191,7 +197,16 @@ impl App {
             .store
             .put_campaign(tenant, &c, version, "operator", "campaign_updated")
             .await?;
-        Ok((200, view(&c, version)))
+        // Whom it is for changed: every lead is scored again against the
+        // campaigns (paged, as after a config change).
+        let rescore = c.status != CampaignStatus::Draft
+            && (before.target != c.target || before.offer != c.offer || before.tiers != c.tiers);
+        if rescore {
+            self.rescore_all(tenant).await?;
+        }
+        let mut out = view(&c, version);
+        out["rescoring"] = json!(rescore);
+        Ok((200, out))
     }
 
     async fn change_campaign(
@@ -215,6 +230,17 @@ impl App {
             .store
             .put_campaign(tenant, &c, version, "operator", &action)
             .await?;
-        Ok((200, view(&c, version)))
+        // The campaigns a lead is scored against changed: leads not yet
+        // enrolled find their campaign again. Those enrolled keep theirs.
+        self.rescore_all(tenant).await?;
+        let mut out = view(&c, version);
+        out["rescoring"] = json!(true);
+        Ok((200, out))
+    }
+
+    async fn rescore_all(&self, tenant: &str) -> Result<()> {
+        self.score
+            .send_all(&[json!({"tenant": tenant, "rescore": ""})])
+            .await
     }
 }

@@ -6,6 +6,8 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use serde::{Deserialize, Serialize};
+use shared::domain::campaigns::enrollment::{self, may_enroll};
+use shared::domain::campaigns::{campaign_of, Campaign};
 use shared::domain::content::drafting::{
     approval_problem, draft_sequence, draft_step, link, plans, AiText, DraftContext,
 };
@@ -19,7 +21,7 @@ use shared::domain::touch::{Touch, TouchState};
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, Writer};
-use shared::store::Store;
+use shared::store::{Sequenced, Store};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -98,9 +100,13 @@ impl App {
     }
 
     pub async fn craft(&self, msg: &CraftRequest) -> Result<()> {
-        let config = self.store.require_config(&msg.tenant).await?;
+        let tenant_config = self.store.require_config(&msg.tenant).await?;
+        let campaigns = self
+            .store
+            .campaigns_with(&tenant_config, self.clock.now())
+            .await?;
         if let Some(step) = msg.redraft {
-            return self.redraft(&config, msg, step).await;
+            return self.redraft(&tenant_config, &campaigns, msg, step).await;
         }
         for _ in 0..5 {
             let Some(mut lead) = self.store.lead(&msg.tenant, &msg.lead_id).await? else {
@@ -110,6 +116,32 @@ impl App {
                 return Ok(());
             }
             let now = self.clock.now();
+            // Enrollment: the lead's campaign must take it, and nobody else
+            // may be reaching the same person.
+            let id = campaign_of(lead.campaign.as_deref()).to_string();
+            let Some((campaign, _)) = campaigns.iter().find(|(c, _)| c.id.as_str() == id) else {
+                if self
+                    .hold(&mut lead, &format!("campaign {id} does not exist"), now)
+                    .await?
+                {
+                    return Ok(());
+                }
+                continue;
+            };
+            if let Err(why) = may_enroll(&lead, campaign, &tenant_config, lead.tier, now) {
+                if self
+                    .hold(
+                        &mut lead,
+                        &format!("not enrolled in campaign {id}: {why}"),
+                        now,
+                    )
+                    .await?
+                {
+                    return Ok(());
+                }
+                continue;
+            }
+            let config = campaign.effective(&tenant_config);
             let (ai, ai_notes) = self.ai_texts(&config, &lead).await?;
             let compliance = self.links.compliance(&config, &lead);
             let ctx = DraftContext {
@@ -130,7 +162,25 @@ impl App {
             } else {
                 0
             };
-            if self.store.put_sequence(&mut lead, &touches, now).await? {
+            let claims = enrollment::claims(&lead, campaign, &tenant_config, now);
+            let written = self
+                .store
+                .put_sequence(&mut lead, &touches, &claims, now)
+                .await?;
+            if let Sequenced::PersonClaimed(why) = &written {
+                if self
+                    .hold(
+                        &mut lead,
+                        &format!("not enrolled in campaign {id}: {why}"),
+                        now,
+                    )
+                    .await?
+                {
+                    return Ok(());
+                }
+                continue;
+            }
+            if written == Sequenced::Written {
                 if auto {
                     self.store
                         .audit(
@@ -160,14 +210,41 @@ impl App {
         )))
     }
 
+    /// Holds a scored lead that may not be enrolled, saying why (false: the
+    /// lead changed meanwhile).
+    async fn hold(
+        &self,
+        lead: &mut Lead,
+        why: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        lead.status = LeadStatus::Held;
+        lead.stop_reason = Some(why.to_string());
+        self.store
+            .save_lead(lead, "status", &format!("scored -> held: {why}"), now)
+            .await
+    }
+
     /// Writes one rejected step again, avoiding what was rejected.
-    async fn redraft(&self, config: &TenantConfig, msg: &CraftRequest, step_no: u8) -> Result<()> {
+    async fn redraft(
+        &self,
+        tenant_config: &TenantConfig,
+        campaigns: &[(Campaign, u64)],
+        msg: &CraftRequest,
+        step_no: u8,
+    ) -> Result<()> {
         let Some(lead) = self.store.lead(&msg.tenant, &msg.lead_id).await? else {
             return Err(Error::NotFound(format!("lead {}", msg.lead_id)));
         };
         if lead.status != LeadStatus::Queued {
             return Ok(()); // held, stopped or already sending: nothing to redraft
         }
+        let id = campaign_of(lead.campaign.as_deref());
+        let Some((campaign, _)) = campaigns.iter().find(|(c, _)| c.id.as_str() == id) else {
+            return Ok(()); // its campaign is gone: nothing to redraft for
+        };
+        let view = campaign.effective(tenant_config);
+        let config = &view;
         let Some(old) = self.store.touch(&msg.tenant, &msg.lead_id, step_no).await? else {
             return Err(Error::NotFound(format!(
                 "step {step_no} of lead {}",

@@ -11,9 +11,11 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
+use shared::domain::campaigns::recommend::{recommend, Recommendation};
+use shared::domain::campaigns::{campaign_of, Campaign};
 pub use shared::domain::lead::LeadRef;
 use shared::domain::lead::{Lead, LeadStatus, RescorePage, Tier};
-use shared::domain::targeting::scoring::{score_lead, ScoreCard};
+use shared::domain::targeting::scoring::ScoreCard;
 use shared::domain::tenant::TenantConfig;
 use shared::edge::{parse_body, process_sqs};
 use shared::error::{Error, Result};
@@ -41,21 +43,91 @@ fn explain(card: &ScoreCard) -> String {
         .join("; ")
 }
 
-fn take(lead: &mut Lead, card: &ScoreCard) {
+/// The lead's scores against every active campaign, and the one it is
+/// for: the best, unless an operator put it in one by hand or it is
+/// already enrolled (then its own campaign's score is the lead's).
+fn assess(lead: &Lead, config: &TenantConfig, campaigns: &[Campaign]) -> Recommendation {
+    let mut rec = recommend(lead, config, campaigns, 0);
+    let enrolled = !matches!(
+        lead.status,
+        LeadStatus::New | LeadStatus::Enriched | LeadStatus::Scored | LeadStatus::Held
+    );
+    if lead.campaign_pinned || enrolled {
+        let own = campaign_of(lead.campaign.as_deref());
+        if rec.campaign.as_deref() != Some(own) {
+            if let Some(c) = campaigns.iter().find(|c| c.id.as_str() == own) {
+                let only = recommend(lead, config, std::slice::from_ref(c), 0);
+                let mut card = only.card;
+                card.reasons
+                    .retain(|r| r.points != 0 || !r.reason.starts_with("campaign "));
+                card.reasons.extend(
+                    rec.card
+                        .reasons
+                        .iter()
+                        .filter(|r| r.points == 0 && r.reason.starts_with("campaign "))
+                        .cloned(),
+                );
+                card.reasons.push(shared::domain::lead::ScoreReason {
+                    points: 0,
+                    reason: format!("kept in campaign {own} (enrolled)"),
+                });
+                rec.tier_not_taken = !c.takes(card.tier);
+                rec.card = card;
+                rec.campaign = Some(own.to_string());
+            }
+        }
+    }
+    rec
+}
+
+/// Whether the lead is held rather than crafted, and why.
+fn held_because(rec: &Recommendation) -> Option<String> {
+    match &rec.campaign {
+        None => Some("no campaign is active".into()),
+        Some(_) if rec.card.tier == Tier::Tier3 => None,
+        Some(id) if rec.tier_not_taken => Some(format!(
+            "campaign {id} does not take {}",
+            rec.card.tier.label()
+        )),
+        Some(_) => None,
+    }
+}
+
+fn take(lead: &mut Lead, rec: &Recommendation) {
+    let card = &rec.card;
     lead.score = Some(card.score);
     lead.tier = Some(card.tier);
     lead.reasons = card.reasons.clone();
     lead.offer = Some(card.offer.clone());
     lead.recommended_channels = card.channels.clone();
+    lead.campaign = rec.campaign.clone();
+    lead.campaign_scores = rec.scores.clone();
+}
+
+/// Held (tier 3, no campaign, or a campaign that does not take its tier)
+/// or on to crafting.
+fn status_for(rec: &Recommendation) -> LeadStatus {
+    if rec.card.tier == Tier::Tier3 || held_because(rec).is_some() {
+        LeadStatus::Held
+    } else {
+        LeadStatus::Scored
+    }
 }
 
 /// What re-scoring changes on `lead`: the timeline detail, and whether
 /// it now goes on to crafting. None when nothing changes.
-fn rescore(lead: &mut Lead, config: &TenantConfig) -> Option<(String, bool)> {
-    let card = score_lead(lead, config, 0);
+fn rescore(
+    lead: &mut Lead,
+    config: &TenantConfig,
+    campaigns: &[Campaign],
+) -> Option<(String, bool)> {
+    let rec = assess(lead, config, campaigns);
+    let card = &rec.card;
     if lead.score == Some(card.score)
         && lead.tier == Some(card.tier)
         && lead.reasons == card.reasons
+        && lead.campaign == rec.campaign
+        && !(lead.status == LeadStatus::Held && status_for(&rec) == LeadStatus::Scored)
     {
         return None;
     }
@@ -64,19 +136,18 @@ fn rescore(lead: &mut Lead, config: &TenantConfig) -> Option<(String, bool)> {
         lead.score.map_or("-".into(), |s| s.to_string()),
         lead.tier.map_or("-", |t| t.label())
     );
-    take(lead, &card);
+    let card = card.clone();
     let from = lead.status;
+    if matches!(from, LeadStatus::New | LeadStatus::Enriched) {
+        return None;
+    }
+    take(lead, &rec);
     let mut to_craft = false;
     match from {
         LeadStatus::Scored | LeadStatus::Held => {
-            lead.status = if card.tier == Tier::Tier3 {
-                LeadStatus::Held
-            } else {
-                LeadStatus::Scored
-            };
+            lead.status = status_for(&rec);
             to_craft = lead.status == LeadStatus::Scored && from == LeadStatus::Held;
         }
-        LeadStatus::New | LeadStatus::Enriched => return None,
         // Drafted or in sequence: the score is for the record only.
         _ => {}
     }
@@ -93,6 +164,18 @@ fn rescore(lead: &mut Lead, config: &TenantConfig) -> Option<(String, bool)> {
 }
 
 impl App {
+    /// The tenant's campaigns (a tenant from before campaigns: its default
+    /// one, read from its config).
+    async fn campaigns(&self, config: &TenantConfig) -> Result<Vec<Campaign>> {
+        Ok(self
+            .store
+            .campaigns_with(config, self.clock.now())
+            .await?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect())
+    }
+
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
         process_sqs(event, |m| async move {
             let body: serde_json::Value = parse_body(&m)?;
@@ -111,25 +194,27 @@ impl App {
 
     pub async fn score(&self, msg: &LeadRef) -> Result<()> {
         let config = self.store.require_config(&msg.tenant).await?;
+        let campaigns = self.campaigns(&config).await?;
         for _ in 0..5 {
             let Some(mut lead) = self.store.lead(&msg.tenant, &msg.lead_id).await? else {
                 return Err(Error::NotFound(format!("lead {}", msg.lead_id)));
             };
             match lead.status {
                 LeadStatus::Enriched => {
-                    let card = score_lead(&lead, &config, 0);
-                    take(&mut lead, &card);
-                    lead.status = if card.tier == Tier::Tier3 {
-                        LeadStatus::Held
-                    } else {
-                        LeadStatus::Scored
-                    };
+                    let rec = assess(&lead, &config, &campaigns);
+                    take(&mut lead, &rec);
+                    lead.status = status_for(&rec);
+                    let card = &rec.card;
                     let detail = format!(
-                        "enriched -> {}: score {} ({}); {}",
+                        "enriched -> {}: score {} ({}) for campaign {}{}; {}",
                         lead.status,
                         card.score,
                         card.tier.label(),
-                        explain(&card)
+                        rec.campaign.as_deref().unwrap_or("-"),
+                        held_because(&rec)
+                            .map(|why| format!(" (held: {why})"))
+                            .unwrap_or_default(),
+                        explain(card)
                     );
                     if self
                         .store
@@ -155,6 +240,7 @@ impl App {
     /// Idempotent: a redelivered page finds the scores already current.
     pub async fn rescore_page(&self, page: &RescorePage) -> Result<()> {
         let config = self.store.require_config(&page.tenant).await?;
+        let campaigns = self.campaigns(&config).await?;
         let after = (!page.rescore.is_empty()).then_some(page.rescore.as_str());
         let (leads, next) = self
             .store
@@ -163,7 +249,7 @@ impl App {
         let now = self.clock.now();
         let mut to_craft = Vec::new();
         for lead in leads {
-            if let Some(id) = self.rescore_one(lead, &config, now).await? {
+            if let Some(id) = self.rescore_one(lead, &config, &campaigns, now).await? {
                 to_craft.push(
                     serde_json::to_value(LeadRef {
                         tenant: page.tenant.clone(),
@@ -191,10 +277,11 @@ impl App {
         &self,
         mut lead: Lead,
         config: &TenantConfig,
+        campaigns: &[Campaign],
         now: DateTime<Utc>,
     ) -> Result<Option<String>> {
         for _ in 0..5 {
-            let Some((detail, craft)) = rescore(&mut lead, config) else {
+            let Some((detail, craft)) = rescore(&mut lead, config, campaigns) else {
                 return Ok(None);
             };
             if self

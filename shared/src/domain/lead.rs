@@ -364,6 +364,13 @@ pub struct Lead {
     /// in (drafted onwards): one at a time. None: the default campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
+    /// An operator put the lead in `campaign` by hand: re-scoring does
+    /// not move it to another.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub campaign_pinned: bool,
+    /// Its campaign ended with "not now": it may enter another from then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reenter_at: Option<DateTime<Utc>>,
     /// Its score against each campaign it was scored for, best first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub campaign_scores: Vec<CampaignScore>,

@@ -44,6 +44,17 @@ impl Store {
         tenant: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<(Campaign, u64)>> {
+        let config = self.require_config(tenant).await?;
+        self.campaigns_with(&config, now).await
+    }
+
+    /// As `campaigns`, with the tenant's config already read.
+    pub async fn campaigns_with(
+        &self,
+        config: &crate::domain::tenant::TenantConfig,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Campaign, u64)>> {
+        let tenant = config.tenant.as_str();
         let stored: Vec<(Campaign, u64)> = self
             .query_all(None, "PK", keys::tenant(tenant), Some(PREFIX))
             .await?
@@ -56,8 +67,7 @@ impl Store {
         {
             return Ok(stored);
         }
-        let config = self.require_config(tenant).await?;
-        let mut all = vec![(Campaign::legacy(&config, now), 0)];
+        let mut all = vec![(Campaign::legacy(config, now), 0)];
         all.extend(stored);
         Ok(all)
     }

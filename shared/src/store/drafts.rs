@@ -1,10 +1,21 @@
 //! Touches as drafts: the sequence written at craft time, approval, edit, rejection and redraft.
 
 use super::*;
+use crate::domain::campaigns::enrollment::Claim;
 use crate::domain::lead::{Lead, LeadStatus};
 use crate::domain::touch::{Touch, TouchState};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
+
+/// How writing a lead's drafted sequence went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sequenced {
+    Written,
+    /// The lead changed (or was drafted) meanwhile: read it again.
+    LeadChanged,
+    /// Another lead of the same person holds one of its claims: why.
+    PersonClaimed(String),
+}
 
 impl Store {
     pub(crate) fn touch_item(&self, touch: &Touch) -> Result<Item> {
@@ -39,8 +50,9 @@ impl Store {
         &self,
         lead: &mut Lead,
         touches: &[Touch],
+        claims: &[Claim],
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<Sequenced> {
         let old = lead.version;
         let from = lead.status;
         lead.status = LeadStatus::Queued;
@@ -73,14 +85,53 @@ impl Store {
                 vec![],
             )?);
         }
-        match self.transact("put_sequence", items).await? {
-            None => Ok(true),
-            Some(_) => {
-                lead.version = old;
-                lead.status = from;
-                Ok(false)
-            }
+        // The person is claimed for this lead in the same write: two leads
+        // of one person (a map listing and an email contact) racing into
+        // two campaigns cannot both enter.
+        let claims_at = items.len();
+        for c in claims {
+            let mut i = Self::key(keys::tenant(&lead.tenant), format!("REACH#{}", c.key));
+            i.insert("lead_id".into(), s(&lead.id));
+            i.insert(
+                "campaign".into(),
+                s(crate::domain::campaigns::campaign_of(
+                    lead.campaign.as_deref(),
+                )),
+            );
+            i.insert("claimed_until".into(), s(ts(c.until)));
+            items.push(self.put_tx(
+                i,
+                Some("attribute_not_exists(PK) OR lead_id = :me OR claimed_until < :now"),
+                vec![(":me", s(&lead.id)), (":now", s(ts(now)))],
+            )?);
         }
+        let Some(codes) = self.transact("put_sequence", items).await? else {
+            return Ok(Sequenced::Written);
+        };
+        lead.version = old;
+        lead.status = from;
+        let failed = |i: usize| codes.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
+        if let Some(i) = (claims_at..claims_at + claims.len()).find(|i| failed(*i)) {
+            let key = &claims[i - claims_at].key;
+            let holder = self
+                .get(keys::tenant(&lead.tenant), &format!("REACH#{key}"))
+                .await?
+                .unwrap_or_default();
+            let field = |f: &str| {
+                holder
+                    .get(f)
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            return Ok(Sequenced::PersonClaimed(format!(
+                "{key} is being reached by lead {} in campaign {} until {}",
+                field("lead_id"),
+                field("campaign"),
+                field("claimed_until")
+            )));
+        }
+        Ok(Sequenced::LeadChanged)
     }
 
     pub async fn drafts(&self, tenant: &str) -> Result<Vec<Touch>> {

@@ -22,6 +22,7 @@ mod tenants;
 pub use crate::domain::tenant::Control;
 pub use batches::Batch;
 pub use dispatch::{DuePage, ReadSet, ShardLease};
+pub use drafts::Sequenced;
 pub use leads::{ImportOutcome, TimelineEvent};
 pub use providers::ProspectState;
 pub use sends::{Landed, OutboxEntry, Release, Reservation, ReserveRequest};

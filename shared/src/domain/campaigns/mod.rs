@@ -3,8 +3,10 @@
 //! status; its sequence, timing and rotation are generated from a preset
 //! and the channels it can really use. A tenant runs several at once.
 
+pub mod enrollment;
 pub mod presets;
 pub mod recommend;
+pub mod report;
 
 use crate::domain::dispatch::sequence::SequenceStep;
 use crate::domain::dispatch::window::SendWindow;

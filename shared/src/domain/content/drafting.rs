@@ -152,8 +152,14 @@ pub fn link(touches: &mut [Touch]) {
         .filter(|t| t.state == TouchState::Draft)
         .map(|t| t.step)
         .collect();
+    // Each track chains within itself: the main sequence's last step does
+    // not lead into the nurture track (the attempts warning does).
+    let nurture = crate::domain::campaigns::is_nurture_step;
     for t in touches.iter_mut() {
-        t.next_step = sendable.iter().copied().find(|s| *s > t.step);
+        t.next_step = sendable
+            .iter()
+            .copied()
+            .find(|s| *s > t.step && nurture(*s) == nurture(t.step));
     }
 }
 
