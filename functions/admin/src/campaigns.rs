@@ -155,6 +155,7 @@ impl App {
         }
         let mut c = Campaign::legacy(&config, now);
         c.id = id;
+        c.created_at = now;
         c.status = CampaignStatus::Draft;
         c.custom = false;
         c.preset = SequencePreset::default();

@@ -85,9 +85,9 @@ impl Store {
                 vec![],
             )?);
         }
-        // The person is claimed for this lead in the same write: two leads
-        // of one person (a map listing and an email contact) racing into
-        // two campaigns cannot both enter.
+        // The person is claimed for this lead's campaign in the same write:
+        // two leads of one person (a map listing and an email contact)
+        // racing into two campaigns cannot both enter.
         let claims_at = items.len();
         for c in claims {
             let mut i = Self::key(keys::tenant(&lead.tenant), format!("REACH#{}", c.key));
@@ -99,10 +99,19 @@ impl Store {
                 )),
             );
             i.insert("claimed_until".into(), s(ts(c.until)));
+            // Leads of one campaign sharing a number (a shared line) are the
+            // intake's business; a claim keeps other campaigns off.
             items.push(self.put_tx(
                 i,
-                Some("attribute_not_exists(PK) OR lead_id = :me OR claimed_until < :now"),
-                vec![(":me", s(&lead.id)), (":now", s(ts(now)))],
+                Some("attribute_not_exists(PK) OR lead_id = :me OR campaign = :campaign OR claimed_until < :now"),
+                vec![
+                    (":me", s(&lead.id)),
+                    (":now", s(ts(now))),
+                    (
+                        ":campaign",
+                        s(crate::domain::campaigns::campaign_of(lead.campaign.as_deref())),
+                    ),
+                ],
             )?);
         }
         let Some(codes) = self.transact("put_sequence", items).await? else {

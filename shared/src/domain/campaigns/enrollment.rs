@@ -1,8 +1,9 @@
 //! Enrollment (SPEC §1, §5): who may enter a campaign. A lead is in at
-//! most one campaign at a time (it has one `campaign`), and a person is
-//! reached by one lead at a time whatever its campaign: entering a
-//! campaign claims the person's email and own numbers until the sequence
-//! could have ended, and a claim held by another lead refuses the entry.
+//! most one campaign at a time (it has one `campaign`), and a person
+//! reached in one campaign is not contacted by another while it runs:
+//! entering a campaign claims the person's email and own numbers for it
+//! until the sequence could have ended, and a claim held for another
+//! campaign refuses the entry.
 
 use super::{is_nurture_step, Campaign};
 use crate::domain::lead::{Lead, LeadStatus};

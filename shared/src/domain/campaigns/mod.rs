@@ -234,7 +234,9 @@ impl Campaign {
             auto_enroll: config.approval.auto_enroll,
             ramp: config.approval.ramp.clone(),
             daily_share: None,
-            created_at: now,
+            // The oldest campaign of all: it existed before any other, and
+            // a tie between campaigns goes to the older one.
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
             updated_at: now,
         }
     }

@@ -23,6 +23,8 @@ use std::time::Instant;
 
 type Res<T> = Result<T, String>;
 
+mod campaigns;
+
 fn check(what: &str, status: u16, body: &str, want: u16) -> Res<()> {
     if status != want {
         return Err(format!(
@@ -173,6 +175,7 @@ async fn run(started: Instant) -> Res<()> {
         &[],
     )
     .await?;
+    campaigns::set_up(&mut ls, &token_a).await?;
     // One dealer asked never to be called or texted.
     let auth_a = format!("Bearer {token_a}");
     let r = ls
@@ -402,8 +405,12 @@ async fn run(started: Instant) -> Res<()> {
         println!("   {l}");
     }
 
-    // Day 1-2, then an operator reviews any breaker alert and resumes.
+    // Day 1-2, then an operator reviews any breaker alert and resumes. The
+    // second campaign is paused over day 1 and resumed after.
+    ls.run_until(start + Duration::days(1)).await?;
+    campaigns::pause(&mut ls, &token_a).await?;
     ls.run_until(start + Duration::days(2)).await?;
+    campaigns::resume(&mut ls, &token_a).await?;
     for (t, token) in [(acme, &token_a), (agency, &token_b)] {
         let c = ls.store.control(t).await.map_err(|e| e.to_string())?;
         if c.breaker_open && t == acme {
@@ -480,6 +487,7 @@ struct SentTouch {
     sender_domain: Option<String>,
     sent_at: DateTime<Utc>,
     lead_id: String,
+    campaign: String,
 }
 
 fn status_of(body: &str) -> String {
@@ -539,6 +547,16 @@ async fn report(ls: &LocalStack, tenants: &[&str], sink: &AlertSink, started: In
             "suppressed at intake (not enriched): {}",
             funnel["suppressed_at_intake"]
         );
+        campaigns::report(ls, tenant).await?;
+        // Each touch keeps its own campaign's windows.
+        let windows: BTreeMap<String, shared::domain::tenant::Windows> = ls
+            .store
+            .campaigns(tenant, ls.now())
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(c, _)| (c.id.as_str().to_string(), c.effective(&config).windows))
+            .collect();
 
         // What went out, live or to the shadow outbox: every sent touch.
         let mut outbox = Vec::new();
@@ -556,6 +574,8 @@ async fn report(ls: &LocalStack, tenants: &[&str], sink: &AlertSink, started: In
                         sender_domain: t.sender_domain.clone(),
                         sent_at,
                         lead_id: t.lead_id.clone(),
+                        campaign: shared::domain::campaigns::campaign_of(t.campaign.as_deref())
+                            .to_string(),
                     });
                 }
             }
@@ -588,11 +608,12 @@ async fn report(ls: &LocalStack, tenants: &[&str], sink: &AlertSink, started: In
                 .and_then(|l| l.timezone)
                 .and_then(|z| z.parse().ok())
                 .unwrap_or(tz);
+            let w = windows.get(&e.campaign).unwrap_or(&config.windows);
             let window = match e.channel.as_str() {
-                "email" => &config.windows.email,
-                "voice" => &config.windows.call,
-                "sms" => &config.windows.sms,
-                _ => &config.windows.linkedin,
+                "email" => &w.email,
+                "voice" => &w.call,
+                "sms" => &w.sms,
+                _ => &w.linkedin,
             };
             if !window.is_open(e.sent_at, ltz) {
                 outside_window += 1;
