@@ -259,7 +259,7 @@ impl App {
                             .any(|f| f.as_deref().is_some_and(|v| v.to_lowercase().contains(q)))
                         })
                     })
-                    .map(|l| json!({"id": l.id, "email": l.email, "company": l.company, "company_domain": l.company_domain, "place_id": l.place_id, "city": l.city, "status": l.status, "hold": l.hold, "score": l.score, "tier": l.tier, "timezone": l.timezone}))
+                    .map(|l| json!({"id": l.id, "email": l.email, "company": l.company, "company_domain": l.company_domain, "place_id": l.place_id, "city": l.city, "status": l.status, "hold": l.hold, "score": l.score, "tier": l.tier, "campaign": l.campaign, "timezone": l.timezone}))
                     .collect();
                 Ok((200, json!({"leads": leads})))
             }

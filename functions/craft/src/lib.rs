@@ -100,7 +100,9 @@ impl App {
     }
 
     pub async fn craft(&self, msg: &CraftRequest) -> Result<()> {
-        let tenant_config = self.store.require_config(&msg.tenant).await?;
+        // Boxed: a config is large, and this future also holds the AI
+        // writer's and the store's.
+        let tenant_config = Box::new(self.store.require_config(&msg.tenant).await?);
         let campaigns = self
             .store
             .campaigns_with(&tenant_config, self.clock.now())
@@ -141,7 +143,7 @@ impl App {
                 }
                 continue;
             }
-            let config = campaign.effective(&tenant_config);
+            let config = Box::new(campaign.effective(&tenant_config));
             let (ai, ai_notes) = self.ai_texts(&config, &lead).await?;
             let compliance = self.links.compliance(&config, &lead);
             let ctx = DraftContext {
@@ -243,8 +245,8 @@ impl App {
         let Some((campaign, _)) = campaigns.iter().find(|(c, _)| c.id.as_str() == id) else {
             return Ok(()); // its campaign is gone: nothing to redraft for
         };
-        let view = campaign.effective(tenant_config);
-        let config = &view;
+        let view = Box::new(campaign.effective(tenant_config));
+        let config = &*view;
         let Some(old) = self.store.touch(&msg.tenant, &msg.lead_id, step_no).await? else {
             return Err(Error::NotFound(format!(
                 "step {step_no} of lead {}",

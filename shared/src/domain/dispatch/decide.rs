@@ -579,3 +579,7 @@ pub(super) fn after_for_failure(touch: &Touch, ctx: &Context, now: DateTime<Utc>
 #[cfg(test)]
 #[path = "decide_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "decide_campaign_tests.rs"]
+mod campaign_tests;

@@ -1,0 +1,133 @@
+//! The send decision for campaigns: a paused campaign holds, an archived
+//! one ends, a share is one more cap, and the attempts warning moves a
+//! lead to the nurture track while the cap ends it.
+
+use super::tests::{config, open, plan, touch, World};
+use super::*;
+use crate::domain::campaigns::presets::SequencePreset;
+use crate::domain::campaigns::{Campaign, CampaignStatus, NURTURE_FIRST_STEP};
+
+fn campaign(status: CampaignStatus) -> Campaign {
+    let mut c = Campaign::legacy(&config(), open());
+    c.id = crate::domain::campaigns::CampaignId::parse("spas").unwrap();
+    c.status = status;
+    c
+}
+
+fn world(c: Campaign) -> World {
+    let mut w = World::new();
+    w.config = c.effective(&w.config);
+    w.campaign = Some(c);
+    w
+}
+
+#[test]
+fn a_paused_campaign_holds_its_touches_and_an_archived_one_ends_them() {
+    let t = touch(1, TouchState::Due);
+    for status in [CampaignStatus::Paused, CampaignStatus::Draft] {
+        match world(campaign(status)).decide(&t, open()) {
+            Decision::Hold { reason } => assert!(reason.contains("campaign spas is"), "{reason}"),
+            other => panic!("{status:?}: {other:?}"),
+        }
+    }
+    match world(campaign(CampaignStatus::Archived)).decide(&t, open()) {
+        Decision::Cancel { reason } => assert_eq!(reason, "campaign spas is archived"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        world(campaign(CampaignStatus::Active)).decide(&t, open()),
+        Decision::Send(_)
+    ));
+}
+
+#[test]
+fn a_share_is_reserved_with_every_other_cap_and_a_full_one_waits() {
+    let mut c = campaign(CampaignStatus::Active);
+    c.daily_share = Some(3);
+    let mut w = world(c);
+    let t = touch(1, TouchState::Due);
+    let p = plan(w.decide(&t, open()));
+    let caps: Vec<&str> = p.senders[0].1.iter().map(|c| c.scope.as_str()).collect();
+    assert!(caps.contains(&"campaign#spas"), "{caps:?}");
+    assert!(caps.contains(&"email#tenant"), "{caps:?}");
+    w.known.loads.insert("campaign#spas".into(), 3);
+    match w.decide(&t, open()) {
+        Decision::Wait { kind, reason, .. } => {
+            assert_eq!(kind, WaitKind::Cap);
+            assert!(reason.contains("campaign#spas"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A world whose lead has `attempts` and a nurture track after step 3.
+fn nurturing(attempts: u32) -> World {
+    let mut c = campaign(CampaignStatus::Active);
+    c.nurture = Some(SequencePreset::Email24x7);
+    let mut w = world(c);
+    w.lead.as_mut().unwrap().attempts = attempts;
+    let mut first = touch(NURTURE_FIRST_STEP, TouchState::Planned);
+    first.day = 0;
+    let mut second = touch(NURTURE_FIRST_STEP + 1, TouchState::Planned);
+    second.day = 3;
+    w.later.extend([first, second]);
+    w
+}
+
+#[test]
+fn the_send_that_reaches_the_warning_moves_the_lead_to_nurture() {
+    let w = nurturing(199);
+    let p = plan(w.decide(&touch(1, TouchState::Due), open()));
+    assert!(p.after.flag_attempts);
+    assert_eq!(p.after.cancel, vec![2, 3], "the rest of the main sequence");
+    assert_eq!(
+        p.after.wake,
+        Some(Wake {
+            step: NURTURE_FIRST_STEP,
+            at: open()
+        })
+    );
+    // One short of it, the sequence goes on as before.
+    let p = plan(nurturing(198).decide(&touch(1, TouchState::Due), open()));
+    assert!(!p.after.flag_attempts);
+    assert!(p.after.cancel.is_empty());
+    assert_eq!(p.after.wake.map(|w| w.step), Some(2));
+}
+
+#[test]
+fn a_main_step_due_past_the_warning_gives_way_to_nurture_and_the_cap_ends_it() {
+    match nurturing(250).decide(&touch(2, TouchState::Due), open()) {
+        Decision::Skip { reason, after } => {
+            assert!(reason.contains("nurture"), "{reason}");
+            assert_eq!(after.wake.map(|w| w.step), Some(NURTURE_FIRST_STEP));
+        }
+        other => panic!("{other:?}"),
+    }
+    // On the nurture track, the next step counts its days from this one,
+    // and the main sequence is not woken again.
+    let mut w = nurturing(250);
+    w.later.retain(|t| t.step > NURTURE_FIRST_STEP);
+    let mut first = touch(NURTURE_FIRST_STEP, TouchState::Due);
+    first.day = 0;
+    let p = plan(w.decide(&first, open()));
+    assert_eq!(
+        p.after.wake,
+        Some(Wake {
+            step: NURTURE_FIRST_STEP + 1,
+            at: open() + Duration::days(3)
+        })
+    );
+    assert!(p.after.cancel.is_empty());
+    match nurturing(500).decide(&first, open()) {
+        Decision::Cancel { reason } => assert!(reason.contains("max attempts (500)"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_main_sequence_ends_without_waking_the_nurture_track() {
+    let mut w = nurturing(3);
+    w.later.retain(|t| t.step > 3);
+    let p = plan(w.decide(&touch(3, TouchState::Due), open()));
+    assert_eq!(p.after.wake, None);
+}
