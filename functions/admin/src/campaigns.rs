@@ -157,6 +157,9 @@ impl App {
         c.id = id;
         c.created_at = now;
         c.status = CampaignStatus::Draft;
+        // The tenant's ramp holds over every campaign; one of its own is
+        // asked for.
+        c.ramp = RampSettings::default();
         c.custom = false;
         c.preset = SequencePreset::default();
         edit.apply_to(&mut c);

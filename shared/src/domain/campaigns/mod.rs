@@ -268,8 +268,19 @@ impl Campaign {
         c.linkedin_seats
             .retain(|p| keep(&self.senders.linkedin_seats, p));
         c.approval.auto_enroll = self.auto_enroll;
-        c.approval.ramp = self.ramp.clone();
+        // The tenant's ramp holds across its campaigns, as its caps do; a
+        // campaign's own ramp is one more limit (`own_ramp`). The default
+        // campaign's ramp is the tenant's.
+        if self.id.as_str() == DEFAULT_CAMPAIGN {
+            c.approval.ramp = self.ramp.clone();
+        }
         c
+    }
+
+    /// A ramp of the campaign's own, beside the tenant's: none for the
+    /// default campaign, whose ramp is the tenant's.
+    pub fn own_ramp(&self) -> Option<&RampSettings> {
+        (self.id.as_str() != DEFAULT_CAMPAIGN && self.ramp.enabled).then_some(&self.ramp)
     }
 
     /// The nurture track's steps (numbered from `NURTURE_FIRST_STEP`),
@@ -290,18 +301,13 @@ impl Campaign {
         self.tiers.contains(&tier)
     }
 
-    /// The cap scope of its daily share, and of its ramp (the default
-    /// campaign's ramp is the tenant's, as before campaigns).
+    /// The cap scopes of its daily share and of its own ramp.
     pub fn share_scope(&self) -> String {
         format!("campaign#{}", self.id.as_str())
     }
 
     pub fn ramp_scope(&self) -> String {
-        if self.id.as_str() == DEFAULT_CAMPAIGN {
-            "ramp#tenant".into()
-        } else {
-            format!("ramp#campaign#{}", self.id.as_str())
-        }
+        format!("ramp#campaign#{}", self.id.as_str())
     }
 
     /// The channels this campaign has at least one sender for, among the

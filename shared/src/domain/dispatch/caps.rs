@@ -102,10 +102,11 @@ pub fn caps_for_touch(
         }
     }
     if let Some(campaign) = campaign {
-        for c in &mut caps {
-            if c.scope == "ramp#tenant" {
-                c.scope = campaign.ramp_scope();
-            }
+        if let Some(ramp) = campaign.own_ramp().filter(|r| r.active_on(day)) {
+            caps.push(CapReservation {
+                scope: campaign.ramp_scope(),
+                limit: ramp.per_day,
+            });
         }
         if let Some(share) = campaign.daily_share {
             caps.push(CapReservation {

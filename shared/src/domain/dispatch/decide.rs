@@ -408,8 +408,15 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     // Ramp mode: while it lasts only the allowed tiers are sent to; the
     // others wait for its end (the ramp's own daily cap is reserved below).
     let day = now.with_timezone(&config.tz()).date_naive();
-    let ramp = &config.approval.ramp;
-    if ramp.active_on(day) && !touch.tier.is_some_and(|t| ramp.tiers.contains(&t)) {
+    let ramps = [
+        Some(&config.approval.ramp),
+        ctx.campaign.and_then(|c| c.own_ramp()),
+    ];
+    let waiting = ramps
+        .into_iter()
+        .flatten()
+        .find(|r| r.active_on(day) && !touch.tier.is_some_and(|t| r.tiers.contains(&t)));
+    if let Some(ramp) = waiting {
         let end_day = ramp.last_day().unwrap_or(day) + Duration::days(1);
         return Decision::Wait {
             until: window.schedule(tenant_day_start(config, end_day, now), tz, seed, jitter),

@@ -131,3 +131,39 @@ fn the_main_sequence_ends_without_waking_the_nurture_track() {
     let p = plan(w.decide(&touch(3, TouchState::Due), open()));
     assert_eq!(p.after.wake, None);
 }
+
+#[test]
+fn a_campaigns_own_ramp_is_one_more_limit_and_the_tenants_still_holds() {
+    let day = open().date_naive();
+    let mut c = campaign(CampaignStatus::Active);
+    c.ramp.enabled = true;
+    c.ramp.start = Some(day - Duration::days(1));
+    c.ramp.per_day = 4;
+    c.ramp.tiers = vec![crate::domain::lead::Tier::Tier1];
+    let mut w = world(c.clone());
+    w.config.approval.ramp.enabled = true;
+    w.config.approval.ramp.start = Some(day);
+    w.config.approval.ramp.per_day = 9;
+    w.config.approval.ramp.tiers = vec![crate::domain::lead::Tier::Tier1];
+    let mut t = touch(1, TouchState::Due);
+    t.tier = Some(crate::domain::lead::Tier::Tier1);
+    let p = plan(w.decide(&t, open()));
+    let caps: Vec<(&str, u32)> = p.senders[0]
+        .1
+        .iter()
+        .map(|c| (c.scope.as_str(), c.limit))
+        .collect();
+    assert!(caps.contains(&("ramp#tenant", 9)), "{caps:?}");
+    assert!(caps.contains(&("ramp#campaign#spas", 4)), "{caps:?}");
+    // A tier the campaign's ramp does not send to waits for its end.
+    w.config
+        .approval
+        .ramp
+        .tiers
+        .push(crate::domain::lead::Tier::Tier2);
+    t.tier = Some(crate::domain::lead::Tier::Tier2);
+    match w.decide(&t, open()) {
+        Decision::Wait { kind, .. } => assert_eq!(kind, WaitKind::Ramp),
+        other => panic!("{other:?}"),
+    }
+}
