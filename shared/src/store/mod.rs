@@ -18,6 +18,7 @@ mod sends;
 mod signals;
 mod suppressions;
 mod tenants;
+mod unsent;
 
 pub use crate::domain::tenant::Control;
 pub use batches::Batch;
