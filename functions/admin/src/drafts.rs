@@ -76,6 +76,10 @@ pub(crate) fn due_when_approved(
     approving: &HashSet<u8>,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
+    // The nurture track waits, planned, for the attempts warning.
+    if shared::domain::campaigns::is_nurture_step(touch.step) {
+        return None;
+    }
     let waiting = touches.iter().any(|t| {
         t.step < touch.step
             && (approving.contains(&t.step)

@@ -79,7 +79,7 @@ pub fn auto_approve(
             first = false;
             continue;
         }
-        if first {
+        if first && !shared::domain::campaigns::is_nurture_step(t.step) {
             t.state = TouchState::Due;
             t.due_at = Some(now);
             first = false;

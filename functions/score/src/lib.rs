@@ -80,6 +80,15 @@ fn assess(lead: &Lead, config: &TenantConfig, campaigns: &[Campaign]) -> Recomme
     rec
 }
 
+/// A held lead that re-scoring may move on: held by its score or by
+/// enrolment (no campaign, a tier not taken, a person reached elsewhere),
+/// not by an operator.
+fn releasable(lead: &Lead) -> bool {
+    lead.stop_reason
+        .as_deref()
+        .is_none_or(|r| r.starts_with("not enrolled in campaign") || r.starts_with("campaign "))
+}
+
 /// Whether the lead is held rather than crafted, and why.
 fn held_because(rec: &Recommendation) -> Option<String> {
     match &rec.campaign {
@@ -127,7 +136,9 @@ fn rescore(
         && lead.tier == Some(card.tier)
         && lead.reasons == card.reasons
         && lead.campaign == rec.campaign
-        && !(lead.status == LeadStatus::Held && status_for(&rec) == LeadStatus::Scored)
+        && !(lead.status == LeadStatus::Held
+            && releasable(lead)
+            && status_for(&rec) == LeadStatus::Scored)
     {
         return None;
     }
@@ -144,9 +155,15 @@ fn rescore(
     take(lead, &rec);
     let mut to_craft = false;
     match from {
+        // A lead held for another reason (an operator's rejections) stays
+        // held: only scoring's and enrolment's holds are lifted here.
+        LeadStatus::Held if !releasable(lead) => {}
         LeadStatus::Scored | LeadStatus::Held => {
             lead.status = status_for(&rec);
             to_craft = lead.status == LeadStatus::Scored && from == LeadStatus::Held;
+            if to_craft {
+                lead.stop_reason = None;
+            }
         }
         // Drafted or in sequence: the score is for the record only.
         _ => {}

@@ -293,12 +293,13 @@ impl Store {
         for step in &after.cancel {
             items.push(self.update_tx(
                 Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(*step)),
-                "SET #state = :cancelled, end_reason = :why",
-                Some("#state = :planned"),
+                "SET #state = :cancelled, end_reason = :why REMOVE GSI1PK, GSI1SK",
+                Some("#state IN (:planned, :draft)"),
                 &[("#state", "state")],
                 vec![
                     (":cancelled".into(), s(TouchState::Cancelled.as_str())),
                     (":planned".into(), s(TouchState::Planned.as_str())),
+                    (":draft".into(), s(TouchState::Draft.as_str())),
                     (
                         ":why".into(),
                         s("the attempts warning moved the lead to its nurture track"),
@@ -631,11 +632,14 @@ impl Store {
                 vec![(":minus".into(), n(-1))],
             )?);
         }
+        let flag = matches!(then, Release::Skip { after, .. } if with_after && after.flag_attempts);
         if let Release::Skip {
             mark: Some(mark), ..
         } = then
         {
-            items.extend(self.mark_items(touch, *mark, now)?);
+            items.extend(self.mark_items(touch, *mark, flag, now)?);
+        } else if flag {
+            items.push(self.flag_attempts_tx(touch, now)?);
         }
         if let Release::Skip { why, after, .. } = then {
             items.push(self.event_put(
@@ -658,13 +662,21 @@ impl Store {
         &self,
         touch: &Touch,
         mark: LeadMark,
+        attempts_flag: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<TransactWriteItem>> {
         let t = &touch.tenant;
+        // The attempts warning's flag rides on the same update: one
+        // transaction may change the lead once.
+        let also = if attempts_flag {
+            ", attempts_exceeded_200 = :yes"
+        } else {
+            ""
+        };
         let flag = |name: &str| {
             self.update_tx(
                 Self::key(keys::lead(t, &touch.lead_id), "LEAD"),
-                &format!("SET {name} = :yes, updated_at = :now ADD version :one"),
+                &format!("SET {name} = :yes{also}, updated_at = :now ADD version :one"),
                 Some("attribute_exists(PK)"),
                 &[],
                 vec![
@@ -695,8 +707,13 @@ impl Store {
                             s(format!("opted out at the provider ({channel})")),
                         );
                         i.insert("added_at".into(), s(ts(now)));
-                        vec![self.put_tx(i, None, vec![])?]
+                        let mut out = vec![self.put_tx(i, None, vec![])?];
+                        if attempts_flag {
+                            out.push(self.flag_attempts_tx(touch, now)?);
+                        }
+                        out
                     }
+                    None if attempts_flag => vec![self.flag_attempts_tx(touch, now)?],
                     None => vec![],
                 }
             }

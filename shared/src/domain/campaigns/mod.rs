@@ -268,12 +268,9 @@ impl Campaign {
         c.linkedin_seats
             .retain(|p| keep(&self.senders.linkedin_seats, p));
         c.approval.auto_enroll = self.auto_enroll;
-        // The tenant's ramp holds across its campaigns, as its caps do; a
-        // campaign's own ramp is one more limit (`own_ramp`). The default
-        // campaign's ramp is the tenant's.
-        if self.id.as_str() == DEFAULT_CAMPAIGN {
-            c.approval.ramp = self.ramp.clone();
-        }
+        // The tenant's ramp (`approval.ramp`) holds across its campaigns,
+        // as its caps do; a campaign's own ramp is one more limit
+        // (`own_ramp`). The default campaign's ramp is the tenant's.
         c
     }
 

@@ -86,7 +86,14 @@ pub enum WaitKind {
     Cap,
     Ramp,
     Backoff,
+    /// Its campaign is paused (or not started).
+    Paused,
 }
+
+/// How often a paused campaign's touches are looked at again: they leave
+/// the head of the due index (other campaigns' touches are not crowded
+/// out), and a resumed campaign sends within this.
+pub const PAUSED_RECHECK_MINUTES: i64 = 10;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendPlan {
@@ -248,7 +255,9 @@ pub fn next_wake(
 fn after(touch: &Touch, ctx: &Context, sent: bool, now: DateTime<Utc>) -> AfterSend {
     let lead = ctx.lead;
     let first = lead.and_then(|l| l.first_sent_at).unwrap_or(now);
-    let attempts = lead.map_or(0, |l| l.attempts + u32::from(sent));
+    // A follow-up of a send whose confirm landed has it counted already.
+    let counting = sent && touch.state != TouchState::Sent;
+    let attempts = lead.map_or(0, |l| l.attempts + u32::from(counting));
     let warned = lead.is_some_and(|l| l.attempts_exceeded_200);
     let mut out = AfterSend {
         wake: next_wake(touch, ctx.later, first, now),
@@ -266,7 +275,7 @@ fn after(touch: &Touch, ctx: &Context, sent: bool, now: DateTime<Utc>) -> AfterS
                 .later
                 .iter()
                 .filter(|t| !is_nurture_step(t.step) && t.step > touch.step)
-                .filter(|t| t.state == TouchState::Planned)
+                .filter(|t| matches!(t.state, TouchState::Planned | TouchState::Draft))
                 .map(|t| t.step)
                 .collect();
         }
@@ -274,14 +283,23 @@ fn after(touch: &Touch, ctx: &Context, sent: bool, now: DateTime<Utc>) -> AfterS
     out
 }
 
-/// The first step of a nurture track not yet entered: every nurture step
-/// still planned (none woken, sent or ended).
+/// The first approved step of a nurture track not yet entered (no step of
+/// it woken or sent); drafts still waiting for approval do not hold it up.
 fn nurture_entry(later: &[Touch]) -> Option<&Touch> {
     let nurture: Vec<&Touch> = later.iter().filter(|t| is_nurture_step(t.step)).collect();
-    if nurture.iter().any(|t| t.state != TouchState::Planned) {
+    let entered = nurture.iter().any(|t| {
+        matches!(
+            t.state,
+            TouchState::Due | TouchState::Sending | TouchState::Sent | TouchState::InDoubt
+        )
+    });
+    if entered {
         return None;
     }
-    nurture.into_iter().min_by_key(|t| t.step)
+    nurture
+        .into_iter()
+        .filter(|t| t.state == TouchState::Planned)
+        .min_by_key(|t| t.step)
 }
 
 /// The first minutes of the tenant's next day, in UTC.
@@ -318,7 +336,9 @@ pub fn before_reading(
                 })
             }
             CampaignStatus::Paused | CampaignStatus::Draft => {
-                return Some(Decision::Hold {
+                return Some(Decision::Wait {
+                    until: now + Duration::minutes(PAUSED_RECHECK_MINUTES),
+                    kind: WaitKind::Paused,
                     reason: format!("campaign {} is {}", c.id.as_str(), c.status.as_str()),
                 })
             }

@@ -1,4 +1,4 @@
-//! The send decision for campaigns: a paused campaign holds, an archived
+//! The send decision for campaigns: a paused campaign waits, an archived
 //! one ends, a share is one more cap, and the attempts warning moves a
 //! lead to the nurture track while the cap ends it.
 
@@ -22,11 +22,19 @@ fn world(c: Campaign) -> World {
 }
 
 #[test]
-fn a_paused_campaign_holds_its_touches_and_an_archived_one_ends_them() {
+fn a_paused_campaign_puts_its_touches_back_and_an_archived_one_ends_them() {
     let t = touch(1, TouchState::Due);
     for status in [CampaignStatus::Paused, CampaignStatus::Draft] {
         match world(campaign(status)).decide(&t, open()) {
-            Decision::Hold { reason } => assert!(reason.contains("campaign spas is"), "{reason}"),
+            Decision::Wait {
+                until,
+                kind: WaitKind::Paused,
+                reason,
+            } => {
+                assert!(reason.contains("campaign spas is"), "{reason}");
+                // Out of the head of the due index, back soon after a resume.
+                assert_eq!(until, open() + Duration::minutes(PAUSED_RECHECK_MINUTES));
+            }
             other => panic!("{status:?}: {other:?}"),
         }
     }
@@ -164,6 +172,40 @@ fn a_campaigns_own_ramp_is_one_more_limit_and_the_tenants_still_holds() {
     t.tier = Some(crate::domain::lead::Tier::Tier2);
     match w.decide(&t, open()) {
         Decision::Wait { kind, .. } => assert_eq!(kind, WaitKind::Ramp),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_unapproved_nurture_draft_does_not_hold_the_move_and_main_drafts_are_cancelled() {
+    let mut w = nurturing(199);
+    w.later[1].state = TouchState::Draft; // main step 3 still waits for approval
+    w.later.last_mut().unwrap().state = TouchState::Draft; // so does nurture step 102
+    let p = plan(w.decide(&touch(1, TouchState::Due), open()));
+    assert_eq!(p.after.cancel, vec![2, 3]);
+    assert_eq!(p.after.wake.map(|w| w.step), Some(NURTURE_FIRST_STEP));
+    // Once a nurture step is due, the track is entered: never again.
+    let mut w = nurturing(250);
+    w.later[2].state = TouchState::Due;
+    assert!(matches!(
+        w.decide(&touch(2, TouchState::Due), open()),
+        Decision::Send(_)
+    ));
+}
+
+#[test]
+fn a_follow_up_of_a_landed_send_does_not_count_it_twice() {
+    let w = nurturing(199);
+    // The confirm landed (attempts now 199 + 1 would be counted twice if
+    // the follow-up added its send again): here the lead shows 199 after
+    // an earlier send, and the follow-up must not reach the warning.
+    let mut sent = touch(1, TouchState::Sent);
+    sent.follow_up = true;
+    match w.decide(&sent, open()) {
+        Decision::FollowUp { after } => {
+            assert!(!after.flag_attempts);
+            assert_eq!(after.wake.map(|w| w.step), Some(2));
+        }
         other => panic!("{other:?}"),
     }
 }
