@@ -206,6 +206,7 @@ async fn a_paused_campaign_stops_at_the_next_tick_while_the_other_sends_and_resu
             at: now,
             lead_version: lead.version,
             suppression: &[],
+            claims: &[],
             via: "shadow",
         })
         .await
@@ -508,5 +509,61 @@ async fn the_attempts_warning_moves_a_lead_to_nurture_and_the_cap_ends_it() {
         "{:?}",
         ended.end_reason
     );
+    ls.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_reached_in_one_campaign_is_not_enrolled_in_another() {
+    let mut ls = stack("camp-claim", at(IN_WINDOW), None).await;
+    let auth = tenant(&mut ls, "cl", |_| {}).await;
+    send(
+        &mut ls,
+        &auth,
+        "POST",
+        "/admin/campaigns/default/archive",
+        &json!({}),
+    )
+    .await;
+    for (id, state) in [("north", "NY"), ("south", "TX")] {
+        campaign(&mut ls, &auth, id, |b| {
+            b["target"]["us_states"] = json!([state]);
+        })
+        .await;
+    }
+    // GIVEN one person on two lists: two emails, one direct line, one lead
+    // in New York and one in Texas
+    let mut rows = emails("p", 1, "NY");
+    rows.extend(emails("q", 1, "TX"));
+    for r in &mut rows {
+        r.phone = Some("+12125550142");
+    }
+    import(&mut ls, &auth, &csv(&rows)).await;
+    ls.drain().await.unwrap();
+    // THEN one campaign has them, the other is refused and says why
+    let all = leads(&ls, "cl").await;
+    let queued: Vec<&Lead> = all
+        .iter()
+        .filter(|l| l.status == shared::domain::lead::LeadStatus::Queued)
+        .collect();
+    let held: Vec<&Lead> = all
+        .iter()
+        .filter(|l| l.status == shared::domain::lead::LeadStatus::Held)
+        .collect();
+    assert_eq!((queued.len(), held.len()), (1, 1), "{all:?}");
+    let why = held[0].stop_reason.as_deref().unwrap_or("");
+    assert!(
+        why.contains("phone#+12125550142 is being reached by lead")
+            && why.contains(&format!(
+                "in campaign {}",
+                queued[0].campaign.as_deref().unwrap()
+            )),
+        "{why}"
+    );
+    assert!(ls
+        .store
+        .touches("cl", &held[0].id)
+        .await
+        .unwrap()
+        .is_empty());
     ls.cleanup().await;
 }

@@ -245,6 +245,7 @@ impl App {
                     at: self.clock.now(),
                     lead_version: plan.lead_version,
                     suppression: &plan.suppression,
+                    claims: &plan.claims,
                     via,
                 })
                 .await?;
@@ -260,6 +261,7 @@ impl App {
                     facts.known.full_caps.insert(scope);
                 }
                 Reservation::Suppressed(hits) => facts.known.suppressed = hits,
+                Reservation::PersonClaimed(key) => facts.known.claimed = Some(key),
                 Reservation::LeadChanged => {
                     facts.lead = self.store.lead(&touch.tenant, &touch.lead_id).await?;
                 }

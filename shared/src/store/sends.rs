@@ -51,6 +51,8 @@ pub enum Reservation {
     LeadChanged,
     /// The touch's campaign was paused or archived meanwhile.
     CampaignStopped,
+    /// This claim on the person is held for another campaign.
+    PersonClaimed(String),
 }
 
 /// Everything one reservation takes and checks.
@@ -67,6 +69,8 @@ pub struct ReserveRequest<'a> {
     pub at: DateTime<Utc>,
     pub lead_version: u64,
     pub suppression: &'a [(SuppressionKind, String)],
+    /// Claims on the person that must not be another campaign's.
+    pub claims: &'a [String],
     /// `shadow` or `live`: whom a reconciliation asks.
     pub via: &'a str,
 }
@@ -180,6 +184,22 @@ impl Store {
             "version = :v",
             vec![(":v", n(r.lead_version))],
         )?);
+        // A claim that lapsed and was taken for another campaign stops
+        // this one: the person hears from one campaign at a time. A lead
+        // without claims (drafted before campaigns) passes.
+        let claims_at = items.len();
+        let campaign = crate::domain::campaigns::campaign_of(touch.campaign.as_deref());
+        for key in r.claims {
+            items.push(self.check(
+                Self::key(keys::tenant(t), format!("REACH#{key}")),
+                "attribute_not_exists(PK) OR lead_id = :me OR campaign = :c OR claimed_until < :now",
+                vec![
+                    (":me", s(&touch.lead_id)),
+                    (":c", s(campaign)),
+                    (":now", s(ts(r.at))),
+                ],
+            )?);
+        }
         let supp_at = items.len();
         for (kind, value) in r.suppression {
             items.push(self.check(
@@ -206,6 +226,9 @@ impl Store {
         }
         if failed(campaign_at) {
             return Ok(Reservation::CampaignStopped);
+        }
+        if let Some(i) = (claims_at..supp_at).find(|i| failed(*i)) {
+            return Ok(Reservation::PersonClaimed(r.claims[i - claims_at].clone()));
         }
         let hits: Vec<String> = (supp_at..codes.len())
             .filter(|i| failed(*i))

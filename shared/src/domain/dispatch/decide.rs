@@ -51,6 +51,8 @@ pub struct Known {
     /// by its own reservations: senders are tried least loaded first, and
     /// one already at a limit is not tried. A scope not here counts 0.
     pub loads: BTreeMap<String, u32>,
+    /// A claim on the person found held for another campaign.
+    pub claimed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +105,9 @@ pub struct SendPlan {
     pub senders: Vec<(SenderChoice, Vec<CapReservation>)>,
     /// Suppression entries that must not exist when the reservation lands.
     pub suppression: Vec<(SuppressionKind, String)>,
+    /// The person's claims (`enrollment::reach_keys`) that must not be held
+    /// for another campaign when the reservation lands.
+    pub claims: Vec<String>,
     /// The lead's version the decision was made on: the reservation holds
     /// only if nobody changed the lead since.
     pub lead_version: u64,
@@ -391,6 +396,11 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     }
     // An entry on any way to reach the lead stops every channel, as it does
     // at intake. The reservation checks the entries; a failed check lands here.
+    // Its claim on the person lapsed (a long pause) and another campaign
+    // took it: that campaign reaches them now, this one stops.
+    if let Some(key) = &ctx.known.claimed {
+        return cancel(format!("{key} is being reached by another campaign"));
+    }
     if !ctx.known.suppressed.is_empty() {
         return cancel(format!("suppressed: {}", ctx.known.suppressed.join(", ")));
     }
@@ -584,6 +594,7 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
         day,
         senders,
         suppression: checks,
+        claims: crate::domain::campaigns::enrollment::reach_keys(lead),
         lead_version: lead.version,
         lease_until: now + ctx.lease,
         after: after(touch, ctx, true, now),

@@ -209,3 +209,21 @@ fn a_follow_up_of_a_landed_send_does_not_count_it_twice() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_claim_taken_by_another_campaign_ends_this_sequence_and_every_send_checks_the_claims() {
+    let mut w = world(campaign(CampaignStatus::Active));
+    let t = touch(1, TouchState::Due);
+    let p = plan(w.decide(&t, open()));
+    assert!(!p.claims.is_empty(), "the person's email is checked");
+    w.known.claimed = Some(p.claims[0].clone());
+    match w.decide(&t, open()) {
+        Decision::Cancel { reason } => {
+            assert!(
+                reason.contains("being reached by another campaign"),
+                "{reason}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
