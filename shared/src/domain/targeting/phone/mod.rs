@@ -101,7 +101,9 @@ pub fn parse_phone(raw: &str, default_country: Option<&str>) -> Result<ParsedPho
 
     // "tel:03-331-6005;phone-context=+64" carries its country code at the end.
     if number.to_ascii_lowercase().contains(";phone-context=+") {
-        return read_international(number).map_err(|e| e.into_error(quoted));
+        return read_international(number)
+            .and_then(within_e164)
+            .map_err(|e| e.into_error(quoted));
     }
     if let Some(after_plus) = number.strip_prefix('+') {
         // "+0044 ..." is someone writing both the plus and their dialing prefix.
@@ -115,7 +117,9 @@ pub fn parse_phone(raw: &str, default_country: Option<&str>) -> Result<ParsedPho
         } else {
             number.to_owned()
         };
-        return read_international(&international).map_err(|e| e.into_error(quoted));
+        return read_international(&international)
+            .and_then(within_e164)
+            .map_err(|e| e.into_error(quoted));
     }
 
     match default_country.map(str::trim).filter(|c| !c.is_empty()) {
@@ -125,7 +129,17 @@ pub fn parse_phone(raw: &str, default_country: Option<&str>) -> Result<ParsedPho
         },
         None => read_without_country(number, &digits, None),
     }
+    .and_then(within_e164)
     .map_err(|e| e.into_error(quoted))
+}
+
+/// E.164 allows at most 15 digits. A reading that comes to more (a long
+/// German number whose "ext" was taken for vanity letters) is no number.
+fn within_e164(p: ParsedPhone) -> Result<ParsedPhone, Failure> {
+    if p.e164.len() > 16 {
+        return Err(Failure::TooLong);
+    }
+    Ok(p)
 }
 
 /// A number's E.164 form for matching (suppression/DNC lists): same rules; convenience.

@@ -652,3 +652,13 @@ fn throughput() {
     );
     println!("after all runs: {}", rss());
 }
+
+#[test]
+fn a_reading_longer_than_e164_allows_is_refused() {
+    // Found by `phone_shaped_text_never_panics`: "ext" read as the vanity
+    // letters 3-9-8 made a 16-digit German number.
+    match parse_phone("210;ext=00000000", Some("DE")) {
+        Ok(p) => assert!(p.e164.len() <= 16, "{}", p.e164),
+        Err(e) => assert!(e.to_string().contains("210"), "{e}"),
+    }
+}
