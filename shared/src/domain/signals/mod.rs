@@ -1,6 +1,7 @@
 //! Provider signals normalised to one shape, and what each does to a lead
 //! and its sequence (SPEC §6 and §9).
 
+pub mod schemes;
 pub mod signature;
 
 use super::lead::LeadStatus;
