@@ -3,6 +3,7 @@
 
 pub mod schemes;
 pub mod signature;
+pub mod twilio;
 
 use super::lead::LeadStatus;
 use chrono::{DateTime, Utc};
