@@ -1,11 +1,20 @@
 //! Provider signals normalised to one shape, and what each does to a lead
 //! and its sequence (SPEC §6 and §9).
 
+pub mod bookings;
 pub mod schemes;
 pub mod signature;
 pub mod twilio;
 
 use super::lead::LeadStatus;
+
+/// Why a provider's payload was refused (a 400): the field and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct ParseError {
+    pub field: String,
+    pub reason: String,
+}
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -2,6 +2,7 @@
 //! an SMS status, an inbound SMS (and whether it is an opt-out or opt-in
 //! keyword), or a call status. A missing or unknown field is named.
 
+pub use super::ParseError;
 use crate::domain::targeting::suppression::canonical_phone;
 
 /// A Twilio webhook, as far as the system acts on it.
@@ -97,14 +98,6 @@ pub fn keyword(body: &str) -> Option<Keyword> {
         "START" | "UNSTOP" => Some(Keyword::Start),
         _ => None,
     }
-}
-
-/// Why a Twilio payload was refused: the field and the reason.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {reason}")]
-pub struct ParseError {
-    pub field: String,
-    pub reason: String,
 }
 
 fn bad(field: &str, reason: impl Into<String>) -> ParseError {
