@@ -2,6 +2,7 @@
 //! and its sequence (SPEC §6 and §9).
 
 pub mod bookings;
+pub mod calls;
 pub mod schemes;
 pub mod signature;
 pub mod twilio;
