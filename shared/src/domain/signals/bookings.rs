@@ -3,7 +3,7 @@
 //! A reschedule arrives as a cancellation marked `rescheduled` followed by
 //! a new booking: it is not a cancellation of the meeting.
 
-use super::ParseError;
+use super::{bad, ParseError};
 use crate::domain::targeting::suppression::canonical_email;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -34,13 +34,6 @@ impl Booking {
     /// The event's id: the invitee and what happened to it.
     pub fn event_id(&self) -> String {
         format!("{}#{:?}", self.invitee, self.kind)
-    }
-}
-
-fn bad(field: &str, reason: impl Into<String>) -> ParseError {
-    ParseError {
-        field: field.into(),
-        reason: reason.into(),
     }
 }
 

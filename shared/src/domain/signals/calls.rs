@@ -5,7 +5,7 @@
 //! `recording_followup_requested`); where it says nothing, Retell's own
 //! fields decide (voicemail, not connected).
 
-use super::ParseError;
+use super::{bad, ParseError};
 use crate::domain::targeting::suppression::canonical_email;
 use serde_json::Value;
 
@@ -57,13 +57,6 @@ pub struct CallEvent {
 impl CallEvent {
     pub fn event_id(&self) -> String {
         format!("{}#{}", self.call_id, self.event)
-    }
-}
-
-fn bad(field: &str, reason: impl Into<String>) -> ParseError {
-    ParseError {
-        field: field.into(),
-        reason: reason.into(),
     }
 }
 

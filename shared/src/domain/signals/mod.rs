@@ -16,6 +16,14 @@ pub struct ParseError {
     pub field: String,
     pub reason: String,
 }
+
+/// A `ParseError` naming `field`.
+pub(crate) fn bad(field: &str, reason: impl Into<String>) -> ParseError {
+    ParseError {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

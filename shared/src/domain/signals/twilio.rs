@@ -2,6 +2,7 @@
 //! an SMS status, an inbound SMS (and whether it is an opt-out or opt-in
 //! keyword), or a call status. A missing or unknown field is named.
 
+use super::bad;
 pub use super::ParseError;
 use crate::domain::targeting::suppression::canonical_phone;
 
@@ -97,13 +98,6 @@ pub fn keyword(body: &str) -> Option<Keyword> {
         }
         "START" | "UNSTOP" => Some(Keyword::Start),
         _ => None,
-    }
-}
-
-fn bad(field: &str, reason: impl Into<String>) -> ParseError {
-    ParseError {
-        field: field.into(),
-        reason: reason.into(),
     }
 }
 
