@@ -3,14 +3,22 @@
 //! sequence, suppression, rate buckets, timeline; then publish to the bus.
 //! Shared by webhook ingest and the one-click unsubscribe endpoint.
 
-use crate::domain::lead::LeadStatus;
-use crate::domain::signals::{effect, Cancel, Signal};
-use crate::domain::targeting::suppression::{canonical_email, SuppressionKind};
-use crate::domain::touch::{Channel, Touch, TouchState};
+use crate::domain::signals::effects::{plan, Plan, SMS_STOP_REASON};
+use crate::domain::signals::Signal;
+use crate::domain::touch::{Touch, TouchState};
 use crate::error::{Error, Result};
 use crate::ports::EventPublisher;
 use crate::settle::{settle, Answer};
 use crate::store::{ApplyOutcome, Store};
+use chrono::{DateTime, Utc};
+
+/// What applying a signal came to, and what it decided (for the caller's
+/// follow-ups: an alert, a referral, a recording to send).
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub outcome: ApplyOutcome,
+    pub plan: Plan,
+}
 
 /// Applies `signal` once. `token` is the provider's single-use token (if
 /// its scheme has one); `raw` the payload as received, kept with the event.
@@ -20,21 +28,9 @@ pub async fn apply_signal(
     signal: &Signal,
     token: Option<&str>,
     raw: &str,
-) -> Result<ApplyOutcome> {
+    now: DateTime<Utc>,
+) -> Result<Applied> {
     let t = &signal.tenant;
-    let eff = effect(signal.kind);
-    let summary = format!(
-        "{} {} (event {}){}",
-        signal.provider,
-        signal.kind.as_str(),
-        signal.event_id,
-        if signal.detail.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", signal.detail)
-        }
-    );
-    let email = signal.email.as_deref().and_then(canonical_email);
     for _ in 0..5 {
         let lead = match &signal.lead_id {
             Some(id) => store.lead(t, id).await?,
@@ -44,102 +40,37 @@ pub async fn apply_signal(
             Some(l) => store.touches(t, &l.id).await?,
             None => vec![],
         };
-        let mut cancel = Vec::new();
-        let updated = lead.as_ref().map(|old| {
-            let mut l = old.clone();
-            match eff.counter {
-                Some("opens") => {
-                    l.opens += 1;
-                    l.last_open_at = Some(signal.occurred_at);
-                }
-                Some("clicks") => l.clicks += 1,
-                Some("replies") => l.replies += 1,
-                _ => {}
-            }
-            if eff.counter.is_some() {
-                l.last_activity_at = Some(signal.occurred_at);
-            }
-            if eff.mark_email_bounced {
-                l.email_bounced = true;
-            }
-            for touch in &touches {
-                let hit = match eff.cancel {
-                    Cancel::Nothing => false,
-                    Cancel::EmailSteps => touch.channel == Channel::Email,
-                    Cancel::Everything => true,
-                };
-                if hit && touch.state.is_pending() {
-                    let to = if eff.cancel == Cancel::EmailSteps {
-                        TouchState::Skipped
-                    } else {
-                        TouchState::Cancelled
-                    };
-                    cancel.push((touch.clone(), to));
-                }
-            }
-            let mut to = eff.status;
-            if eff.mark_email_bounced {
-                // Nothing left to send on other channels: the lead is bounced.
-                let pending_left = touches
-                    .iter()
-                    .any(|x| x.state.is_pending() && x.channel != Channel::Email);
-                if !pending_left {
-                    to = Some(LeadStatus::Bounced);
-                }
-            }
-            if let Some(to) = to {
-                if l.status.can_move_to(to) {
-                    l.status = to;
-                }
-            }
-            if eff.cancel == Cancel::Everything && l.stop_reason.is_none() {
-                l.stop_reason = Some(format!("{} via {}", signal.kind.as_str(), signal.provider));
-            }
-            l
-        });
-        let suppress = if eff.suppress_email {
-            email
-                .clone()
-                .or_else(|| lead.as_ref().and_then(|l| l.email.clone()))
-                .map(|e| (SuppressionKind::Email, e))
-        } else {
-            None
-        };
+        let mut plan = plan(signal, lead.as_ref(), &touches, now);
+        if !plan.suppress.is_empty() || !plan.lift.is_empty() {
+            let wanted: Vec<_> = plan.suppress.iter().chain(&plan.lift).cloned().collect();
+            let found = store.suppression_entries(t, &wanted).await?;
+            let on_list = |k: &(_, String)| found.iter().find(|e| e.kind == k.0 && e.value == k.1);
+            plan.suppress.retain(|k| on_list(k).is_none());
+            plan.lift
+                .retain(|k| on_list(k).is_some_and(|e| e.reason.starts_with(SMS_STOP_REASON)));
+        }
         let outcome = store
             .apply_signal(
-                t,
-                &signal.provider,
-                &signal.event_id,
+                signal,
                 token,
                 raw,
-                updated.as_ref().zip(lead.as_ref().map(|l| l.version)),
-                &cancel,
-                suppress,
-                eff.rate_field,
-                &summary,
-                signal.occurred_at,
+                &plan,
+                lead.as_ref().map(|l| l.version),
+                now,
             )
             .await?;
         match outcome {
             ApplyOutcome::Contended => continue,
             ApplyOutcome::Applied => {
-                publish(store, bus, signal).await?;
+                publish_once(store, bus, signal, now).await?;
                 Box::pin(settle_from_signal(store, signal, &touches)).await;
-                return Ok(outcome);
             }
-            ApplyOutcome::Duplicate => {
-                // A retry of an event applied earlier whose publication may
-                // have failed: publish now (consumers are idempotent).
-                if store
-                    .event_unpublished(t, &signal.provider, &signal.event_id)
-                    .await?
-                {
-                    publish(store, bus, signal).await?;
-                }
-                return Ok(outcome);
-            }
-            ApplyOutcome::Replay => return Ok(outcome),
+            // A retry of an event applied earlier whose publication may
+            // have failed: publish now, unless another delivery is.
+            ApplyOutcome::Duplicate => publish_once(store, bus, signal, now).await?,
+            ApplyOutcome::Replay => {}
         }
+        return Ok(Applied { outcome, plan });
     }
     Err(Error::Conflict(format!(
         "lead kept changing while applying event {}",
@@ -193,10 +124,20 @@ async fn settle_from_signal(store: &Store, signal: &Signal, touches: &[Touch]) {
     }
 }
 
-async fn publish(store: &Store, bus: &dyn EventPublisher, signal: &Signal) -> Result<()> {
+/// Publishes an applied event on the bus once: the delivery that takes
+/// the publication lease publishes and marks it; concurrent redeliveries
+/// see the lease or the mark and do not.
+async fn publish_once(
+    store: &Store,
+    bus: &dyn EventPublisher,
+    signal: &Signal,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (t, p, id) = (&signal.tenant, &signal.provider, &signal.event_id);
+    if !store.claim_publication(t, p, id, now).await? {
+        return Ok(());
+    }
     let detail = serde_json::to_value(signal).map_err(|e| Error::messaging("serialize", e))?;
     bus.publish(&signal.kind.detail_type(), &detail).await?;
-    store
-        .mark_published(&signal.tenant, &signal.provider, &signal.event_id)
-        .await
+    store.mark_published(t, p, id).await
 }

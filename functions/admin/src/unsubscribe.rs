@@ -40,13 +40,12 @@ impl App {
             kind: SignalKind::Unsubscribed,
             tenant: tenant.to_string(),
             lead_id: Some(lead.to_string()),
-            email: None,
             occurred_at: self.clock.now(),
-            sender_domain: None,
             detail: "one-click unsubscribe".into(),
-            attempt: None,
+            ..Signal::default()
         };
-        match apply_signal(&self.store, self.bus.as_ref(), &signal, None, token).await {
+        let now = self.clock.now();
+        match apply_signal(&self.store, self.bus.as_ref(), &signal, None, token, now).await {
             Ok(_) => html_response(
                 200,
                 "<h1>You are unsubscribed.</h1><p>You will not hear from us again.</p>".into(),

@@ -314,7 +314,7 @@ impl App {
                 let o = match kind {
                     WaitKind::Window => Outcome::Window,
                     WaitKind::Cap | WaitKind::Ramp | WaitKind::Backoff => Outcome::Cap,
-                    WaitKind::Paused => Outcome::Blocked,
+                    WaitKind::Paused | WaitKind::Away => Outcome::Blocked,
                 };
                 lost(
                     self.store.reschedule(touch, due_sk, until, &reason).await?,

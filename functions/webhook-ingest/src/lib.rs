@@ -1,32 +1,43 @@
-//! Webhook ingest: `POST /webhooks/{provider}`. Verifies the provider's own
-//! signature (constant time, stale and replayed tokens rejected), normalises
-//! the event to a signal, applies it once and publishes it on the bus.
-//!
-//! Mailgun: event webhooks are JSON `{signature: {timestamp, token,
-//! signature}, event-data: {...}}`; the tenant and lead ride in the
-//! message's `user-variables` that dispatch sets. Inbound replies come from a
-//! Mailgun route (form-encoded or multipart) whose forward URL carries
-//! `?tenant=<id>`; the lead is found from the sender's address.
+//! Webhook ingest: `POST /webhooks/{provider}` for Mailgun, Twilio,
+//! Retell, Calendly and HeyReach. Each request is verified with the
+//! provider's own scheme (constant time; stale and replayed ones 401),
+//! read strictly (400 naming the field), normalised to a signal, applied
+//! once and published on the bus once. Only a store or bus that is down
+//! makes it answer 5xx.
+
+mod calendly;
+mod heyreach;
+mod mailgun;
+mod retell;
+mod twilio;
+
+pub use mailgun::{parse_mailgun, parse_multipart, MailgunRequest};
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use shared::adapters::secrets::CachedSecrets;
 use shared::apply::apply_signal;
 use shared::domain::ids::{LeadId, TenantId};
-use shared::domain::signals::signature::{verify_mailgun, SignatureError};
-use shared::domain::signals::{Signal, SignalKind};
+use shared::domain::signals::signature::SignatureError;
+use shared::domain::signals::{ParseError, Signal, SignalKind};
 use shared::domain::targeting::suppression::canonical_email;
+use shared::domain::tenant::TenantConfig;
 use shared::edge::{body_text, error_response, header, json_response};
 use shared::error::{Error, Result};
-use shared::ports::{Clock, EventPublisher};
+use shared::ports::{Alerter, Clock, EventPublisher};
 use shared::store::{ApplyOutcome, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The largest webhook body read: Mailgun's events are a few KiB, inbound
-/// replies with their quoted thread well under this.
+/// The largest webhook body read: providers' events are a few KiB,
+/// inbound replies with their quoted thread well under this.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Retell's tolerance for its signature's timestamp (its SDK's).
+pub const RETELL_TOLERANCE_MS: i64 = 5 * 60 * 1000;
+/// Calendly names none; 180 s is what its examples use.
+pub const CALENDLY_TOLERANCE_SECS: i64 = 180;
 
 pub struct App {
     pub store: Store,
@@ -34,16 +45,13 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub mailgun_signing_key: String,
     pub tolerance_secs: i64,
-}
-
-/// A parsed, not yet verified, Mailgun request.
-#[derive(Debug)]
-pub struct MailgunRequest {
-    pub timestamp: String,
-    pub token: String,
-    pub signature: String,
-    /// None for event types we do not act on (accepted, stored, ...).
-    pub signal: Option<Signal>,
+    /// Tenants' provider keys (Twilio's auth token, Retell's API key,
+    /// Calendly's signing key, HeyReach's URL secrets).
+    pub secrets: Arc<CachedSecrets>,
+    /// The public base URL Twilio signs (`PUBLIC_BASE_URL`).
+    pub public_url: Option<String>,
+    /// Where an interested reply or a booking is told at once.
+    pub alerter: Option<Arc<dyn Alerter>>,
 }
 
 impl App {
@@ -66,13 +74,6 @@ impl App {
                     .map(str::to_string)
             })
             .unwrap_or_default();
-        match provider.as_str() {
-            "mailgun" => self.mailgun(req).await,
-            other => Err(Error::NotFound(format!("no webhook provider `{other}`"))),
-        }
-    }
-
-    async fn mailgun(&self, req: &ApiGatewayV2httpRequest) -> Result<(u16, Value)> {
         let body = body_text(req)?;
         if body.len() > MAX_BODY_BYTES {
             // A 4xx: the provider must not retry it for hours.
@@ -81,386 +82,160 @@ impl App {
                 body.len()
             )));
         }
-        let content_type = header(req, "content-type").unwrap_or("application/json");
-        let query_tenant = req
-            .query_string_parameters
-            .first("tenant")
-            .map(str::to_string);
+        match provider.as_str() {
+            "mailgun" => self.mailgun(req, body).await,
+            "twilio" => self.twilio(req, body).await,
+            "retell" => self.retell(req, body).await,
+            "calendly" => self.calendly(req, body).await,
+            "heyreach" => self.heyreach(req, body).await,
+            other => Err(Error::NotFound(format!("no webhook provider `{other}`"))),
+        }
+    }
+
+    /// Applies a verified signal once, publishes it once, and does what
+    /// follows from it (an alert).
+    async fn ingest(&self, signal: Signal, token: Option<&str>, raw: &str) -> Result<(u16, Value)> {
         let now = self.clock.now();
-        let parsed = parse_mailgun(content_type, &body, query_tenant.as_deref(), now)?;
-        match verify_mailgun(
-            &self.mailgun_signing_key,
-            &parsed.timestamp,
-            &parsed.token,
-            &parsed.signature,
-            now,
-            self.tolerance_secs,
-        ) {
-            Ok(()) => {}
-            Err(SignatureError::NoKey) => {
-                return Err(Error::Config(
-                    "MAILGUN_WEBHOOK_SIGNING_KEY is not set".into(),
-                ))
+        let applied =
+            apply_signal(&self.store, self.bus.as_ref(), &signal, token, raw, now).await?;
+        tracing::info!(tenant = %signal.tenant, provider = %signal.provider, event = %signal.event_id, kind = signal.kind.as_str(), outcome = ?applied.outcome, "webhook event");
+        match applied.outcome {
+            ApplyOutcome::Applied => {
+                if let (Some(text), Some(alerter)) = (&applied.plan.alert, &self.alerter) {
+                    // The event is applied whatever Slack says.
+                    if let Err(e) = alerter.alert(&signal.tenant, text).await {
+                        tracing::warn!(error = %e, "alert not sent");
+                    }
+                }
+                let mut out = json!({"status": "applied", "event_id": signal.event_id, "kind": signal.kind.as_str()});
+                if let Some(r) = &signal.reply {
+                    out["reply_class"] = json!(r.class.as_str());
+                    out["evidence"] = json!(r.evidence);
+                }
+                Ok((200, out))
             }
-            Err(e) => {
-                return Err(Error::Unauthorized(format!(
-                    "mailgun signature rejected: {e}"
-                )))
-            }
-        }
-        let Some(signal) = parsed.signal else {
-            // An event we do not act on still uses up its token: a signed
-            // block is good for one event, whatever becomes of it.
-            let digest = hex::encode(Sha256::digest(body.as_bytes()));
-            if !self
-                .store
-                .claim_webhook_token("mailgun", &parsed.token, &digest, now)
-                .await?
-            {
-                return Err(Error::Unauthorized(
-                    "token already used by another event (replay)".into(),
-                ));
-            }
-            return Ok((200, json!({"status": "ignored"})));
-        };
-        TenantId::parse(&signal.tenant)?;
-        if !self.store.tenant_exists(&signal.tenant).await? {
-            // Nothing is written for a tenant that does not exist (a
-            // deleted one, or a guess): acknowledged so it is not retried.
-            tracing::warn!(tenant = %signal.tenant, "mailgun event for an unknown tenant ignored");
-            return Ok((
-                200,
-                json!({"status": "ignored", "reason": "unknown tenant"}),
-            ));
-        }
-        let outcome = apply_signal(
-            &self.store,
-            self.bus.as_ref(),
-            &signal,
-            Some(&parsed.token),
-            &body,
-        )
-        .await?;
-        tracing::info!(tenant = %signal.tenant, event = %signal.event_id, kind = signal.kind.as_str(), ?outcome, "mailgun event");
-        match outcome {
-            ApplyOutcome::Applied => Ok((
-                200,
-                json!({"status": "applied", "event_id": signal.event_id}),
-            )),
             ApplyOutcome::Duplicate => Ok((
                 200,
                 json!({"status": "duplicate", "event_id": signal.event_id}),
             )),
             ApplyOutcome::Replay => Err(Error::Unauthorized(
-                "token already used by another event (replay)".into(),
+                "signature or token already used by another event (replay)".into(),
             )),
             ApplyOutcome::Contended => Err(Error::Conflict("try again".into())),
         }
     }
-}
 
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
+    /// An event we do not act on still uses up its token: a signed block
+    /// is good for one event, whatever becomes of it.
+    async fn ignore(&self, provider: &str, token: &str, body: &str) -> Result<(u16, Value)> {
+        let digest = hex::encode(Sha256::digest(body.as_bytes()));
+        if !self
+            .store
+            .claim_webhook_token(provider, token, &digest, self.clock.now())
+            .await?
+        {
+            return Err(Error::Unauthorized(
+                "signature or token already used by another event (replay)".into(),
+            ));
+        }
+        Ok((200, json!({"status": "ignored"})))
     }
-    cur.as_str()
-}
 
-/// Parses a Mailgun request body (JSON event, or form/multipart inbound).
-pub fn parse_mailgun(
-    content_type: &str,
-    body: &str,
-    query_tenant: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<MailgunRequest> {
-    let ct = content_type.to_ascii_lowercase();
-    if ct.starts_with("application/json") {
-        let v: Value = serde_json::from_str(body)
-            .map_err(|e| Error::invalid("body", format!("not JSON: {e}")))?;
-        let sig = v
-            .get("signature")
-            .ok_or_else(|| Error::Unauthorized("missing `signature`".into()))?;
-        let field = |k: &'static str| -> Result<String> {
-            match sig.get(k) {
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(Value::Number(n)) => Ok(n.to_string()),
-                _ => Err(Error::Unauthorized(format!("missing `signature.{k}`"))),
+    /// The tenant named by a webhook, its config, and the JSON of the
+    /// secret `pick` names in it. A tenant that does not exist, or has no
+    /// such provider, cannot be verified: 401, and nothing is written.
+    async fn tenant_secret(
+        &self,
+        tenant: &str,
+        provider: &str,
+        pick: impl Fn(&TenantConfig) -> Option<String>,
+    ) -> Result<(TenantConfig, Value)> {
+        TenantId::parse(tenant)?;
+        let Some(config) = self.store.config(tenant).await? else {
+            return Err(Error::Unauthorized(format!(
+                "{provider} event for an unknown tenant: cannot be verified"
+            )));
+        };
+        let Some(name) = pick(&config) else {
+            return Err(Error::Unauthorized(format!(
+                "tenant {tenant} has no {provider} provider: its events cannot be verified"
+            )));
+        };
+        let secret = match self.secrets.get(&name).await {
+            Ok(s) => s,
+            Err(Error::NotFound(_)) | Err(Error::Config(_)) => {
+                return Err(Error::Unauthorized(format!(
+                    "tenant {tenant}'s {provider} secret is missing: its events cannot be verified"
+                )))
             }
+            Err(e) => return Err(e),
         };
-        let (timestamp, token, signature) =
-            (field("timestamp")?, field("token")?, field("signature")?);
-        let ev = v
-            .get("event-data")
-            .ok_or_else(|| Error::invalid("event-data", "missing"))?;
-        let event = str_at(ev, &["event"]).unwrap_or("");
-        let kind = match event {
-            "delivered" => Some(SignalKind::Delivered),
-            "opened" => Some(SignalKind::Opened),
-            "clicked" => Some(SignalKind::Clicked),
-            "complained" => Some(SignalKind::Complained),
-            "unsubscribed" => Some(SignalKind::Unsubscribed),
-            "failed" => Some(if str_at(ev, &["severity"]) == Some("permanent") {
-                SignalKind::Bounced
-            } else {
-                SignalKind::SoftBounced
-            }),
-            _ => None,
-        };
-        let signal = match kind {
-            None => None,
-            Some(kind) => {
-                let vars = ev.get("user-variables").cloned().unwrap_or(Value::Null);
-                let tenant = str_at(&vars, &["tenant"])
-                    .or(query_tenant)
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            "event-data.user-variables.tenant",
-                            "missing: cannot tell whose event this is",
-                        )
-                    })?
-                    .to_string();
-                let event_id = str_at(ev, &["id"])
-                    .ok_or_else(|| Error::invalid("event-data.id", "missing"))?
-                    .to_string();
-                let occurred_at = ev
-                    .get("timestamp")
-                    .and_then(Value::as_f64)
-                    .and_then(|t| DateTime::from_timestamp_millis((t * 1000.0) as i64))
-                    .unwrap_or(now);
-                let email = str_at(ev, &["recipient"]).map(str::to_string);
-                let lead_id = str_at(&vars, &["lead_id"])
-                    .or_else(|| str_at(&vars, &["lead"]))
-                    .map(str::to_string)
-                    .or_else(|| {
-                        let t = TenantId::parse(&tenant).ok()?;
-                        let e = canonical_email(email.as_deref()?)?;
-                        Some(LeadId::from_dedup_key(&t, &format!("email:{e}")).to_string())
-                    });
-                let detail = [
-                    str_at(ev, &["reason"]),
-                    str_at(ev, &["delivery-status", "message"]),
-                    str_at(ev, &["delivery-status", "description"]),
-                ]
-                .into_iter()
-                .flatten()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join("; ");
-                Some(Signal {
-                    provider: "mailgun".into(),
-                    event_id,
-                    kind,
-                    tenant,
-                    lead_id,
-                    email,
-                    occurred_at,
-                    sender_domain: None,
-                    detail,
-                    attempt: str_at(&vars, &["attempt"]).map(str::to_string),
-                })
+        let value: Value = serde_json::from_str(secret.expose()).map_err(|_| {
+            Error::Unauthorized(format!(
+                "tenant {tenant}'s {provider} secret is not JSON: its events cannot be verified"
+            ))
+        })?;
+        Ok((config, value))
+    }
+
+    /// The lead a provider's event is about, by our own id when the
+    /// provider echoes it, else by the person's canonical email, else by
+    /// a number the tenant's campaigns claimed for it.
+    async fn find_lead(
+        &self,
+        tenant: &str,
+        lead: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<Option<String>> {
+        if let Some(id) = lead.filter(|l| LeadId::parse(l).is_ok()) {
+            return Ok(Some(id.to_string()));
+        }
+        if let (Ok(t), Some(e)) = (TenantId::parse(tenant), email.and_then(canonical_email)) {
+            let id = LeadId::from_dedup_key(&t, &format!("email:{e}")).to_string();
+            if self.store.lead(tenant, &id).await?.is_some() {
+                return Ok(Some(id));
             }
-        };
-        return Ok(MailgunRequest {
-            timestamp,
-            token,
-            signature,
-            signal,
-        });
+        }
+        if let Some(p) = phone {
+            return self
+                .store
+                .lead_by_reach(tenant, &format!("phone#{p}"))
+                .await;
+        }
+        Ok(None)
     }
-    let fields = if ct.starts_with("multipart/form-data") {
-        // The parameter name is case-insensitive; the boundary itself is not.
-        let boundary = content_type
-            .split(';')
-            .find_map(|p| {
-                let (name, value) = p.trim().split_once('=')?;
-                name.eq_ignore_ascii_case("boundary")
-                    .then(|| value.trim_matches('"').to_string())
-            })
-            .ok_or_else(|| Error::invalid("content-type", "multipart without boundary"))?;
-        parse_multipart(body, &boundary)
-    } else if ct.starts_with("application/x-www-form-urlencoded") {
-        form_urlencoded::parse(body.as_bytes())
-            .into_owned()
-            .collect()
-    } else {
-        return Err(Error::invalid(
-            "content-type",
-            format!("unsupported `{content_type}`"),
-        ));
-    };
-    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
-    let tenant = query_tenant
-        .map(str::to_string)
-        .ok_or_else(|| Error::invalid("tenant", "inbound route URL must carry ?tenant=<id>"))?;
-    let sender = canonical_email(&get("sender"))
-        .or_else(|| extract_address(&get("from")))
-        .ok_or_else(|| Error::invalid("sender", "missing or not an email"))?;
-    let lead_id = TenantId::parse(&tenant)
-        .ok()
-        .map(|t| LeadId::from_dedup_key(&t, &format!("email:{sender}")).to_string());
-    let message_id = [get("Message-Id"), get("message-id"), get("token")]
-        .into_iter()
-        .find(|s| !s.is_empty())
-        .unwrap_or_default();
-    let subject = get("subject");
-    // Mail to the List-Unsubscribe mailto (`unsubscribe@<domain>`, subject
-    // "unsubscribe <token>") is an unsubscribe from its sender, not a reply.
-    let recipient = get("recipient").to_ascii_lowercase();
-    let unsubscribe = recipient.starts_with("unsubscribe@")
-        || subject
-            .trim()
-            .to_ascii_lowercase()
-            .starts_with("unsubscribe");
-    let (kind, detail) = if unsubscribe {
-        (
-            SignalKind::Unsubscribed,
-            "unsubscribe by email (List-Unsubscribe mailto)".to_string(),
-        )
-    } else {
-        (
-            SignalKind::Replied,
-            format!("reply \"{}\"", subject.chars().take(80).collect::<String>()),
-        )
-    };
-    Ok(MailgunRequest {
-        timestamp: get("timestamp"),
-        token: get("token"),
-        signature: get("signature"),
-        signal: Some(Signal {
-            provider: "mailgun".into(),
-            event_id: format!(
-                "inbound:{}",
-                message_id.trim_matches(|c| c == '<' || c == '>')
-            ),
-            kind,
-            tenant,
-            lead_id,
-            email: Some(sender),
-            occurred_at: now,
-            sender_domain: None,
-            detail,
-            attempt: None,
-        }),
-    })
 }
 
-fn extract_address(from: &str) -> Option<String> {
-    let inner = match (from.find('<'), from.rfind('>')) {
-        (Some(a), Some(b)) if b > a => &from[a + 1..b],
-        _ => from,
-    };
-    canonical_email(inner)
+/// A signature refusal: 401, with what was wrong (never the key).
+fn unauthorized(provider: &str, e: SignatureError) -> Error {
+    match e {
+        SignatureError::NoKey => {
+            Error::Unauthorized(format!("{provider}: no key to verify the event with"))
+        }
+        e => Error::Unauthorized(format!("{provider} signature rejected: {e}")),
+    }
 }
 
-/// Text fields of a multipart/form-data body (file parts are ignored).
-pub fn parse_multipart(body: &str, boundary: &str) -> HashMap<String, String> {
-    let delim = format!("--{boundary}");
-    let mut out = HashMap::new();
-    for part in body.split(delim.as_str()).skip(1) {
-        if part.starts_with("--") {
-            break;
-        }
-        let part = part
-            .strip_prefix("\r\n")
-            .or_else(|| part.strip_prefix('\n'))
-            .unwrap_or(part);
-        let (head, value) = match part.find("\r\n\r\n") {
-            Some(i) => (&part[..i], &part[i + 4..]),
-            None => match part.find("\n\n") {
-                Some(i) => (&part[..i], &part[i + 2..]),
-                None => continue,
-            },
-        };
-        if head.to_ascii_lowercase().contains("filename=") {
-            continue;
-        }
-        let name = head
-            .split(';')
-            .find_map(|p| p.trim().strip_prefix("name="))
-            .map(|n| n.trim().trim_matches('"').to_string());
-        if let Some(name) = name {
-            let value = value
-                .strip_suffix("\r\n")
-                .or_else(|| value.strip_suffix('\n'))
-                .unwrap_or(value);
-            out.insert(name, value.to_string());
-        }
-    }
-    out
+/// A payload refusal: 400, naming the field.
+fn malformed(e: ParseError) -> Error {
+    Error::invalid(&e.field, e.reason)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The lead id in one of our attempt ids (`<lead>-<step>-<nonce>`).
+fn lead_of_attempt(attempt: &str) -> Option<&str> {
+    let mut parts = attempt.rsplitn(3, '-');
+    let (_nonce, _step, lead) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(lead)
+}
 
-    fn now() -> DateTime<Utc> {
-        DateTime::from_timestamp(1_790_000_000, 0).unwrap()
-    }
+/// When a provider says it happened, if it says; else now.
+fn when(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
+    at.filter(|t| *t <= now + chrono::Duration::minutes(5))
+        .unwrap_or(now)
+}
 
-    #[test]
-    fn permanent_failure_is_a_bounce_and_temporary_is_not() {
-        let body = |sev: &str| {
-            json!({"signature": {"timestamp": "1", "token": "t", "signature": "s"},
-                   "event-data": {"event": "failed", "severity": sev, "id": "e1", "recipient": "a@b.example",
-                                  "user-variables": {"tenant": "acme", "lead_id": "0123456789abcdef0123"}}})
-            .to_string()
-        };
-        let p = parse_mailgun("application/json", &body("permanent"), None, now()).unwrap();
-        assert_eq!(p.signal.unwrap().kind, SignalKind::Bounced);
-        let p = parse_mailgun("application/json", &body("temporary"), None, now()).unwrap();
-        assert_eq!(p.signal.unwrap().kind, SignalKind::SoftBounced);
-    }
-
-    #[test]
-    fn inbound_reply_multipart_finds_the_lead_by_sender() {
-        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"sender\"\r\n\r\nJo@Dealer.example\r\n--XyZ\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\ntok\r\n--XyZ\r\nContent-Disposition: form-data; name=\"Message-Id\"\r\n\r\n<m1@x>\r\n--XyZ--\r\n";
-        let p = parse_mailgun(
-            "multipart/form-data; boundary=XyZ",
-            body,
-            Some("acme"),
-            now(),
-        )
-        .unwrap();
-        let s = p.signal.unwrap();
-        assert_eq!(s.kind, SignalKind::Replied);
-        assert_eq!(s.email.as_deref(), Some("jo@dealer.example"));
-        assert_eq!(s.event_id, "inbound:m1@x");
-        assert_eq!(p.token, "tok");
-    }
-
-    #[test]
-    fn mail_to_the_unsubscribe_mailto_is_an_unsubscribe() {
-        let body = "sender=jo%40dealer.example&recipient=unsubscribe%40acme-mail.example.com&subject=unsubscribe%20acme.l1.00ff&timestamp=1&token=t&signature=s&Message-Id=%3Cm1%40x%3E";
-        let r = parse_mailgun(
-            "application/x-www-form-urlencoded",
-            body,
-            Some("acme"),
-            now(),
-        )
-        .unwrap();
-        let signal = r.signal.unwrap();
-        assert_eq!(signal.kind, SignalKind::Unsubscribed);
-        assert_eq!(signal.email.as_deref(), Some("jo@dealer.example"));
-        let reply = body
-            .replace("unsubscribe%40", "sam%40")
-            .replace("subject=unsubscribe", "subject=Re");
-        let r = parse_mailgun(
-            "application/x-www-form-urlencoded",
-            &reply,
-            Some("acme"),
-            now(),
-        )
-        .unwrap();
-        assert_eq!(r.signal.unwrap().kind, SignalKind::Replied);
-    }
-
-    #[test]
-    fn accepted_events_are_ignored() {
-        let body = json!({"signature": {"timestamp": "1", "token": "t", "signature": "s"}, "event-data": {"event": "accepted"}}).to_string();
-        assert!(parse_mailgun("application/json", &body, None, now())
-            .unwrap()
-            .signal
-            .is_none());
-    }
+/// The query string parameter `name`.
+fn query<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
+    req.query_string_parameters.first(name)
 }

@@ -1,8 +1,11 @@
 #![recursion_limit = "256"]
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use lambda_runtime::{service_fn, LambdaEvent};
+use shared::adapters::secrets::{CachedSecrets, SecretsManager};
+use shared::adapters::slack::SlackWebhook;
 use shared::adapters::{aws, bus::EventBus};
 use shared::config::Env;
+use shared::ports::{Clock, SystemClock};
 use std::sync::Arc;
 
 #[tokio::main]
@@ -10,15 +13,31 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::edge::init_tracing();
     let env = Env::from_process();
     let sdk = aws::sdk_config().await;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = webhook_ingest::App {
         store: aws::store_from_env(&env, &sdk)?,
         bus: Arc::new(EventBus::new(
             aws::eventbridge(&sdk),
             env.require("BUS_NAME")?,
         )),
-        clock: Arc::new(shared::ports::SystemClock),
+        clock: clock.clone(),
         mailgun_signing_key: env.require("MAILGUN_WEBHOOK_SIGNING_KEY")?,
         tolerance_secs: env.parse_or("WEBHOOK_TOLERANCE_SECS", 900i64)?,
+        secrets: Arc::new(CachedSecrets::new(
+            Arc::new(SecretsManager::new(aws::secretsmanager(&sdk))),
+            clock.clone(),
+            chrono::Duration::seconds(
+                env.parse_or("SECRETS_TTL_SECS", CachedSecrets::DEFAULT_TTL_SECS)?,
+            ),
+        )),
+        public_url: env
+            .get("PUBLIC_BASE_URL")
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string),
+        alerter: match env.get("SLACK_WEBHOOK_URL") {
+            Some(url) if !url.is_empty() => Some(Arc::new(SlackWebhook::new(url)?)),
+            _ => None,
+        },
     };
     let app = &app;
     lambda_runtime::run(service_fn(

@@ -327,6 +327,18 @@ impl LocalStack {
                 tolerance_secs: webhook_env
                     .parse_or("WEBHOOK_TOLERANCE_SECS", 900)
                     .map_err(|e| e.to_string())?,
+                secrets: Arc::new(shared::adapters::secrets::CachedSecrets::new(
+                    Arc::new(shared::adapters::secrets::SecretsManager::new(
+                        secrets.clone(),
+                    )),
+                    clock_dyn.clone(),
+                    Duration::seconds(shared::adapters::secrets::CachedSecrets::DEFAULT_TTL_SECS),
+                )),
+                public_url: webhook_env
+                    .get("PUBLIC_BASE_URL")
+                    .filter(|v| !v.trim().is_empty())
+                    .map(str::to_string),
+                alerter: Some(alerter.clone()),
             },
             breaker: breaker_evaluator::App {
                 store: store.clone(),

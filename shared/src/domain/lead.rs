@@ -371,6 +371,20 @@ pub struct Lead {
     /// Its campaign ended with "not now": it may enter another from then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reenter_at: Option<DateTime<Utc>>,
+    /// An out-of-office reply: nothing goes out before then, and then the
+    /// sequence goes on where it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_until: Option<DateTime<Utc>>,
+    /// What the lead's latest reply was read as (`interested`, `objection`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_class: Option<String>,
+    /// The status an SMS STOP moved the lead from: START moves it back,
+    /// and only START does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_before_stop: Option<LeadStatus>,
+    /// When a meeting was booked (the funnel's north star).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booked_at: Option<DateTime<Utc>>,
     /// Its score against each campaign it was scored for, best first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub campaign_scores: Vec<CampaignScore>,

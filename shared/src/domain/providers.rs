@@ -15,6 +15,8 @@ pub enum ProviderKind {
     Twilio,
     Retell,
     Heyreach,
+    /// Bookings (SPEC §9 scheduling): carries no channel, only webhooks.
+    Calendly,
 }
 
 impl ProviderKind {
@@ -25,6 +27,7 @@ impl ProviderKind {
             ProviderKind::Twilio => "twilio",
             ProviderKind::Retell => "retell",
             ProviderKind::Heyreach => "heyreach",
+            ProviderKind::Calendly => "calendly",
         }
     }
 
@@ -61,6 +64,10 @@ pub struct Providers {
     pub voice: Option<ProviderRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin: Option<ProviderRef>,
+    /// The scheduling link's provider (Calendly): its secret holds the
+    /// webhook subscription's `signing_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking: Option<ProviderRef>,
 }
 
 impl Providers {
@@ -95,6 +102,19 @@ impl Providers {
                 ));
             }
             check_secret_name(&p.secret, &prefix).map_err(|r| (format!("{field}.secret"), r))?;
+        }
+        if let Some(b) = &self.booking {
+            if b.provider != ProviderKind::Calendly {
+                return Err((
+                    "providers.booking.provider".into(),
+                    format!(
+                        "{} is not a booking provider (calendly is)",
+                        b.provider.as_str()
+                    ),
+                ));
+            }
+            check_secret_name(&b.secret, &prefix)
+                .map_err(|r| ("providers.booking.secret".to_string(), r))?;
         }
         Ok(())
     }
@@ -253,8 +273,17 @@ mod tests {
             sms: r(ProviderKind::Twilio, "outbound/acme/twilio"),
             voice: r(ProviderKind::Retell, "outbound/acme/retell"),
             linkedin: r(ProviderKind::Heyreach, "outbound/acme/heyreach"),
+            booking: r(ProviderKind::Calendly, "outbound/acme/calendly"),
         };
         assert_eq!(ok.validate("acme"), Ok(()));
+        let not_booking = Providers {
+            booking: r(ProviderKind::Twilio, "outbound/acme/twilio"),
+            ..ok.clone()
+        };
+        assert_eq!(
+            not_booking.validate("acme").unwrap_err().0,
+            "providers.booking.provider"
+        );
         // WHEN one carries the wrong channel, THEN that field is named
         let wrong = Providers {
             sms: r(ProviderKind::Mailgun, "outbound/acme/mailgun"),
@@ -336,6 +365,7 @@ mod tests {
             sms: r(ProviderKind::Twilio, "outbound/acme/twilio"),
             voice: r(ProviderKind::Twilio, "outbound/acme/twilio"),
             linkedin: r(ProviderKind::Heyreach, "outbound/acme/heyreach"),
+            booking: None,
         };
         let probes: Vec<_> = Channel::ALL.into_iter().map(|c| (c, Ok(()))).collect();
         let facts = ReadinessFacts {

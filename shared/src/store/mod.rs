@@ -350,6 +350,24 @@ impl Store {
             .build())
     }
 
+    fn delete_tx(
+        &self,
+        key: Item,
+        condition: Option<&str>,
+        values: Vec<(String, AttributeValue)>,
+    ) -> Result<TransactWriteItem> {
+        let mut b = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .set_condition_expression(condition.map(str::to_string));
+        for (k, v) in values {
+            b = b.expression_attribute_values(k, v);
+        }
+        Ok(TransactWriteItem::builder()
+            .delete(b.build().map_err(|e| Error::store("build delete", e))?)
+            .build())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn update_tx(
         &self,

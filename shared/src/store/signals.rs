@@ -1,10 +1,9 @@
 //! Provider signals applied once, their publication to the bus, and the hourly rate buckets.
 
 use super::*;
-use crate::domain::lead::Lead;
 use crate::domain::safety::breaker::RateBucket;
-use crate::domain::targeting::suppression::SuppressionKind;
-use crate::domain::touch::{Touch, TouchState};
+use crate::domain::signals::effects::{Plan, SMS_STOP_REASON};
+use crate::domain::signals::Signal;
 use crate::error::Result;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
@@ -22,29 +21,28 @@ pub enum ApplyOutcome {
 }
 
 impl Store {
-    /// Applies a provider event once: the dedup record, the token record, the
-    /// lead (version-checked), cancelled touches, suppression, the rate bucket
-    /// and the timeline, in one transaction.
-    #[allow(clippy::too_many_arguments)]
+    /// Applies a provider event once: the dedup record, the token record,
+    /// the lead (version-checked), its ended touches, the suppression
+    /// entries written (each only if absent) and lifted (each only if a
+    /// STOP wrote it), the rate bucket and the timeline, in one transaction.
+    /// `lead_version` is the version `plan.lead` was read at.
     pub async fn apply_signal(
         &self,
-        tenant: &str,
-        provider: &str,
-        event_id: &str,
+        signal: &Signal,
         token: Option<&str>,
         raw: &str,
-        lead: Option<(&Lead, u64)>,
-        cancel: &[(Touch, TouchState)],
-        suppress: Option<(SuppressionKind, String)>,
-        rate_field: Option<&str>,
-        summary: &str,
+        plan: &Plan,
+        lead_version: Option<u64>,
         now: DateTime<Utc>,
     ) -> Result<ApplyOutcome> {
+        let tenant = signal.tenant.as_str();
+        let (provider, event_id) = (signal.provider.as_str(), signal.event_id.as_str());
         let keep = n(now.timestamp() + 90 * DAY_SECS);
         let mut ev = Self::key(keys::webhook_event(tenant, provider, event_id), "EVENT");
         ev.insert("raw".into(), s(kept_raw(raw)));
         ev.insert("received_at".into(), s(ts(now)));
-        ev.insert("summary".into(), s(summary));
+        ev.insert("summary".into(), s(&plan.summary));
+        ev.insert("kind".into(), s(signal.kind.as_str()));
         ev.insert("published".into(), AttributeValue::Bool(false));
         ev.insert("ttl".into(), keep.clone());
         let mut items = vec![self.put_tx(ev, Some("attribute_not_exists(PK)"), vec![])?];
@@ -52,6 +50,7 @@ impl Store {
         if let Some(tok) = token {
             let mut i = Self::key(keys::webhook_token(provider, tok), "TOKEN");
             i.insert("event_id".into(), s(event_id));
+            i.insert("tenant".into(), s(tenant));
             i.insert("ttl".into(), keep.clone());
             items.push(self.put_tx(
                 i,
@@ -59,7 +58,7 @@ impl Store {
                 vec![(":eid", s(event_id))],
             )?);
         }
-        if let Some((lead, old_version)) = lead {
+        if let (Some(lead), Some(old_version)) = (&plan.lead, lead_version) {
             let mut lead = lead.clone();
             lead.version = old_version + 1;
             lead.updated_at = now;
@@ -68,8 +67,8 @@ impl Store {
                 Some("version = :v"),
                 vec![(":v", n(old_version))],
             )?);
-            items.push(self.event_put(tenant, &lead.id, now, "signal", summary)?);
-            for (touch, to) in cancel {
+            items.push(self.event_put(tenant, &lead.id, now, "signal", &plan.summary)?);
+            for (touch, to) in &plan.end {
                 items.push(self.update_tx(
                     Self::key(keys::lead(tenant, &lead.id), keys::touch_sk(touch.step)),
                     "SET #state = :to, end_reason = :why REMOVE DuePK, DueSK, GSI1PK, GSI1SK",
@@ -78,34 +77,45 @@ impl Store {
                     vec![
                         (":to".into(), s(to.as_str())),
                         (":from".into(), s(touch.state.as_str())),
-                        (":why".into(), s(summary)),
+                        (":why".into(), s(&plan.summary)),
                     ],
                 )?);
             }
         }
-        if let Some((kind, value)) = suppress {
+        for (kind, value) in &plan.suppress {
             let mut i = Self::key(
                 keys::suppression(tenant),
                 format!("{}#{}", kind.as_str(), value),
             );
-            i.insert("reason".into(), s(summary));
+            i.insert("reason".into(), s(&plan.suppress_reason));
             i.insert("added_at".into(), s(ts(now)));
-            items.push(self.put_tx(i, None, vec![])?);
+            // An entry already there keeps its own reason: a STOP must not
+            // make an operator's entry liftable by START.
+            items.push(self.put_tx(i, Some("attribute_not_exists(PK)"), vec![])?);
         }
-        if let Some(field) = rate_field {
-            items.push(self.update_tx(
+        for (kind, value) in &plan.lift {
+            items.push(self.delete_tx(
                 Self::key(
-                    keys::rates(tenant),
-                    crate::domain::safety::breaker::hour_bucket(now),
+                    keys::suppression(tenant),
+                    format!("{}#{}", kind.as_str(), value),
                 ),
-                "ADD #f :one SET #ttl = :ttl",
-                None,
-                &[("#f", field), ("#ttl", "ttl")],
-                vec![
-                    (":one".into(), n(1)),
-                    (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS)),
-                ],
+                Some("begins_with(reason, :stop)"),
+                vec![(":stop".into(), s(SMS_STOP_REASON))],
             )?);
+        }
+        if let Some(field) = plan.rate_field {
+            for bucket in rate_scopes(tenant, signal.sender_domain.as_deref()) {
+                items.push(self.update_tx(
+                    Self::key(bucket, crate::domain::safety::breaker::hour_bucket(now)),
+                    "ADD #f :one SET #ttl = :ttl",
+                    None,
+                    &[("#f", field), ("#ttl", "ttl")],
+                    vec![
+                        (":one".into(), n(1)),
+                        (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS)),
+                    ],
+                )?);
+            }
         }
         match self.transact("apply_signal", items).await? {
             None => Ok(ApplyOutcome::Applied),
@@ -123,18 +133,31 @@ impl Store {
         }
     }
 
-    /// Was the event applied but its bus publication not yet confirmed?
-    pub async fn event_unpublished(
+    /// Takes the right to publish an applied event: one caller at a time
+    /// (a lease, so a publisher that died is replaced), none once it is
+    /// published. Concurrent redeliveries publish it once.
+    pub async fn claim_publication(
         &self,
         tenant: &str,
         provider: &str,
         event_id: &str,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
+        let tx = self.update_tx(
+            Self::key(keys::webhook_event(tenant, provider, event_id), "EVENT"),
+            "SET publishing_until = :until",
+            Some("published = :f AND (attribute_not_exists(publishing_until) OR publishing_until < :now)"),
+            &[],
+            vec![
+                (":until".into(), s(ts(now + chrono::Duration::seconds(PUBLISH_LEASE_SECS)))),
+                (":now".into(), s(ts(now))),
+                (":f".into(), AttributeValue::Bool(false)),
+            ],
+        )?;
         Ok(self
-            .get(keys::webhook_event(tenant, provider, event_id), "EVENT")
+            .transact("claim_publication", vec![tx])
             .await?
-            .and_then(|i| i.get("published").and_then(|v| v.as_bool().ok()).copied())
-            == Some(false))
+            .is_none())
     }
 
     pub async fn mark_published(&self, tenant: &str, provider: &str, event_id: &str) -> Result<()> {
@@ -188,6 +211,23 @@ impl Store {
     }
 
     // ------------------------------------------------------------ providers
+}
+
+/// How long a publisher holds an event before another may publish it.
+pub const PUBLISH_LEASE_SECS: i64 = 60;
+
+/// The rate buckets a bounce or complaint counts in: the tenant's (the
+/// breaker) and, when known, its sending domain's (domain health).
+fn rate_scopes(tenant: &str, domain: Option<&str>) -> Vec<String> {
+    let mut out = vec![keys::rates(tenant)];
+    if let Some(d) = domain.filter(|d| !d.is_empty()) {
+        out.push(format!(
+            "{}#{}",
+            keys::rates(tenant),
+            d.to_ascii_lowercase()
+        ));
+    }
+    out
 }
 
 /// How much of a webhook's body is kept with its event: enough to read it,
@@ -245,5 +285,13 @@ impl Store {
             .get(keys::REGISTRY.to_string(), &keys::tenant(tenant))
             .await?
             .is_some())
+    }
+
+    /// The lead a campaign claimed `key` (`phone#+1...`, `email#...`) for.
+    pub async fn lead_by_reach(&self, tenant: &str, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .get(keys::tenant(tenant), &format!("REACH#{key}"))
+            .await?
+            .and_then(|i| i.get("lead_id").and_then(|v| v.as_s().ok()).cloned()))
     }
 }

@@ -216,4 +216,26 @@ impl Store {
         hits.sort();
         Ok(hits)
     }
+
+    /// The entries among `supp_keys` that are on the list, whole (with
+    /// their reasons), in one BatchGetItem per 100 keys.
+    pub async fn suppression_entries(
+        &self,
+        tenant: &str,
+        supp_keys: &[(SuppressionKind, String)],
+    ) -> Result<Vec<SuppressionEntry>> {
+        if supp_keys.is_empty() {
+            return Ok(vec![]);
+        }
+        self.batch_get(
+            supp_keys
+                .iter()
+                .map(|(kind, value)| Self::suppression_key(tenant, *kind, value))
+                .collect(),
+        )
+        .await?
+        .iter()
+        .map(Self::suppression_entry)
+        .collect()
+    }
 }

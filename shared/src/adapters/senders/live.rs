@@ -291,10 +291,14 @@ pub fn outgoing(a: &Attempt<'_>, settings: &LiveSettings) -> Outgoing {
     }
     if matches!(touch.channel, Channel::Sms | Channel::Voice) {
         msg.status_callback = settings.public_url.as_ref().map(|base| {
+            // Twilio signs this URL with its query: the lead and attempt
+            // come back authenticated with every status.
             format!(
-                "{}/webhooks/twilio?tenant={}",
+                "{}/webhooks/twilio?tenant={}&lead={}&attempt={}",
                 base.trim_end_matches('/'),
-                touch.tenant
+                touch.tenant,
+                touch.lead_id,
+                a.attempt_id
             )
         });
     }

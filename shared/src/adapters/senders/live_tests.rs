@@ -242,7 +242,13 @@ fn texts_and_calls_ask_for_status_callbacks_and_linkedin_picks_connect_or_messag
     let msg = outgoing(&a, &settings);
     assert_eq!(
         msg.status_callback.as_deref(),
-        Some("https://hooks.example/webhooks/twilio?tenant=acme")
+        Some(
+            format!(
+                "https://hooks.example/webhooks/twilio?tenant=acme&lead={}&attempt=a",
+                l.id
+            )
+            .as_str()
+        )
     );
     assert_eq!(msg.call_variables["first_name"], "Jo");
     assert_eq!(msg.call_variables["call_brief"], "Hi Jo");

@@ -309,6 +309,13 @@ pub fn build_adapter(
     };
     let name = kind.as_str();
     Ok(match kind {
+        ProviderKind::Calendly => {
+            return Err(SendError::Final {
+                provider: "calendly",
+                kind: FinalKind::BadCredentials,
+                reason: "calendly sends nothing: it is a booking provider".into(),
+            })
+        }
         ProviderKind::Smtp => {
             let mut sender =
                 smtp::SmtpSender::new(creds(name, secret)?, smtp::SmtpSettings::default())

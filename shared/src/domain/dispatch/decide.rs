@@ -90,6 +90,8 @@ pub enum WaitKind {
     Backoff,
     /// Its campaign is paused (or not started).
     Paused,
+    /// The person is away (an out-of-office reply gave the date).
+    Away,
 }
 
 /// How often a paused campaign's touches are looked at again: they leave
@@ -435,6 +437,15 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
             "condition linkedin_connected not met: the connection request was not accepted",
         );
     }
+    // An out-of-office reply: nothing goes out before they are back, then
+    // the sequence goes on inside the window.
+    if let Some(back) = lead.paused_until.filter(|b| *b > now) {
+        return Decision::Wait {
+            until: window.schedule(back, tz, seed, jitter),
+            kind: WaitKind::Away,
+            reason: format!("out of office until {}", back.date_naive()),
+        };
+    }
     // Ramp mode: while it lasts only the allowed tiers are sent to; the
     // others wait for its end (the ramp's own daily cap is reserved below).
     let day = now.with_timezone(&config.tz()).date_naive();
@@ -616,7 +627,7 @@ pub(super) fn after_for_failure(touch: &Touch, ctx: &Context, now: DateTime<Utc>
 
 #[cfg(test)]
 #[path = "decide_tests.rs"]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 #[path = "decide_campaign_tests.rs"]

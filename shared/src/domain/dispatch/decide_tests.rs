@@ -18,7 +18,7 @@ pub(super) fn config() -> TenantConfig {
     )
 }
 
-pub(super) fn lead() -> Lead {
+pub(crate) fn lead() -> Lead {
     Lead {
         tenant: "acme".into(),
         id: "01JD0000000000000000000000".into(),
@@ -32,7 +32,7 @@ pub(super) fn lead() -> Lead {
     }
 }
 
-pub(super) fn touch(step: u8, state: TouchState) -> Touch {
+pub(crate) fn touch(step: u8, state: TouchState) -> Touch {
     Touch {
         tenant: "acme".into(),
         lead_id: lead().id,

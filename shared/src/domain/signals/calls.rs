@@ -152,8 +152,9 @@ pub fn parse(body: &[u8]) -> Result<CallEvent, ParseError> {
         captured_email,
         recording_followup_requested: followup,
         tenant: text(&meta, "tenant"),
-        lead_id: text(&meta, "lead_id"),
-        attempt_id: text(&meta, "attempt_id"),
+        // The keys the Retell sender writes; the `_id` spellings also read.
+        lead_id: text(&meta, "lead").or_else(|| text(&meta, "lead_id")),
+        attempt_id: text(&meta, "attempt").or_else(|| text(&meta, "attempt_id")),
     })
 }
 
