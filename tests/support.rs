@@ -208,3 +208,90 @@ pub fn reachable(i: usize, prefix: &str) -> Row<'static> {
     r.linkedin = true;
     r
 }
+
+/// A queue that receives every event the stack publishes on its bus (a
+/// rule of its own on the stack's bus, in moto): what a consumer sees.
+pub async fn bus_tap(ls: &LocalStack, name: &str) -> String {
+    let bus = ls.provisioned.bus_name.clone();
+    let queue = format!("{bus}-tap-{name}");
+    let url = ls
+        .sqs
+        .create_queue()
+        .queue_name(&queue)
+        .send()
+        .await
+        .expect("tap queue")
+        .queue_url
+        .expect("queue url");
+    let arn = ls
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue arn")
+        .attributes
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
+        .expect("queue arn");
+    let rule = format!("{queue}-rule");
+    ls.events
+        .put_rule()
+        .name(&rule)
+        .event_bus_name(&bus)
+        .event_pattern(json!({"source": [shared::adapters::bus::SIGNAL_SOURCE]}).to_string())
+        .send()
+        .await
+        .expect("tap rule");
+    ls.events
+        .put_targets()
+        .rule(&rule)
+        .event_bus_name(&bus)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("tap")
+                .arn(arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("tap target");
+    url
+}
+
+/// Every event on the tap so far (removed from it): `(detail-type, detail)`.
+pub async fn tapped(ls: &LocalStack, url: &str) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    loop {
+        let got = ls
+            .sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive from tap");
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        for m in messages {
+            let v: Value = serde_json::from_str(m.body().unwrap_or("{}")).unwrap_or(Value::Null);
+            out.push((
+                v["detail-type"].as_str().unwrap_or_default().to_string(),
+                v["detail"].clone(),
+            ));
+            ls.sqs
+                .delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete from tap");
+        }
+    }
+}

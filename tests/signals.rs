@@ -1,0 +1,627 @@
+//! Provider signals on the local emulators: every provider's webhook
+//! applies once under redelivery and 20 concurrent deliveries and is
+//! published on the bus once; forged, stale and replayed ones get 401 and
+//! change nothing, malformed ones 400; a STOP by SMS, an out-of-office reply
+//! and a booking do what SPEC §6 and §9 say.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use chrono::Duration;
+use integration_tests::*;
+use local_stack::runner::{mailgun_event, HttpAnswer, LocalStack, LOCAL_MAILGUN_KEY};
+use serde_json::{json, Value};
+use shared::domain::lead::LeadStatus;
+use shared::domain::providers::{ProviderKind, ProviderRef};
+use shared::domain::signals::schemes::{sign_calendly, sign_retell, sign_twilio};
+use shared::domain::tenant::TenantConfig;
+use shared::domain::touch::{Channel, TouchState};
+use std::collections::HashMap;
+
+const HOOKS: &str = "https://hooks.example";
+const TWILIO_TOKEN: &str = "twilio-auth-token-for-tests";
+const RETELL_KEY: &str = "retell-api-key-for-tests";
+const CALENDLY_KEY: &str = "calendly-signing-key-for-tests";
+const HEYREACH_SECRET: &str = "heyreach-url-secret-for-tests";
+/// The tenant's Twilio number the lead texts.
+const OUR_NUMBER: &str = "+15125550100";
+
+fn with_providers(t: &str) -> impl FnOnce(&mut TenantConfig) + '_ {
+    move |c: &mut TenantConfig| {
+        let r = |provider, name: &str| {
+            Some(ProviderRef {
+                provider,
+                secret: format!("outbound/{t}/{name}"),
+            })
+        };
+        c.providers.sms = r(ProviderKind::Twilio, "twilio");
+        c.providers.voice = r(ProviderKind::Retell, "retell");
+        c.providers.linkedin = r(ProviderKind::Heyreach, "heyreach");
+        c.providers.booking = r(ProviderKind::Calendly, "calendly");
+    }
+}
+
+/// A tenant whose providers' keys are in Secrets Manager, with `rows`
+/// imported, drafted and approved (step 1 due now).
+async fn signals_tenant(ls: &mut LocalStack, t: &str, rows: &[Row<'_>]) -> String {
+    for (name, value) in [
+        (
+            "twilio",
+            json!({"account_sid": "AC00000000000000000000000000000000", "auth_token": TWILIO_TOKEN}),
+        ),
+        (
+            "retell",
+            json!({"api_key": RETELL_KEY, "agent_id": "agent_1"}),
+        ),
+        (
+            "heyreach",
+            json!({"api_key": "hr-key", "campaign_id": "1", "webhook_secrets": [HEYREACH_SECRET, "older-secret-still-valid"]}),
+        ),
+        ("calendly", json!({"signing_key": CALENDLY_KEY})),
+    ] {
+        ls.put_secret(&format!("outbound/{t}/{name}"), &value)
+            .await
+            .unwrap();
+    }
+    let auth = due_tenant(ls, t, rows, with_providers(t)).await;
+    ls.webhook.public_url = Some(HOOKS.into());
+    auth
+}
+
+fn hook(path_and_query: &str, headers: &[(&str, &str)], body: &str) -> ApiGatewayV2httpRequest {
+    let mut req = LocalStack::request("POST", path_and_query, headers, body);
+    let provider = path_and_query
+        .trim_start_matches("/webhooks/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    req.path_parameters = HashMap::from([("provider".to_string(), provider)]);
+    req
+}
+
+async fn deliver(ls: &LocalStack, req: ApiGatewayV2httpRequest) -> (u16, Value) {
+    let r = HttpAnswer::from(ls.webhook.handle(req).await);
+    (r.status, r.json())
+}
+
+/// Three deliveries in a row, then twenty at once: one is applied and
+/// every other is a duplicate.
+async fn applied_once(ls: &LocalStack, req: &ApiGatewayV2httpRequest, what: &str) {
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(deliver(ls, req.clone()).await);
+    }
+    answers.extend(futures::future::join_all((0..20).map(|_| deliver(ls, req.clone()))).await);
+    let count = |status: &str| {
+        answers
+            .iter()
+            .filter(|(code, b)| *code == 200 && b["status"] == status)
+            .count()
+    };
+    assert_eq!(
+        (count("applied"), count("duplicate")),
+        (1, 22),
+        "{what}: {answers:?}"
+    );
+}
+
+/// A Twilio form webhook to `query`, signed with `token` over `url`.
+fn twilio(query: &str, params: &[(&str, &str)], token: &str) -> ApiGatewayV2httpRequest {
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let path = format!("/webhooks/twilio?{query}");
+    let signature = sign_twilio(token, &format!("{HOOKS}{path}"), &owned);
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&owned)
+        .finish();
+    hook(
+        &path,
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("x-twilio-signature", &signature),
+        ],
+        &body,
+    )
+}
+
+fn retell(body: &Value, key: &str, at_ms: i64) -> ApiGatewayV2httpRequest {
+    let body = body.to_string();
+    let header = sign_retell(key, body.as_bytes(), at_ms);
+    hook(
+        "/webhooks/retell",
+        &[
+            ("content-type", "application/json"),
+            ("x-retell-signature", &header),
+        ],
+        &body,
+    )
+}
+
+fn calendly(t: &str, body: &Value, key: &str, at: i64) -> ApiGatewayV2httpRequest {
+    let body = body.to_string();
+    let header = sign_calendly(key, body.as_bytes(), at);
+    hook(
+        &format!("/webhooks/calendly?tenant={t}"),
+        &[
+            ("content-type", "application/json"),
+            ("calendly-webhook-signature", &header),
+        ],
+        &body,
+    )
+}
+
+fn heyreach(t: &str, body: &Value, secret: &str) -> ApiGatewayV2httpRequest {
+    hook(
+        &format!("/webhooks/heyreach?tenant={t}&secret={secret}"),
+        &[("content-type", "application/json")],
+        &body.to_string(),
+    )
+}
+
+fn booking(event: &str, email: &str, invitee: &str, rescheduled: bool) -> Value {
+    json!({"event": event, "created_at": "2026-12-01T15:00:00.000000Z", "payload": {
+        "email": email, "name": "Jo Dealer", "status": if event == "invitee.canceled" {"canceled"} else {"active"},
+        "uri": format!("https://api.calendly.com/scheduled_events/EV1/invitees/{invitee}"),
+        "rescheduled": rescheduled,
+        "scheduled_event": {"start_time": "2026-12-03T16:00:00.000000Z"},
+        "tracking": {"utm_source": "outbound", "utm_content": null}}})
+}
+
+fn call(lead: &str, tenant: &str, outcome: &str, call_id: &str) -> Value {
+    json!({"event": "call_analyzed", "call": {
+        "call_id": call_id, "call_status": "ended", "disconnection_reason": "user_hangup",
+        "recording_url": format!("https://recordings.example/{call_id}.wav"),
+        "metadata": {"tenant": tenant, "lead": lead, "step": 2, "attempt": format!("{lead}-02-abc")},
+        "call_analysis": {"in_voicemail": false, "custom_analysis_data": {"outcome": outcome}}}})
+}
+
+async fn lead_version(ls: &LocalStack, t: &str, id: &str) -> u64 {
+    ls.store.lead(t, id).await.unwrap().unwrap().version
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_provider_applies_once_publishes_once_and_refuses_forged_stale_replayed_and_malformed(
+) {
+    let mut ls = stack("sigonce", at(IN_WINDOW), None).await;
+    let t = "sigonce";
+    let rows: Vec<Row> = (0..5).map(|i| reachable(i, "so")).collect();
+    signals_tenant(&mut ls, t, &rows).await;
+    let tap = bus_tap(&ls, "once").await;
+    let lead = |i: usize| lead_id(t, &format!("so{i}@so{i}.example"));
+    let phone = |i: usize| format!("+1212555{:04}", 100 + i);
+    let now = ls.now();
+
+    // Twilio: an inbound SMS reply from lead 0's number.
+    let p0 = phone(0);
+    let sms = [
+        ("MessageSid", "SM0001"),
+        ("AccountSid", "AC00000000000000000000000000000000"),
+        ("From", p0.as_str()),
+        ("To", OUR_NUMBER),
+        ("Body", "Sounds good, what does it cost?"),
+        ("NumMedia", "0"),
+    ];
+    applied_once(
+        &ls,
+        &twilio(&format!("tenant={t}"), &sms, TWILIO_TOKEN),
+        "twilio",
+    )
+    .await;
+    // Retell: a call on lead 1 that ended "contacted_closed".
+    let l1 = lead(1);
+    let ms = now.timestamp_millis();
+    applied_once(
+        &ls,
+        &retell(&call(&l1, t, "contacted_closed", "call_1"), RETELL_KEY, ms),
+        "retell",
+    )
+    .await;
+    // Calendly: lead 2 books.
+    let booked = booking("invitee.created", "so2@so2.example", "INV2", false);
+    applied_once(
+        &ls,
+        &calendly(t, &booked, CALENDLY_KEY, now.timestamp()),
+        "calendly",
+    )
+    .await;
+    // HeyReach: lead 3 accepts the connection request (the older secret
+    // still opens it while it is rotated out).
+    let accepted = json!({"correlation_id": "hr-1", "event_type": "CONNECTION_REQUEST_ACCEPTED",
+        "timestamp": "2026-12-01T14:59:00Z",
+        "lead": {"profile_url": "https://linkedin.example/in/jo3", "email_address": "so3@so3.example"}});
+    applied_once(
+        &ls,
+        &heyreach(t, &accepted, "older-secret-still-valid"),
+        "heyreach",
+    )
+    .await;
+    // Mailgun: lead 4 opens.
+    let opened = mailgun_event(
+        LOCAL_MAILGUN_KEY,
+        now.timestamp(),
+        "mg-tok-1",
+        "opened",
+        None,
+        "mg-ev-1",
+        t,
+        &lead(4),
+        "so4@so4.example",
+    );
+    applied_once(
+        &ls,
+        &hook(
+            "/webhooks/mailgun",
+            &[("content-type", "application/json")],
+            &opened,
+        ),
+        "mailgun",
+    )
+    .await;
+
+    // THEN each changed its lead once
+    let l0 = ls.store.lead(t, &lead(0)).await.unwrap().unwrap();
+    assert_eq!((l0.status, l0.replies), (LeadStatus::Replied, 1));
+    let l1v = ls.store.lead(t, &l1).await.unwrap().unwrap();
+    assert_eq!(l1v.status, LeadStatus::Closed);
+    let l2 = ls.store.lead(t, &lead(2)).await.unwrap().unwrap();
+    assert_eq!(l2.status, LeadStatus::Booked);
+    assert!(
+        ls.store
+            .lead(t, &lead(3))
+            .await
+            .unwrap()
+            .unwrap()
+            .linkedin_connected
+    );
+    assert_eq!(ls.store.lead(t, &lead(4)).await.unwrap().unwrap().opens, 1);
+    // AND each was published once
+    let mut published: Vec<String> = tapped(&ls, &tap)
+        .await
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    published.sort();
+    assert_eq!(
+        published,
+        vec![
+            "booking.booked",
+            "email.opened",
+            "linkedin.linkedin_connected",
+            "sms.sms_replied",
+            "voice.call_closed",
+        ],
+    );
+
+    // WHEN forged, stale, replayed or malformed ones arrive
+    let versions: Vec<u64> = futures::future::join_all((0..5).map(|i| {
+        let ls = &ls;
+        let id = lead(i);
+        async move { lead_version(ls, t, &id).await }
+    }))
+    .await;
+    let stop = [
+        ("MessageSid", "SM0002"),
+        ("From", p0.as_str()),
+        ("To", OUR_NUMBER),
+        ("Body", "STOP"),
+    ];
+    let stale_ms = ms - 6 * 60 * 1000;
+    let refused: Vec<(&str, ApiGatewayV2httpRequest, u16)> = vec![
+        (
+            "twilio forged",
+            twilio(&format!("tenant={t}"), &stop, "not-the-token"),
+            401,
+        ),
+        (
+            "twilio signed for another tenant's URL",
+            {
+                let mut r = twilio("tenant=someoneelse", &stop, TWILIO_TOKEN);
+                r.raw_query_string = Some(format!("tenant={t}"));
+                r.query_string_parameters =
+                    LocalStack::request("POST", &format!("/x?tenant={t}"), &[], "")
+                        .query_string_parameters;
+                r
+            },
+            401,
+        ),
+        (
+            "twilio unsigned",
+            hook(
+                &format!("/webhooks/twilio?tenant={t}"),
+                &[("content-type", "application/x-www-form-urlencoded")],
+                "MessageSid=SM3&From=%2B12125550100&To=%2B15125550100&Body=STOP",
+            ),
+            401,
+        ),
+        (
+            "twilio malformed",
+            twilio(
+                &format!("tenant={t}"),
+                &[
+                    ("MessageSid", "SM4"),
+                    ("From", "not a number"),
+                    ("To", OUR_NUMBER),
+                    ("Body", "hi"),
+                ],
+                TWILIO_TOKEN,
+            ),
+            400,
+        ),
+        (
+            "retell forged",
+            retell(&call(&l1, t, "dnc", "call_2"), "wrong-key", ms),
+            401,
+        ),
+        (
+            "retell stale",
+            retell(&call(&l1, t, "dnc", "call_2"), RETELL_KEY, stale_ms),
+            401,
+        ),
+        (
+            "retell replayed block on another event",
+            {
+                let first = retell(&call(&l1, t, "contacted_closed", "call_1"), RETELL_KEY, ms);
+                let sig = first.headers["x-retell-signature"]
+                    .to_str()
+                    .unwrap()
+                    .to_string();
+                let mut r = retell(&call(&l1, t, "dnc", "call_1"), RETELL_KEY, ms);
+                r.headers.insert("x-retell-signature", sig.parse().unwrap());
+                r
+            },
+            401,
+        ),
+        (
+            "retell malformed",
+            retell(
+                &json!({"event": "call_analyzed", "call": {}}),
+                RETELL_KEY,
+                ms,
+            ),
+            400,
+        ),
+        (
+            "calendly forged",
+            calendly(
+                t,
+                &booking("invitee.canceled", "so2@so2.example", "INV2", false),
+                "wrong-key",
+                now.timestamp(),
+            ),
+            401,
+        ),
+        (
+            "calendly stale",
+            calendly(
+                t,
+                &booking("invitee.canceled", "so2@so2.example", "INV2", false),
+                CALENDLY_KEY,
+                now.timestamp() - 600,
+            ),
+            401,
+        ),
+        (
+            "calendly malformed",
+            calendly(
+                t,
+                &json!({"event": "invitee.created", "payload": {"uri": "x"}}),
+                CALENDLY_KEY,
+                now.timestamp(),
+            ),
+            400,
+        ),
+        (
+            "heyreach wrong secret",
+            heyreach(t, &accepted, "guessed"),
+            401,
+        ),
+        (
+            "heyreach no secret",
+            hook(
+                &format!("/webhooks/heyreach?tenant={t}"),
+                &[("content-type", "application/json")],
+                &accepted.to_string(),
+            ),
+            401,
+        ),
+        (
+            "heyreach malformed",
+            heyreach(
+                t,
+                &json!({"event_type": "CONNECTION_REQUEST_ACCEPTED"}),
+                HEYREACH_SECRET,
+            ),
+            400,
+        ),
+        (
+            "unknown tenant",
+            twilio("tenant=nosuchtenant", &stop, TWILIO_TOKEN),
+            401,
+        ),
+        (
+            "bad tenant id",
+            twilio("tenant=..%2Fetc", &stop, TWILIO_TOKEN),
+            400,
+        ),
+    ];
+    for (what, req, want) in refused {
+        let (status, body) = deliver(&ls, req).await;
+        assert_eq!(status, want, "{what}: {body}");
+    }
+    // THEN nothing changed, and nothing more was published
+    for (i, v) in versions.iter().enumerate() {
+        assert_eq!(lead_version(&ls, t, &lead(i)).await, *v, "lead {i}");
+    }
+    assert!(ls.store.suppressions(t).await.unwrap().is_empty());
+    assert_eq!(tapped(&ls, &tap).await, vec![]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_by_sms_stops_email_and_calls_before_the_next_tick_and_start_undoes_only_it() {
+    let mut ls = stack("sigstop", at(IN_WINDOW), None).await;
+    let t = "sigstop";
+    let rows: Vec<Row> = (0..2).map(|i| reachable(i, "st")).collect();
+    let auth = signals_tenant(&mut ls, t, &rows).await;
+    let id = lead_id(t, "st0@st0.example");
+    let other = lead_id(t, "st1@st1.example");
+    // An operator's own entry on the other lead's number, made before.
+    let r = post(
+        &mut ls,
+        &auth,
+        "/admin/suppressions",
+        &json!({"kind": "phone", "value": "+12125550101", "reason": "asked by phone"}).to_string(),
+    )
+    .await;
+    assert!(r.status < 300, "suppression: {}", r.body);
+    // WHEN lead 0 texts STOP before anything went out
+    let stop = twilio(
+        &format!("tenant={t}"),
+        &[
+            ("MessageSid", "SM10"),
+            ("From", "+12125550100"),
+            ("To", OUR_NUMBER),
+            ("Body", "Stop"),
+        ],
+        TWILIO_TOKEN,
+    );
+    let (status, body) = deliver(&ls, stop).await;
+    assert_eq!(
+        (status, body["kind"].as_str()),
+        (200, Some("sms_stop")),
+        "{body}"
+    );
+    // THEN the next tick sends nothing to them, on any channel
+    ls.run_until(ls.now() + Duration::days(14)).await.unwrap();
+    let touches = ls.store.touches(t, &id).await.unwrap();
+    assert!(touches.iter().all(|x| x.sent_at.is_none()), "{touches:?}");
+    assert!(touches
+        .iter()
+        .filter(|x| matches!(x.channel, Channel::Email | Channel::Voice))
+        .all(|x| x.state == TouchState::Cancelled));
+    let lead = ls.store.lead(t, &id).await.unwrap().unwrap();
+    assert_eq!(lead.status, LeadStatus::Dnc);
+    let entries = ls.store.suppressions(t).await.unwrap();
+    let keys: Vec<String> = entries.iter().map(|e| e.key()).collect();
+    assert!(
+        keys.contains(&"email#st0@st0.example".to_string()),
+        "{keys:?}"
+    );
+    assert!(keys.contains(&"phone#+12125550100".to_string()), "{keys:?}");
+    // WHEN they text START, and lead 1 (whose number an operator
+    // suppressed) texts STOP then START
+    for (sid, from, body) in [
+        ("SM11", "+12125550100", "START"),
+        ("SM12", "+12125550101", "STOP"),
+        ("SM13", "+12125550101", "unstop"),
+    ] {
+        let req = twilio(
+            &format!("tenant={t}"),
+            &[
+                ("MessageSid", sid),
+                ("From", from),
+                ("To", OUR_NUMBER),
+                ("Body", body),
+            ],
+            TWILIO_TOKEN,
+        );
+        let (status, b) = deliver(&ls, req).await;
+        assert_eq!(status, 200, "{b}");
+    }
+    // THEN lead 0's STOP entries are gone and it is back where it was;
+    // the operator's entry on lead 1's number stays
+    let keys: Vec<String> = ls
+        .store
+        .suppressions(t)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.key())
+        .collect();
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.contains("st0@") || k == "phone#+12125550100"),
+        "{keys:?}"
+    );
+    assert!(keys.contains(&"phone#+12125550101".to_string()), "{keys:?}");
+    assert_ne!(
+        ls.store.lead(t, &id).await.unwrap().unwrap().status,
+        LeadStatus::Dnc
+    );
+    let _ = other;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_stops_every_pending_touch_and_counts_in_the_funnel() {
+    let mut ls = stack("sigbook", at(IN_WINDOW), None).await;
+    let t = "sigbook";
+    let rows: Vec<Row> = (0..2).map(|i| reachable(i, "bk")).collect();
+    let auth = signals_tenant(&mut ls, t, &rows).await;
+    ls.tick().await.unwrap();
+    let id = lead_id(t, "bk0@bk0.example");
+    assert!(ls
+        .store
+        .touches(t, &id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|x| x.state.is_pending()));
+    let now = ls.now().timestamp();
+    let (status, body) = deliver(
+        &ls,
+        calendly(
+            t,
+            &booking("invitee.created", "BK0@bk0.example", "INV1", false),
+            CALENDLY_KEY,
+            now,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // THEN no touch of the lead is pending on any channel
+    let touches = ls.store.touches(t, &id).await.unwrap();
+    assert!(touches.iter().all(|x| !x.state.is_pending()), "{touches:?}");
+    let lead = ls.store.lead(t, &id).await.unwrap().unwrap();
+    assert_eq!(lead.status, LeadStatus::Booked);
+    // AND the funnel counts the booking
+    let funnel = get(&mut ls, &auth, "/admin/funnel").await;
+    assert_eq!(funnel["booked"], 1, "{funnel}");
+    // AND the timeline names the cause and the event
+    let timeline = get(&mut ls, &auth, &format!("/admin/leads/{id}")).await;
+    assert!(
+        timeline.to_string().contains("calendly booked (event https://api.calendly.com/scheduled_events/EV1/invitees/INV1#Booked)"),
+        "{timeline}"
+    );
+    // WHEN the meeting is moved, it stands; WHEN cancelled, the lead reopens
+    let (status, _) = deliver(
+        &ls,
+        calendly(
+            t,
+            &booking("invitee.canceled", "bk0@bk0.example", "INV1", true),
+            CALENDLY_KEY,
+            now,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        ls.store.lead(t, &id).await.unwrap().unwrap().status,
+        LeadStatus::Booked
+    );
+    let (status, _) = deliver(
+        &ls,
+        calendly(
+            t,
+            &booking("invitee.canceled", "bk0@bk0.example", "INV3", false),
+            CALENDLY_KEY,
+            now,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        ls.store.lead(t, &id).await.unwrap().unwrap().status,
+        LeadStatus::Replied
+    );
+}
