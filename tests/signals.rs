@@ -625,3 +625,114 @@ async fn a_booking_stops_every_pending_touch_and_counts_in_the_funnel() {
         LeadStatus::Replied
     );
 }
+
+fn email_steps(c: &mut TenantConfig) {
+    use shared::domain::dispatch::sequence::SequenceStep;
+    c.sequence = [(1u8, 0u32), (2, 2), (3, 4)]
+        .into_iter()
+        .map(|(step, day)| SequenceStep {
+            step,
+            day,
+            channel: Channel::Email,
+            purpose: format!("email {step}"),
+            conditions: vec![],
+            template: Some(if step == 1 { "intro" } else { "value" }.into()),
+        })
+        .collect();
+}
+
+/// A Mailgun inbound-route post: a reply from `sender` with `headers`.
+fn mailgun_inbound(
+    t: &str,
+    ts: i64,
+    token: &str,
+    sender: &str,
+    subject: &str,
+    text: &str,
+    headers: &[(&str, &str)],
+) -> ApiGatewayV2httpRequest {
+    let ts_s = ts.to_string();
+    let signature =
+        shared::domain::signals::signature::sign_mailgun(LOCAL_MAILGUN_KEY, &ts_s, token);
+    let headers: Vec<[&str; 2]> = headers.iter().map(|(k, v)| [*k, *v]).collect();
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("sender", sender),
+            ("recipient", "sam@acme-mail.example.com"),
+            ("subject", subject),
+            ("Message-Id", &format!("<{token}@mail.example>")),
+            ("timestamp", &ts_s),
+            ("token", token),
+            ("signature", &signature),
+            ("stripped-text", text),
+            ("message-headers", &json!(headers).to_string()),
+        ])
+        .finish();
+    hook(
+        &format!("/webhooks/mailgun?tenant={t}"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        &body,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_of_office_reply_pauses_the_sequence_until_the_return_date_then_resumes() {
+    let mut ls = stack("sigooo", at(IN_WINDOW), None).await;
+    let t = "sigooo";
+    let auth = tenant(&mut ls, t, email_steps).await;
+    import(&mut ls, &auth, &csv(&emails("oo", 2, "NY"))).await;
+    approve_all(&mut ls, &auth).await;
+    ls.tick().await.unwrap();
+    let away = lead_id(t, "oo0@oo0.example");
+    let here = lead_id(t, "oo1@oo1.example");
+    let sent = |ls: &LocalStack, id: String| {
+        let store = ls.store.clone();
+        async move {
+            let mut touches = store.touches(t, &id).await.unwrap();
+            touches.sort_by_key(|x| x.step);
+            touches.iter().map(|x| x.sent_at).collect::<Vec<_>>()
+        }
+    };
+    assert!(sent(&ls, away.clone()).await[0].is_some());
+    // WHEN lead 0's mailbox answers with an Exchange-style auto-reply
+    let req = mailgun_inbound(
+        t,
+        ls.now().timestamp(),
+        "ooo-1",
+        "oo0@oo0.example",
+        "Automatic reply: Quick question",
+        "Thank you for your message. I am out of the office and will be back on 8 December. For urgent matters contact my assistant.",
+        &[
+            ("Auto-Submitted", "auto-replied"),
+            ("X-Auto-Response-Suppress", "All"),
+        ],
+    );
+    let (status, body) = deliver(&ls, req).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["reply_class"], "out_of_office", "{body}");
+    // THEN nothing is stopped, and nothing goes to them before the 8th
+    let lead = ls.store.lead(t, &away).await.unwrap().unwrap();
+    assert_eq!((lead.replies, lead.status), (0, LeadStatus::Contacted));
+    let back = lead.paused_until.expect("paused");
+    assert_eq!(back.date_naive().to_string(), "2026-12-08");
+    ls.run_until(at("2026-12-07T23:00:00Z")).await.unwrap();
+    let away_sent = sent(&ls, away.clone()).await;
+    assert_eq!(away_sent[1], None, "step 2 went out while they were away");
+    assert!(states(&ls, t, &away)
+        .await
+        .iter()
+        .all(|s| *s != TouchState::Cancelled));
+    // (the other lead's sequence went on as planned)
+    assert!(sent(&ls, here.clone()).await[1].is_some());
+    // THEN it resumes once they are back
+    ls.run_until(at("2026-12-12T00:00:00Z")).await.unwrap();
+    let away_sent = sent(&ls, away.clone()).await;
+    let step2 = away_sent[1].expect("step 2 sent after the return date");
+    assert!(step2 >= back, "{step2} before {back}");
+    // AND the timeline says why
+    let detail = get(&mut ls, &auth, &format!("/admin/leads/{away}")).await;
+    assert!(
+        detail.to_string().contains("out_of_office"),
+        "{detail}"
+    );
+}
