@@ -1,9 +1,48 @@
-//! PLACEHOLDER until the reply classifier lands (helper is writing it):
-//! the class names only, so the signal code compiles.
+//! What a reply to our outreach means: an absence notice (and when the
+//! person is back), another automatic message, or a person who is
+//! interested, wants a meeting, objects, asks us to wait, points us to
+//! someone else, opts out, or asks a question. Pure and deterministic: the
+//! webhook handlers decide what to do with the answer.
+//!
+//! The reply is read whole, in order of how much each part can be trusted:
+//! the headers mail systems put on automatic mail (RFC 3834
+//! `Auto-Submitted`, `X-Autoreply`, `Precedence`, Exchange's inbox-rule
+//! stamp), the subject they write ("Automatic reply:", "Abwesenheitsnotiz",
+//! "Réponse automatique", "Respuesta automática"), then the body without the
+//! history quoted below it (see `quoted`).
+//!
+//! Where two readings fit, the one that costs least to get wrong wins:
+//! an opt-out beats everything a person writes; someone pointing us
+//! elsewhere beats a deferral; a deferral beats a proposed time ("not now,
+//! let's talk in March" is not a booking); a proposed time beats an
+//! objection or interest; an objection beats interest unless a "but"
+//! turns it ("not interested in a call, but send me something").
+//!
+//! `neutral_question` is a person's question that is neither interest nor
+//! refusal: how we got their address, who we are, what it costs, whether
+//! we integrate with X. Asking for material ("send me a deck", "case
+//! studies?") is interest; asking for a time is booking intent. A human
+//! reply in which nothing matched also lands there, with evidence saying
+//! so: it needs a person to read it.
 
+mod dates;
+pub mod eval;
+mod phrases;
+pub mod quoted;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use dates::{Kind, Mention};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use words::{emails, Match, Words};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What a reply means for the sequence that prompted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplyClass {
     OutOfOffice,
@@ -18,6 +57,18 @@ pub enum ReplyClass {
 }
 
 impl ReplyClass {
+    pub const ALL: [ReplyClass; 9] = [
+        ReplyClass::OutOfOffice,
+        ReplyClass::Interested,
+        ReplyClass::BookingIntent,
+        ReplyClass::Objection,
+        ReplyClass::NotNow,
+        ReplyClass::WrongPerson,
+        ReplyClass::Unsubscribe,
+        ReplyClass::OtherAuto,
+        ReplyClass::NeutralQuestion,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ReplyClass::OutOfOffice => "out_of_office",
@@ -31,38 +82,501 @@ impl ReplyClass {
             ReplyClass::NeutralQuestion => "neutral_question",
         }
     }
+
+    /// Sent by a machine, not a person: it is no reply to the sequence.
+    pub fn is_auto(self) -> bool {
+        matches!(self, ReplyClass::OutOfOffice | ReplyClass::OtherAuto)
+    }
+
+    /// Its place in `ALL`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
+impl fmt::Display for ReplyClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not one of `ReplyClass::ALL`'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown reply class {0:?} (expected one of out_of_office, interested, booking_intent, objection, not_now, wrong_person, unsubscribe, other_auto, neutral_question)")]
+pub struct UnknownClass(pub String);
+
+impl FromStr for ReplyClass {
+    type Err = UnknownClass;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ReplyClass::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| UnknownClass(s.to_string()))
+    }
+}
+
+/// A reply as received on any channel.
+#[derive(Debug, Clone, Copy)]
 pub struct Reply<'a> {
+    /// "email", "sms" or "linkedin".
     pub channel: &'a str,
     pub headers: &'a [(String, String)],
     pub subject: &'a str,
     pub body: &'a str,
-    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub received_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a reply means, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Classification {
     pub class: ReplyClass,
+    /// What decided it: the header, the subject or the words matched.
     pub evidence: String,
-    pub return_date: Option<chrono::NaiveDate>,
+    /// For `out_of_office` and `not_now`: when to write again, if the reply
+    /// says.
+    pub return_date: Option<NaiveDate>,
+    /// For `wrong_person`: the address the reply points us to.
     pub referral_email: Option<String>,
 }
 
-/// PLACEHOLDER: the helper's classifier replaces this.
+/// Everything the decision reads, worked out once.
+struct Reading<'a> {
+    channel: &'a str,
+    body: Words<'a>,
+    subject: Words<'a>,
+    /// A header that only machines put on mail.
+    auto_header: Option<String>,
+    /// `X-Auto-Response-Suppress`: Exchange puts it on auto-replies, but
+    /// also on ordinary mail and newsletters, so it only supports.
+    suppress_header: Option<String>,
+    referral: Option<String>,
+    mentions: Vec<Mention>,
+    subject_mentions: Vec<Mention>,
+}
+
+/// What `reply` means. Never panics, whatever the input.
 pub fn classify(reply: &Reply) -> Classification {
-    let auto = reply
-        .headers
+    let fresh = quoted::fresh_text(reply.body);
+    let body = Words::new(&fresh);
+    let subject = Words::new(reply.subject);
+    let sender = header(reply.headers, "from").and_then(|v| emails(v).into_iter().next());
+    let referral = emails(&fresh)
+        .into_iter()
+        .find(|e| Some(e) != sender.as_ref());
+    let today = reply.received_at.date_naive();
+    let day_first = dates::day_first(dates::guess_lang(&body), sender.as_deref());
+    let (auto_header, suppress_header) = auto_headers(reply.headers);
+    let reading = Reading {
+        channel: reply.channel,
+        mentions: dates::mentions(&body, day_first, today),
+        subject_mentions: dates::mentions(&subject, day_first, today),
+        body,
+        subject,
+        auto_header,
+        suppress_header,
+        referral,
+    };
+    decide(&reading)
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
         .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("auto-submitted") && !v.eq_ignore_ascii_case("no"));
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The header that marks the message automatic, if any; and Exchange's
+/// weaker hint.
+fn auto_headers(headers: &[(String, String)]) -> (Option<String>, Option<String>) {
+    let mut strong = None;
+    let mut weak = None;
+    for (name, value) in headers {
+        let n = name.trim().to_ascii_lowercase();
+        let v = value.trim().to_ascii_lowercase();
+        let says_yes = !v.is_empty() && !matches!(v.as_str(), "no" | "false" | "0");
+        let is_auto = match n.as_str() {
+            "auto-submitted" => says_yes,
+            "x-autoreply"
+            | "x-autorespond"
+            | "x-autoresponder"
+            | "x-auto-reply"
+            | "x-autoreply-from"
+            | "x-mail-autoreply"
+            | "x-autogenerated"
+            | "x-fc-machinegenerated" => says_yes,
+            "precedence" | "x-precedence" => {
+                matches!(v.as_str(), "auto_reply" | "bulk" | "junk")
+            }
+            "x-ms-exchange-inbox-rules-loop" | "x-ms-exchange-generated-message-source" => true,
+            "return-path" => v == "<>" || v.contains("mailer-daemon"),
+            "content-type" => v.starts_with("multipart/report"),
+            "list-id" | "list-unsubscribe" | "feedback-id" => true,
+            _ => {
+                n.starts_with("x-ms-exchange-")
+                    && (v.contains("autoreply") || v.contains("auto-reply") || v == "oof")
+            }
+        };
+        let evidence = || format!("header {}: {}", name.trim(), value.trim());
+        if is_auto && strong.is_none() {
+            strong = Some(evidence());
+        } else if n == "x-auto-response-suppress" && weak.is_none() {
+            weak = Some(evidence());
+        }
+    }
+    (strong, weak)
+}
+
+fn quoted_match(words: &Words, m: &Match) -> String {
+    format!("'{}'", words.quote(m.first, m.end))
+}
+
+fn verdict(class: ReplyClass, evidence: Vec<String>) -> Classification {
     Classification {
-        class: if auto {
-            ReplyClass::OutOfOffice
-        } else {
-            ReplyClass::NeutralQuestion
-        },
-        evidence: "placeholder".into(),
+        class,
+        evidence: evidence.join("; "),
         return_date: None,
         referral_email: None,
     }
+}
+
+fn decide(r: &Reading) -> Classification {
+    let body = &r.body;
+    let subject_auto = r.subject.first(phrases::AUTO_SUBJECT);
+    let subject_ooo = r.subject.first(phrases::OOO_SUBJECT);
+    let system = body.first(phrases::SYSTEM_BODY);
+    let ooo = body.first(phrases::OOO_BODY);
+    let left = body.first(phrases::LEFT_COMPANY);
+
+    let mut auto_evidence = Vec::new();
+    if let Some(h) = &r.auto_header {
+        auto_evidence.push(h.clone());
+    }
+    if let Some(m) = &subject_auto {
+        auto_evidence.push(format!("subject {}", quoted_match(&r.subject, m)));
+    }
+    if let Some(m) = &system {
+        auto_evidence.push(format!("matched {}", quoted_match(body, m)));
+    }
+
+    if !auto_evidence.is_empty() {
+        if let (Some(m), Some(email)) = (&left, &r.referral) {
+            auto_evidence.push(format!("matched {}", quoted_match(body, m)));
+            return wrong_person(auto_evidence, Some(email.clone()));
+        }
+        if ooo.is_some() || subject_ooo.is_some() {
+            return out_of_office(r, auto_evidence, ooo, subject_ooo);
+        }
+        if let Some(m) = &left {
+            auto_evidence.push(format!(
+                "matched {} without a new address",
+                quoted_match(body, m)
+            ));
+        }
+        return verdict(ReplyClass::OtherAuto, auto_evidence);
+    }
+
+    if let Some(e) = opt_out_keyword(r) {
+        return verdict(ReplyClass::Unsubscribe, vec![e]);
+    }
+    if let Some(m) = body.first(phrases::UNSUBSCRIBE) {
+        return verdict(
+            ReplyClass::Unsubscribe,
+            vec![format!("matched {}", quoted_match(body, &m))],
+        );
+    }
+    if let Some(m) = &left {
+        return wrong_person(
+            vec![format!("matched {}", quoted_match(body, m))],
+            r.referral.clone(),
+        );
+    }
+    if ooo.is_some() || subject_ooo.is_some() {
+        let mut evidence = Vec::new();
+        if let Some(h) = &r.suppress_header {
+            evidence.push(h.clone());
+        }
+        return out_of_office(r, evidence, ooo, subject_ooo);
+    }
+    if let Some(m) = body.first(phrases::WRONG_PERSON) {
+        return wrong_person(
+            vec![format!("matched {}", quoted_match(body, &m))],
+            r.referral.clone(),
+        );
+    }
+    let deferral = r.mentions.iter().find(|m| m.kind == Kind::Deferral);
+    if let Some(m) = body.first(phrases::NOT_NOW) {
+        return not_now(r, format!("matched {}", quoted_match(body, &m)));
+    }
+    if let Some(m) = deferral {
+        return not_now(r, format!("matched '{}'", body.quote(m.first, m.end)));
+    }
+    if let Some(m) = body.first(phrases::BOOKING) {
+        return verdict(
+            ReplyClass::BookingIntent,
+            vec![format!("matched {}", quoted_match(body, &m))],
+        );
+    }
+    if let Some((first, end)) = proposed_time(body) {
+        return verdict(
+            ReplyClass::BookingIntent,
+            vec![format!("proposes a time '{}'", body.quote(first, end))],
+        );
+    }
+    if let Some(c) = objection_or_interest(body) {
+        return c;
+    }
+    if let Some(email) = &r.referral {
+        return wrong_person(
+            vec![format!("names another address {email}")],
+            Some(email.clone()),
+        );
+    }
+    if let Some(m) = body.first(phrases::QUESTION) {
+        return verdict(
+            ReplyClass::NeutralQuestion,
+            vec![format!("matched {}", quoted_match(body, &m))],
+        );
+    }
+    if let Some(q) = question(body) {
+        return verdict(ReplyClass::NeutralQuestion, vec![format!("asks '{q}'")]);
+    }
+    let start: String = body.text.trim().chars().take(40).collect();
+    let evidence = if start.is_empty() {
+        "empty reply: nothing to read but the envelope".to_string()
+    } else {
+        format!("no intent phrase matched in '{start}': for a person to read")
+    };
+    verdict(ReplyClass::NeutralQuestion, vec![evidence])
+}
+
+fn out_of_office(
+    r: &Reading,
+    mut evidence: Vec<String>,
+    body_match: Option<Match>,
+    subject_match: Option<Match>,
+) -> Classification {
+    match (&body_match, &subject_match) {
+        (Some(m), _) => evidence.push(format!("matched {}", quoted_match(&r.body, m))),
+        (None, Some(m)) => evidence.push(format!("subject {}", quoted_match(&r.subject, m))),
+        (None, None) => {}
+    }
+    let (back, words) = match dates::return_date(&r.body, &r.mentions) {
+        Some(m) => (Some(m), &r.body),
+        None => (
+            dates::return_date(&r.subject, &r.subject_mentions),
+            &r.subject,
+        ),
+    };
+    if let Some(m) = &back {
+        evidence.push(format!("return '{}'", words.quote(m.first, m.end)));
+    }
+    Classification {
+        return_date: back.map(|m| m.date),
+        ..verdict(ReplyClass::OutOfOffice, evidence)
+    }
+}
+
+fn not_now(r: &Reading, why: String) -> Classification {
+    let mut evidence = vec![why];
+    let later = dates::follow_up_date(&r.mentions);
+    if let Some(m) = &later {
+        evidence.push(format!("follow up '{}'", r.body.quote(m.first, m.end)));
+    }
+    Classification {
+        return_date: later.map(|m| m.date),
+        ..verdict(ReplyClass::NotNow, evidence)
+    }
+}
+
+fn wrong_person(mut evidence: Vec<String>, referral: Option<String>) -> Classification {
+    if let Some(e) = &referral {
+        if !evidence.iter().any(|x| x.contains(e.as_str())) {
+            evidence.push(format!("referral {e}"));
+        }
+    }
+    Classification {
+        referral_email: referral,
+        ..verdict(ReplyClass::WrongPerson, evidence)
+    }
+}
+
+/// An SMS that is a carrier opt-out keyword, or any message with a
+/// sentence that is nothing but an opt-out word ("Remove.", "STOP",
+/// "unsubscribe please").
+fn opt_out_keyword(r: &Reading) -> Option<String> {
+    use super::twilio::{keyword, Keyword};
+    if r.channel.eq_ignore_ascii_case("sms") && keyword(r.body.text) == Some(Keyword::Stop) {
+        return Some(format!("SMS keyword '{}'", r.body.text.trim()));
+    }
+    r.body.sentences().into_iter().find_map(|(first, end)| {
+        let kept: Vec<&str> = (first..end)
+            .map(|i| r.body.norm(i))
+            .filter(|w| !phrases::OPT_OUT_COURTESY.contains(w))
+            .collect();
+        let said = kept.join(" ");
+        phrases::OPT_OUT_WORDS
+            .contains(&said.as_str())
+            .then(|| format!("opt-out keyword '{}'", r.body.quote(first, end)))
+    })
+}
+
+/// Objection or interest, where "but" gives the last word: "not
+/// interested in a call, but send it over" is interest, "interesting, but
+/// we already use X" an objection.
+fn objection_or_interest(body: &Words) -> Option<Classification> {
+    let objections = body.matches(phrases::OBJECTION);
+    let mut interests = body.matches(phrases::INTERESTED);
+    // "not interested" holds "interested": that is no interest.
+    interests.retain(|i| {
+        !objections
+            .iter()
+            .any(|o| o.first <= i.first && i.end <= o.end)
+    });
+    let objections: Vec<Match> = objections.into_iter().chain(short_refusal(body)).collect();
+    let contrasts = body.matches(phrases::CONTRAST);
+    let last_turn = |after: usize| contrasts.iter().rev().find(|c| c.first >= after).copied();
+    match (objections.first(), interests.first()) {
+        (Some(o), Some(_)) => {
+            let turned = last_turn(o.end).and_then(|c| {
+                interests
+                    .iter()
+                    .find(|i| i.first > c.first)
+                    .map(|i| (c, *i))
+            });
+            Some(match turned {
+                Some((c, i)) => verdict(
+                    ReplyClass::Interested,
+                    vec![format!(
+                        "matched {} after {} {}",
+                        quoted_match(body, &i),
+                        quoted_match(body, &c),
+                        quoted_match(body, o)
+                    )],
+                ),
+                None => verdict(
+                    ReplyClass::Objection,
+                    vec![format!("matched {}", quoted_match(body, o))],
+                ),
+            })
+        }
+        (Some(o), None) => Some(verdict(
+            ReplyClass::Objection,
+            vec![format!("matched {}", quoted_match(body, o))],
+        )),
+        (None, Some(i)) => Some(verdict(
+            ReplyClass::Interested,
+            vec![format!("matched {}", quoted_match(body, i))],
+        )),
+        (None, None) => None,
+    }
+}
+
+/// A sentence that is only a refusal word: "No.", "Nope", "Pass.", "Nein."
+fn short_refusal<'b>(body: &'b Words) -> impl Iterator<Item = Match<'static>> + 'b {
+    body.sentences()
+        .into_iter()
+        .filter_map(move |(first, end)| {
+            let said: Vec<&str> = (first..end).map(|i| body.norm(i)).collect();
+            let refusal = matches!(
+                said.as_slice(),
+                ["no"] | ["nope"] | ["pass"] | ["nein"] | ["non"] | ["no", "thanks"] | ["nah"]
+            );
+            refusal.then_some(Match {
+                pattern: "refusal",
+                first,
+                end,
+            })
+        })
+}
+
+/// Days a time can be proposed on, besides the weekdays.
+const NEAR_DAYS: &[&str] = &[
+    "today", "tomorrow", "tonight", "heute", "morgen", "demain", "aujourd", "hoy", "manana",
+];
+
+/// A day with a time next to it ("Tuesday at 3pm", "Donnerstag um 14
+/// Uhr", "mardi à 15h", "mañana a las 12"): a proposed meeting.
+fn proposed_time(body: &Words) -> Option<(usize, usize)> {
+    let is_day = |i: usize| {
+        let w = body.norm(i);
+        NEAR_DAYS.contains(&w) || dates_weekday(w)
+    };
+    (0..body.len()).filter(|&t| is_time(body, t)).find_map(|t| {
+        let from = t.saturating_sub(4);
+        let to = (t + 5).min(body.len());
+        (from..to)
+            .filter(|&d| is_day(d))
+            .find(|&d| !body.crosses_sentence(d.min(t), d.max(t) + 1))
+            .map(|d| (d.min(t), d.max(t) + 1))
+    })
+}
+
+fn dates_weekday(word: &str) -> bool {
+    matches!(
+        word,
+        "monday"
+            | "tuesday"
+            | "wednesday"
+            | "thursday"
+            | "friday"
+            | "montag"
+            | "dienstag"
+            | "mittwoch"
+            | "donnerstag"
+            | "freitag"
+            | "lundi"
+            | "mardi"
+            | "mercredi"
+            | "jeudi"
+            | "vendredi"
+            | "lunes"
+            | "martes"
+            | "miercoles"
+            | "jueves"
+            | "viernes"
+    )
+}
+
+/// A clock time: "3pm", "15h", "11h30", "14 Uhr", "2:30", "at 4", "a las 10".
+fn is_time(body: &Words, i: usize) -> bool {
+    let w = body.norm(i);
+    let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let rest = &w[digits.len()..];
+    let hour_ok =
+        !digits.is_empty() && digits.len() <= 2 && digits.bytes().all(|b| b.is_ascii_digit());
+    if hour_ok && matches!(rest, "am" | "pm" | "h" | "uhr") {
+        return true;
+    }
+    if let Some((h, m)) = w.split_once('h') {
+        if !h.is_empty()
+            && h.len() <= 2
+            && m.len() == 2
+            && w.bytes().filter(|b| b.is_ascii_digit()).count() == w.len() - 1
+        {
+            return true;
+        }
+    }
+    if !hour_ok || !rest.is_empty() {
+        return false;
+    }
+    let next = body.norm(i + 1);
+    let before = i.checked_sub(1).map_or("", |b| body.norm(b));
+    matches!(next, "am" | "pm" | "uhr" | "h")
+        || (body.sep_before(i + 1) == ":" && next.len() == 2)
+        || matches!(
+            before,
+            "at" | "um" | "las" | "vers" | "around" | "gegen" | "after"
+        )
+}
+
+/// The first sentence that asks something.
+fn question(body: &Words) -> Option<String> {
+    body.sentences()
+        .into_iter()
+        .find(|&(first, end)| {
+            body.sep_before(end).trim_start().starts_with('?')
+                || body.sep_before(first).contains('¿')
+        })
+        .map(|(first, end)| body.quote(first, end).to_string())
 }
