@@ -731,8 +731,5 @@ async fn an_out_of_office_reply_pauses_the_sequence_until_the_return_date_then_r
     assert!(step2 >= back, "{step2} before {back}");
     // AND the timeline says why
     let detail = get(&mut ls, &auth, &format!("/admin/leads/{away}")).await;
-    assert!(
-        detail.to_string().contains("out_of_office"),
-        "{detail}"
-    );
+    assert!(detail.to_string().contains("out_of_office"), "{detail}");
 }

@@ -40,6 +40,25 @@ pub async fn apply_signal(
             Some(l) => store.touches(t, &l.id).await?,
             None => vec![],
         };
+        // The domain a bounce or complaint counts against: the provider's
+        // word, else the touch it is about, else the mailbox the lead hears from.
+        let mut signal = std::borrow::Cow::Borrowed(signal);
+        if signal.sender_domain.is_none() {
+            let domain = touches
+                .iter()
+                .find(|x| x.attempt_id.is_some() && x.attempt_id == signal.attempt)
+                .and_then(|x| x.sender_domain.clone())
+                .or_else(|| {
+                    lead.as_ref()
+                        .and_then(|l| l.sender_email.as_deref())
+                        .and_then(|e| e.rsplit_once('@'))
+                        .map(|(_, d)| d.to_ascii_lowercase())
+                });
+            if domain.is_some() {
+                signal.to_mut().sender_domain = domain;
+            }
+        }
+        let signal = signal.as_ref();
         let mut plan = plan(signal, lead.as_ref(), &touches, now);
         if !plan.suppress.is_empty() || !plan.lift.is_empty() {
             let wanted: Vec<_> = plan.suppress.iter().chain(&plan.lift).cloned().collect();

@@ -61,6 +61,26 @@ impl App {
             .into_iter()
             .map(|(scope, used, cap)| json!({"scope": scope, "used": used, "cap": cap}))
             .collect();
+        let control = self.store.control(tenant).await?;
+        // Each sending domain's health (SPEC §10) and the cap it leaves today.
+        let domain_health: Vec<Value> = config
+            .domains
+            .iter()
+            .map(|d| {
+                let h = control
+                    .domains
+                    .get(&d.domain.to_ascii_lowercase())
+                    .cloned()
+                    .unwrap_or_default();
+                let cap = shared::domain::dispatch::warmup::sending_domain_cap(
+                    d,
+                    today,
+                    config.caps.email_per_domain_after_warmup,
+                );
+                json!({"domain": d.domain, "state": h.state, "since": h.since, "reason": h.reason,
+                       "content_review": h.content_review, "cap_today": h.cap(cap), "cap_before_health": cap})
+            })
+            .collect();
         Ok((
             200,
             json!({
@@ -68,7 +88,8 @@ impl App {
                 "icp": config.icp, "offers": config.offers, "tiers": config.tiers,
                 "channels": config.channels, "sequence": config.sequence,
                 "warmup": warmup, "counters_today": counters, "today": today,
-                "control": self.store.control(tenant).await?,
+                "domain_health": domain_health,
+                "control": control,
                 "integrations": live::integrations(&config),
             }),
         ))

@@ -1,14 +1,18 @@
 //! Breaker evaluator: after bounce/complaint signals (bus rule -> queue) and
 //! on a schedule, computes each tenant's rolling bounce rate from hourly
 //! buckets; above the threshold with enough sends, all sending pauses, the
-//! reason is recorded and an alert goes out.
+//! reason is recorded and an alert goes out. Then each sending domain's
+//! health (SPEC §10): halved, paused, content flagged or recovered, every
+//! change audited and a pause alerted.
 
 use serde::Serialize;
 use serde_json::Value;
 use shared::domain::safety::breaker::{evaluate, window_buckets, BreakerDecision};
+use shared::domain::safety::domain_health::{self, DomainHealth, Totals};
 use shared::error::Result;
 use shared::ports::{Alerter, Clock};
 use shared::store::Store;
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -24,6 +28,8 @@ pub struct Evaluation {
     pub decision: BreakerDecision,
     /// True when this evaluation opened the breaker.
     pub tripped_now: bool,
+    /// Each sending domain's health after this evaluation.
+    pub domains: BTreeMap<String, DomainHealth>,
 }
 
 impl App {
@@ -137,10 +143,65 @@ impl App {
                     .await?;
             }
         }
+        let domains = self.domain_health(tenant, &config, &control).await?;
         Ok(Evaluation {
             tenant: tenant.to_string(),
             decision,
             tripped_now,
+            domains,
         })
+    }
+
+    /// Evaluates every sending domain of the tenant; writes the row only
+    /// when something changed.
+    async fn domain_health(
+        &self,
+        tenant: &str,
+        config: &shared::domain::tenant::TenantConfig,
+        control: &shared::domain::control::Control,
+    ) -> Result<BTreeMap<String, DomainHealth>> {
+        let now = self.clock.now();
+        let cfg = &config.domain_health;
+        let labels = window_buckets(now, cfg.window_hours);
+        let mut domains = control.domains.clone();
+        let mut changes = Vec::new();
+        for d in &config.domains {
+            let name = d.domain.to_ascii_lowercase();
+            let buckets = self
+                .store
+                .domain_rate_buckets(tenant, &name, &labels)
+                .await?;
+            let current = domains.get(&name).cloned().unwrap_or_default();
+            let (next, changed) =
+                domain_health::evaluate(&name, &current, Totals::of(&buckets), cfg, now);
+            if next != current {
+                domains.insert(name.clone(), next);
+            }
+            changes.extend(changed);
+        }
+        if domains != control.domains {
+            self.store.put_domain_health(tenant, &domains, now).await?;
+        }
+        for c in changes {
+            self.store
+                .audit(tenant, "breaker-evaluator", c.action, &c.detail, now)
+                .await?;
+            if c.alert {
+                let text = format!("Sending domain PAUSED. {}", c.detail);
+                if let Err(e) = self.alerter.alert(tenant, &text).await {
+                    tracing::error!(error = %e, tenant, "domain health alert failed");
+                    self.store
+                        .audit(
+                            tenant,
+                            "breaker-evaluator",
+                            "alert_failed",
+                            &e.to_string(),
+                            now,
+                        )
+                        .await?;
+                }
+            }
+        }
+        Ok(domains)
     }
 }

@@ -30,6 +30,10 @@ pub struct Control {
     /// because every tick reads it anyway: an open circuit costs no read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub circuits: BTreeMap<String, CircuitState>,
+    /// Each sending domain's health (SPEC §10), by domain: halved or
+    /// paused ones send less or nothing. Absent: healthy.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<String, crate::domain::safety::domain_health::DomainHealth>,
 }
 
 impl Control {

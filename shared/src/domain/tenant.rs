@@ -43,6 +43,8 @@ pub struct TenantConfig {
     /// Customer domains never contacted (subdomains included).
     pub excluded_domains: Vec<String>,
     pub breaker: BreakerConfig,
+    #[serde(default)]
+    pub domain_health: super::safety::domain_health::DomainHealthConfig,
     pub decay: DecayConfig,
     pub templates: TemplateSet,
     #[serde(default)]
@@ -524,6 +526,7 @@ impl TenantConfig {
                 min_sends: 10,
                 window_hours: 24,
             },
+            domain_health: Default::default(),
             decay: DecayConfig {
                 ghosted_after_hours: 72,
                 stalled_after_days: 7,

@@ -481,20 +481,24 @@ impl Store {
             items.extend(self.after_items(touch, after, now)?);
         }
         // The bounce rate is a rate of emails: only they count as sends.
+        // The tenant's buckets feed the breaker, the domain's its health
+        // (kept for the longest window domain health may use).
         if touch.channel == Channel::Email {
-            items.push(self.update_tx(
-                Self::key(
-                    keys::rates(t),
-                    crate::domain::safety::breaker::hour_bucket(now),
-                ),
-                "ADD sends :one SET #ttl = :ttl",
-                None,
-                &[("#ttl", "ttl")],
-                vec![
-                    (":one".into(), n(1)),
-                    (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS)),
-                ],
-            )?);
+            let domain = touch.sender_domain.as_deref().filter(|d| !d.is_empty());
+            let scopes = std::iter::once(keys::rates(t))
+                .chain(domain.map(|d| super::signals::domain_rates(t, d)));
+            for pk in scopes {
+                items.push(self.update_tx(
+                    Self::key(pk, crate::domain::safety::breaker::hour_bucket(now)),
+                    "ADD sends :one SET #ttl = :ttl",
+                    None,
+                    &[("#ttl", "ttl")],
+                    vec![
+                        (":one".into(), n(1)),
+                        (":ttl".into(), n(now.timestamp() + 8 * DAY_SECS)),
+                    ],
+                )?);
+            }
         }
         if let Some(entry) = outbox {
             let mut i = to_item(entry)?;

@@ -112,7 +112,7 @@ impl Store {
                     &[("#f", field), ("#ttl", "ttl")],
                     vec![
                         (":one".into(), n(1)),
-                        (":ttl".into(), n(now.timestamp() + 3 * DAY_SECS)),
+                        (":ttl".into(), n(now.timestamp() + 8 * DAY_SECS)),
                     ],
                 )?);
             }
@@ -176,6 +176,21 @@ impl Store {
 
     /// Hourly buckets `labels` (e.g. the last 24 hours), missing ones as zero.
     pub async fn rate_buckets(&self, tenant: &str, labels: &[String]) -> Result<Vec<RateBucket>> {
+        self.rate_buckets_of(keys::rates(tenant), labels).await
+    }
+
+    /// One sending domain's hourly buckets (domain health).
+    pub async fn domain_rate_buckets(
+        &self,
+        tenant: &str,
+        domain: &str,
+        labels: &[String],
+    ) -> Result<Vec<RateBucket>> {
+        self.rate_buckets_of(domain_rates(tenant, domain), labels)
+            .await
+    }
+
+    async fn rate_buckets_of(&self, pk: String, labels: &[String]) -> Result<Vec<RateBucket>> {
         let (Some(first), Some(last)) = (labels.iter().min(), labels.iter().max()) else {
             return Ok(vec![]);
         };
@@ -185,7 +200,7 @@ impl Store {
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND SK BETWEEN :a AND :b")
-            .expression_attribute_values(":pk", s(keys::rates(tenant)))
+            .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":a", s(first.clone()))
             .expression_attribute_values(":b", s(last.clone()))
             .consistent_read(true)
@@ -206,6 +221,7 @@ impl Store {
                 sends: num(i, "sends"),
                 bounces: num(i, "bounces"),
                 complaints: num(i, "complaints"),
+                unsubscribes: num(i, "unsubscribes"),
             })
             .collect())
     }
@@ -221,13 +237,14 @@ pub const PUBLISH_LEASE_SECS: i64 = 60;
 fn rate_scopes(tenant: &str, domain: Option<&str>) -> Vec<String> {
     let mut out = vec![keys::rates(tenant)];
     if let Some(d) = domain.filter(|d| !d.is_empty()) {
-        out.push(format!(
-            "{}#{}",
-            keys::rates(tenant),
-            d.to_ascii_lowercase()
-        ));
+        out.push(domain_rates(tenant, d));
     }
     out
+}
+
+/// The partition of one sending domain's hourly rate buckets.
+pub(crate) fn domain_rates(tenant: &str, domain: &str) -> String {
+    format!("{}#{}", keys::rates(tenant), domain.to_ascii_lowercase())
 }
 
 /// How much of a webhook's body is kept with its event: enough to read it,

@@ -299,6 +299,33 @@ impl Store {
         Ok(())
     }
 
+    /// Writes every sending domain's health on the tenant's switches row,
+    /// where each send's decision reads it at no extra cost.
+    pub async fn put_domain_health(
+        &self,
+        tenant: &str,
+        domains: &std::collections::BTreeMap<
+            String,
+            crate::domain::safety::domain_health::DomainHealth,
+        >,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let value = serde_dynamo::to_attribute_value(domains)
+            .map_err(|e| Error::store("put_domain_health", e))?;
+        self.spend()?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant(tenant), "CONTROL")))
+            .update_expression("SET domains = :d, updated_at = :now")
+            .expression_attribute_values(":d", value)
+            .expression_attribute_values(":now", s(ts(now)))
+            .send()
+            .await
+            .map_err(|e| Error::store("put_domain_health", DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
     /// Closes the breaker by hand; the rolling window restarts after `now`.
     pub async fn reset_breaker(&self, tenant: &str, now: DateTime<Utc>) -> Result<bool> {
         self.spend()?;

@@ -119,6 +119,24 @@ pub fn caps_for_touch(
     caps
 }
 
+/// The caps as domain health leaves them: a halved domain's cap is half,
+/// a paused one's nothing (SPEC §10).
+pub fn with_domain_health(
+    mut caps: Vec<CapReservation>,
+    control: &crate::domain::control::Control,
+) -> Vec<CapReservation> {
+    for c in &mut caps {
+        if let Some(h) = c
+            .scope
+            .strip_prefix("email#domain#")
+            .and_then(|d| control.domains.get(d))
+        {
+            c.limit = h.cap(c.limit);
+        }
+    }
+    caps
+}
+
 /// Sending identities for a channel, rotated round-robin: the order starts
 /// at `rotation % n`, so consecutive sends spread over mailboxes/numbers.
 pub fn sender_candidates(

@@ -3,7 +3,9 @@
 //! parameter. Every rule of the send path lives here; the handler only
 //! reads the context, calls `decide`, and applies the result.
 
-use super::caps::{caps_for_touch, sender_candidates, CapReservation, SenderChoice};
+use super::caps::{
+    caps_for_touch, sender_candidates, with_domain_health, CapReservation, SenderChoice,
+};
 use super::sequence::{due_at, StepCondition};
 use super::window::SendWindow;
 use crate::domain::campaigns::{is_nurture_step, Campaign, CampaignStatus};
@@ -563,7 +565,12 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
         .chain(
             candidates
                 .iter()
-                .flat_map(|c| caps_for_touch(config, ctx.campaign, touch, c, day))
+                .flat_map(|c| {
+                    with_domain_health(
+                        caps_for_touch(config, ctx.campaign, touch, c, day),
+                        ctx.control,
+                    )
+                })
                 .filter(|cap| used(&cap.scope) >= cap.limit)
                 .map(|cap| cap.scope),
         )
@@ -571,7 +578,10 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     let mut senders: Vec<(SenderChoice, Vec<CapReservation>)> = candidates
         .into_iter()
         .map(|c| {
-            let caps = caps_for_touch(config, ctx.campaign, touch, &c, day);
+            let caps = with_domain_health(
+                caps_for_touch(config, ctx.campaign, touch, &c, day),
+                ctx.control,
+            );
             (c, caps)
         })
         .filter(|(_, caps)| caps.iter().all(|c| !full_now.contains(&c.scope)))

@@ -10,6 +10,7 @@ pub struct RateBucket {
     pub sends: u32,
     pub bounces: u32,
     pub complaints: u32,
+    pub unsubscribes: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,7 +84,7 @@ mod tests {
         RateBucket {
             sends,
             bounces,
-            complaints: 0,
+            ..RateBucket::default()
         }
     }
 

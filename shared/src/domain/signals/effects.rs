@@ -150,6 +150,9 @@ pub fn plan(signal: &Signal, lead: Option<&Lead>, touches: &[Touch], now: DateTi
                 Some(ReplyClass::OtherAuto) => {}
                 Some(ReplyClass::Unsubscribe) => {
                     opt_out_everywhere(&mut out, l.as_ref(), true);
+                    if signal.kind == K::Replied {
+                        out.rate_field = Some("unsubscribes");
+                    }
                     to = Some(LeadStatus::Unsubscribed);
                     ends = Ends::Everything;
                 }
@@ -222,6 +225,7 @@ pub fn plan(signal: &Signal, lead: Option<&Lead>, touches: &[Touch], now: DateTi
         }
         K::Unsubscribed => {
             opt_out_email(&mut out, signal, lead);
+            out.rate_field = Some("unsubscribes");
             to = Some(LeadStatus::Unsubscribed);
             ends = Ends::Everything;
         }
