@@ -142,3 +142,68 @@ async fn a_domain_is_halved_then_paused_exactly_at_its_thresholds_and_recovers()
     }
     slack.verify().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_report_goes_to_slack_every_six_hours_and_errors_alert_once_an_hour() {
+    let slack = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&slack)
+        .await;
+    let mut ls = stack("report", at(IN_WINDOW), Some(&slack.uri())).await;
+    let t = "report";
+    due_tenant(&mut ls, t, &emails("r", 5, "NY"), |_| {}).await;
+    assert_eq!(ls.tick().await.unwrap().sent, 5);
+    event(&mut ls, t, 0, "failed").await;
+    // 11 messages the score function cannot read: 11 errors this hour
+    let mut bad = aws_lambda_events::event::sqs::SqsEvent::default();
+    bad.records = (0..11)
+        .map(|i| {
+            let mut m = aws_lambda_events::event::sqs::SqsMessage::default();
+            m.message_id = Some(format!("m{i}"));
+            m.body = Some("not json".into());
+            m
+        })
+        .collect();
+    ls.score.handle(bad).await;
+    let texts = |requests: Vec<wiremock::Request>| -> Vec<String> {
+        requests
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).to_string())
+            .collect()
+    };
+    // WHEN the evaluator's schedule runs twice in the hour
+    for _ in 0..2 {
+        ls.breaker.handle(serde_json::json!({})).await.unwrap();
+        ls.clock.advance(Duration::minutes(15));
+    }
+    let sent = texts(slack.received_requests().await.unwrap());
+    let reports: Vec<&String> = sent
+        .iter()
+        .filter(|b| b.contains("Status of report"))
+        .collect();
+    let errors: Vec<&String> = sent
+        .iter()
+        .filter(|b| b.contains("score: 11 errors in the hour"))
+        .collect();
+    // THEN one report and one error alert
+    assert_eq!((reports.len(), errors.len()), (1, 1), "{sent:?}");
+    for want in [
+        "Sent: 5 email",
+        "Bounces: 1",
+        "breaker",
+        "touches in doubt: 0",
+    ] {
+        assert!(reports[0].contains(want), "{want} not in {}", reports[0]);
+    }
+    // AND six hours later the next report
+    ls.clock.advance(Duration::hours(6));
+    ls.breaker.handle(serde_json::json!({})).await.unwrap();
+    let sent = texts(slack.received_requests().await.unwrap());
+    assert_eq!(
+        sent.iter()
+            .filter(|b| b.contains("Status of report"))
+            .count(),
+        2
+    );
+}

@@ -136,15 +136,28 @@ pub fn header<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a st
     req.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Which function a batch belongs to, for its error count (`ops`).
+pub struct ErrorCount<'a> {
+    pub store: &'a crate::store::Store,
+    pub function: &'static str,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
 /// Runs `handle` on every record of the batch; the ones that fail with a
 /// retryable error are reported back so only they are redelivered. A
 /// non-retryable failure is logged and dropped (it would fail the same way
-/// again), after being counted.
-pub async fn process_sqs<F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
+/// again), after being counted. Every failure counts as an error of the
+/// function (the hourly alert).
+pub async fn process_sqs<F, Fut>(
+    event: SqsEvent,
+    errors: ErrorCount<'_>,
+    handle: F,
+) -> SqsBatchResponse
 where
     F: Fn(SqsMessage) -> Fut,
     Fut: Future<Output = Result<(), Error>>,
 {
+    let mut failed = 0u32;
     let mut failures = Vec::new();
     for message in event.records {
         let id = message.message_id.clone().unwrap_or_default();
@@ -153,12 +166,14 @@ where
         match handle(message).await {
             Ok(()) => {}
             Err(e) if e.is_retryable() => {
+                failed += 1;
                 tracing::warn!(error = %e, "message failed, will be redelivered");
                 let mut f = BatchItemFailure::default();
                 f.item_identifier = id;
                 failures.push(f);
             }
             Err(e) => {
+                failed += 1;
                 tracing::error!(error = %e, "message rejected permanently");
                 println!(
                     "{}",
@@ -167,6 +182,7 @@ where
             }
         }
     }
+    crate::ops::count_errors(errors.store, errors.function, failed, errors.now).await;
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failures;
     response

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod edge;
 pub mod error;
 pub mod import;
+pub mod ops;
 pub mod ports;
 pub mod settle;
 pub mod store;

@@ -126,6 +126,14 @@ pub(crate) fn parse_json<T: for<'de> Deserialize<'de> + Default>(body: &str) -> 
 
 impl App {
     pub async fn handle(&self, req: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let response = self.handle_inner(req).await;
+        if response.status_code >= 500 {
+            shared::ops::count_errors(&self.store, "admin", 1, self.clock.now()).await;
+        }
+        response
+    }
+
+    async fn handle_inner(&self, req: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
         let method = req.request_context.http.method.as_str().to_string();
         let path = req.raw_path.clone().unwrap_or_default();
         if let Some(token) = path.strip_prefix("/unsubscribe/") {

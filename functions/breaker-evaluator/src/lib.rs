@@ -77,20 +77,40 @@ impl App {
                     }
                 }
             }
+            shared::ops::count_errors(
+                &self.store,
+                "breaker-evaluator",
+                failures.len() as u32,
+                self.clock.now(),
+            )
+            .await;
             return Ok(serde_json::json!({"batchItemFailures": failures}));
         }
         let mut results = Vec::new();
         let mut errors = 0;
         for tenant in self.store.tenants().await? {
             match self.evaluate(&tenant).await {
-                Ok(e) => results.push(e),
+                Ok(e) => {
+                    if let Err(err) = self.status_report(&tenant).await {
+                        errors += 1;
+                        tracing::error!(error = %err, tenant, "status report failed");
+                    }
+                    results.push(e)
+                }
                 Err(e) => {
                     errors += 1;
                     tracing::error!(error = %e, tenant, "breaker evaluation failed");
                 }
             }
         }
-        Ok(serde_json::json!({"evaluated": results, "errors": errors}))
+        let now = self.clock.now();
+        shared::ops::count_errors(&self.store, "breaker-evaluator", errors, now).await;
+        // Every function's errors: more than 10 in an hour alert, once.
+        let error_alerts =
+            shared::ops::alert_error_hours(&self.store, self.alerter.as_ref(), now).await?;
+        Ok(
+            serde_json::json!({"evaluated": results, "errors": errors, "error_alerts": error_alerts}),
+        )
     }
 
     pub async fn evaluate(&self, tenant: &str) -> Result<Evaluation> {
@@ -150,6 +170,50 @@ impl App {
             tripped_now,
             domains,
         })
+    }
+
+    /// The tenant's status report, once every 6 hours (the first run
+    /// after that claims it): to Slack. Returns its text when sent.
+    pub async fn status_report(&self, tenant: &str) -> Result<Option<String>> {
+        use shared::domain::reporting::{status_report, StatusFacts, REPORT_EVERY_HOURS};
+        let now = self.clock.now();
+        let every = chrono::Duration::hours(REPORT_EVERY_HOURS);
+        if !self
+            .store
+            .claim_alert(
+                tenant,
+                "status-report",
+                now,
+                now + every - chrono::Duration::minutes(1),
+            )
+            .await?
+        {
+            return Ok(None);
+        }
+        let labels = window_buckets(now, REPORT_EVERY_HOURS as u32);
+        let facts = StatusFacts {
+            tenant: tenant.to_string(),
+            from: now - every,
+            to: now,
+            counts: self.store.hour_counts(tenant, &labels).await?,
+            control: self.store.control(tenant).await?,
+            send_errors: self.store.send_errors_in(tenant, &labels).await?,
+            in_doubt: self.store.in_doubt(tenant).await?.len(),
+        };
+        let text = status_report(&facts);
+        if let Err(e) = self.alerter.alert(tenant, &text).await {
+            tracing::error!(error = %e, tenant, "status report not delivered");
+            self.store
+                .audit(
+                    tenant,
+                    "breaker-evaluator",
+                    "report_failed",
+                    &e.to_string(),
+                    now,
+                )
+                .await?;
+        }
+        Ok(Some(text))
     }
 
     /// Evaluates every sending domain of the tenant; writes the row only

@@ -18,7 +18,7 @@ use shared::domain::lead::{Lead, LeadStatus};
 use shared::domain::targeting::enrichment::{CircuitPolicy, ProviderError};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Touch, TouchState};
-use shared::edge::{parse_body, process_sqs};
+use shared::edge::{parse_body, process_sqs, ErrorCount};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, Writer};
 use shared::store::{Sequenced, Store};
@@ -93,7 +93,12 @@ pub fn auto_approve(
 
 impl App {
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_sqs(event, |m| async move {
+        let errors = ErrorCount {
+            store: &self.store,
+            function: "craft",
+            now: self.clock.now(),
+        };
+        process_sqs(event, errors, |m| async move {
             self.craft(&parse_body::<CraftRequest>(&m)?).await
         })
         .await

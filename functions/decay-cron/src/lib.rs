@@ -25,6 +25,16 @@ pub struct DecayReport {
 
 impl App {
     pub async fn run(&self) -> Result<DecayReport> {
+        let result = self.run_inner().await;
+        let errors = match &result {
+            Ok(r) => r.errors,
+            Err(_) => 1,
+        };
+        shared::ops::count_errors(&self.store, "decay-cron", errors, self.clock.now()).await;
+        result
+    }
+
+    async fn run_inner(&self) -> Result<DecayReport> {
         let mut report = DecayReport::default();
         for tenant in self.store.tenants().await? {
             let Some(config) = self.store.config(&tenant).await? else {

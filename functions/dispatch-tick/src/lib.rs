@@ -151,6 +151,16 @@ struct Facts {
 
 impl App {
     pub async fn tick(&self) -> Result<TickReport> {
+        let result = self.tick_inner().await;
+        let errors = match &result {
+            Ok(r) => r.errors,
+            Err(_) => 1,
+        };
+        shared::ops::count_errors(&self.store, "dispatch-tick", errors, self.clock.now()).await;
+        result
+    }
+
+    async fn tick_inner(&self) -> Result<TickReport> {
         let now = self.clock.now();
         let before = self.store.requests();
         let mut report = TickReport::default();

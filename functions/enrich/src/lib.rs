@@ -19,7 +19,7 @@ use shared::domain::targeting::enrichment::{
 };
 use shared::domain::targeting::timezone::{resolve_timezone, LocationHints, TimezoneSource};
 use shared::domain::tenant::TenantConfig;
-use shared::edge::{parse_body, process_sqs};
+use shared::edge::{parse_body, process_sqs, ErrorCount};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, EnrichmentProvider, WorkQueue};
 use shared::store::Store;
@@ -68,7 +68,12 @@ fn wanted(lead: &Lead, config: &TenantConfig) -> Missing {
 
 impl App {
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_sqs(event, |m| async move {
+        let errors = ErrorCount {
+            store: &self.store,
+            function: "enrich",
+            now: self.clock.now(),
+        };
+        process_sqs(event, errors, |m| async move {
             self.enrich(&parse_body::<LeadRef>(&m)?).await
         })
         .await

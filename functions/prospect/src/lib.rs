@@ -59,6 +59,17 @@ pub struct ProspectReport {
 
 impl App {
     pub async fn run(&self) -> Result<ProspectReport> {
+        let result = self.run_inner().await;
+        let errors = match &result {
+            // Rows a source got wrong are the import's report, not errors.
+            Ok(_) => 0,
+            Err(_) => 1,
+        };
+        shared::ops::count_errors(&self.store, "prospect", errors, self.clock.now()).await;
+        result
+    }
+
+    async fn run_inner(&self) -> Result<ProspectReport> {
         let mut report = ProspectReport::default();
         let now = self.clock.now();
         for tenant in self.store.tenants().await? {

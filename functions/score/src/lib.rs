@@ -17,7 +17,7 @@ pub use shared::domain::lead::LeadRef;
 use shared::domain::lead::{Lead, LeadStatus, RescorePage, Tier};
 use shared::domain::targeting::scoring::ScoreCard;
 use shared::domain::tenant::TenantConfig;
-use shared::edge::{parse_body, process_sqs};
+use shared::edge::{parse_body, process_sqs, ErrorCount};
 use shared::error::{Error, Result};
 use shared::ports::{Clock, WorkQueue};
 use shared::store::Store;
@@ -194,7 +194,12 @@ impl App {
     }
 
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_sqs(event, |m| async move {
+        let errors = ErrorCount {
+            store: &self.store,
+            function: "score",
+            now: self.clock.now(),
+        };
+        process_sqs(event, errors, |m| async move {
             let body: serde_json::Value = parse_body(&m)?;
             if body.get("rescore").is_some() {
                 let page: RescorePage = serde_json::from_value(body)

@@ -58,7 +58,13 @@ impl App {
     pub async fn handle(&self, req: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
         match self.route(&req).await {
             Ok((status, body)) => json_response(status, &body),
-            Err(e) => error_response(&e),
+            Err(e) => {
+                if e.http_status() >= 500 {
+                    shared::ops::count_errors(&self.store, "webhook-ingest", 1, self.clock.now())
+                        .await;
+                }
+                error_response(&e)
+            }
         }
     }
 

@@ -7,8 +7,10 @@
 //! - `content`: templates, the quality guard, drafting, the AI writer, SMS
 //!   (SPEC §5);
 //! - `dispatch`: windows, warmup, caps, sequences (SPEC §6-8);
-//! - `signals`: webhook signatures and provider events (SPEC §9);
-//! - `safety`: the bounce breaker and decay (SPEC §10-11).
+//! - `signals`: webhook signatures, provider events, what each does, reply
+//!   classification (SPEC §9, §11);
+//! - `safety`: the bounce breaker, domain health and decay (SPEC §10-11);
+//! - `reporting`: the 6-hour status report (SPEC §11).
 
 pub mod campaigns;
 pub mod content;
@@ -17,6 +19,7 @@ pub mod dispatch;
 pub mod ids;
 pub mod lead;
 pub mod providers;
+pub mod reporting;
 pub mod safety;
 pub mod signals;
 pub mod targeting;

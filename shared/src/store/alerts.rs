@@ -72,4 +72,75 @@ impl Store {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0))
     }
+
+    /// Counts `count` errors of `function` in the hour of `now`.
+    pub async fn count_function_errors(
+        &self,
+        function: &str,
+        count: u32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.spend()?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                keys::send_errors("ops"),
+                format!(
+                    "{}#{function}",
+                    crate::domain::safety::breaker::hour_bucket(now)
+                ),
+            )))
+            .update_expression("ADD n :n SET #ttl = :ttl")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":n", n(count))
+            .expression_attribute_values(":ttl", n(now.timestamp() + 2 * DAY_SECS))
+            .send()
+            .await
+            .map_err(|e| {
+                crate::error::Error::store(
+                    "count_function_errors",
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e),
+                )
+            })?;
+        Ok(())
+    }
+
+    /// `(function, hour, errors)` of every function and hour with errors,
+    /// in one batch read.
+    pub async fn function_errors(
+        &self,
+        functions: &[&str],
+        hours: &[String],
+    ) -> Result<Vec<(String, String, u32)>> {
+        let wanted: Vec<Item> = hours
+            .iter()
+            .flat_map(|h| {
+                functions
+                    .iter()
+                    .map(move |f| Self::key(keys::send_errors("ops"), format!("{h}#{f}")))
+            })
+            .collect();
+        Ok(self
+            .batch_get(wanted)
+            .await?
+            .iter()
+            .filter_map(|i| {
+                let sk = i.get("SK")?.as_s().ok()?;
+                let (hour, function) = sk.split_once('#')?;
+                let count = i.get("n")?.as_n().ok()?.parse().ok()?;
+                Some((function.to_string(), hour.to_string(), count))
+            })
+            .collect())
+    }
+
+    /// The tenant's send errors over the hours `labels`.
+    pub async fn send_errors_in(&self, tenant: &str, labels: &[String]) -> Result<u64> {
+        Ok(self
+            .hour_items(keys::send_errors(tenant), labels)
+            .await?
+            .iter()
+            .filter_map(|i| i.get("n")?.as_n().ok()?.parse::<u64>().ok())
+            .sum())
+    }
 }

@@ -482,7 +482,23 @@ impl Store {
         }
         // The bounce rate is a rate of emails: only they count as sends.
         // The tenant's buckets feed the breaker, the domain's its health
-        // (kept for the longest window domain health may use).
+        // (kept for the longest window domain health may use); other
+        // channels' sends are counted for the status report.
+        if touch.channel != Channel::Email {
+            items.push(self.update_tx(
+                Self::key(
+                    keys::rates(t),
+                    crate::domain::safety::breaker::hour_bucket(now),
+                ),
+                "ADD #f :one SET #ttl = :ttl",
+                None,
+                &[("#f", &format!("sent_{}", touch.channel)), ("#ttl", "ttl")],
+                vec![
+                    (":one".into(), n(1)),
+                    (":ttl".into(), n(now.timestamp() + 8 * DAY_SECS)),
+                ],
+            )?);
+        }
         if touch.channel == Channel::Email {
             let domain = touch.sender_domain.as_deref().filter(|d| !d.is_empty());
             let scopes = std::iter::once(keys::rates(t))

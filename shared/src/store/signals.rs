@@ -103,19 +103,45 @@ impl Store {
                 vec![(":stop".into(), s(SMS_STOP_REASON))],
             )?);
         }
-        if let Some(field) = plan.rate_field {
-            for bucket in rate_scopes(tenant, signal.sender_domain.as_deref()) {
-                items.push(self.update_tx(
-                    Self::key(bucket, crate::domain::safety::breaker::hour_bucket(now)),
-                    "ADD #f :one SET #ttl = :ttl",
-                    None,
-                    &[("#f", field), ("#ttl", "ttl")],
-                    vec![
-                        (":one".into(), n(1)),
-                        (":ttl".into(), n(now.timestamp() + 8 * DAY_SECS)),
-                    ],
-                )?);
-            }
+        // The tenant's hour counts every signal by kind (and a reply by
+        // class) for the status report, and the rates the breaker reads;
+        // the sending domain's hour the rates its health reads.
+        let mut fields = vec![format!("sig_{}", signal.kind.as_str())];
+        if let Some(r) = &signal.reply {
+            fields.push(format!("reply_{}", r.class.as_str()));
+        }
+        fields.extend(plan.rate_field.map(str::to_string));
+        for (i, bucket) in rate_scopes(tenant, signal.sender_domain.as_deref())
+            .into_iter()
+            .enumerate()
+        {
+            let fields: Vec<&String> = if i == 0 {
+                fields.iter().collect()
+            } else {
+                match fields.last().filter(|_| plan.rate_field.is_some()) {
+                    Some(f) => vec![f],
+                    None => continue,
+                }
+            };
+            let names: Vec<(String, &str)> = fields
+                .iter()
+                .enumerate()
+                .map(|(j, f)| (format!("#f{j}"), f.as_str()))
+                .collect();
+            let adds: Vec<String> = (0..names.len()).map(|j| format!("#f{j} :one")).collect();
+            let mut name_refs: Vec<(&str, &str)> =
+                names.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            name_refs.push(("#ttl", "ttl"));
+            items.push(self.update_tx(
+                Self::key(bucket, crate::domain::safety::breaker::hour_bucket(now)),
+                &format!("ADD {} SET #ttl = :ttl", adds.join(", ")),
+                None,
+                &name_refs,
+                vec![
+                    (":one".into(), n(1)),
+                    (":ttl".into(), n(now.timestamp() + 8 * DAY_SECS)),
+                ],
+            )?);
         }
         match self.transact("apply_signal", items).await? {
             None => Ok(ApplyOutcome::Applied),
@@ -190,7 +216,50 @@ impl Store {
             .await
     }
 
+    /// Every count of the tenant's hours `labels`, summed by field: sends
+    /// per channel, signals by kind, replies by class (the status report).
+    pub async fn hour_counts(
+        &self,
+        tenant: &str,
+        labels: &[String],
+    ) -> Result<std::collections::BTreeMap<String, u64>> {
+        let mut out = std::collections::BTreeMap::new();
+        for i in self.hour_items(keys::rates(tenant), labels).await? {
+            for (k, v) in &i {
+                if matches!(k.as_str(), "PK" | "SK" | "ttl") {
+                    continue;
+                }
+                if let Some(x) = v.as_n().ok().and_then(|x| x.parse::<u64>().ok()) {
+                    *out.entry(k.clone()).or_default() += x;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     async fn rate_buckets_of(&self, pk: String, labels: &[String]) -> Result<Vec<RateBucket>> {
+        let num = |i: &Item, k: &str| {
+            i.get(k)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        Ok(self
+            .hour_items(pk, labels)
+            .await?
+            .iter()
+            .map(|i| RateBucket {
+                sends: num(i, "sends"),
+                bounces: num(i, "bounces"),
+                complaints: num(i, "complaints"),
+                unsubscribes: num(i, "unsubscribes"),
+            })
+            .collect())
+    }
+
+    /// The hourly items of partition `pk` from the first to the last of
+    /// `labels`, in one query (a week of hours is a few KiB).
+    pub(super) async fn hour_items(&self, pk: String, labels: &[String]) -> Result<Vec<Item>> {
         let (Some(first), Some(last)) = (labels.iter().min(), labels.iter().max()) else {
             return Ok(vec![]);
         };
@@ -207,23 +276,7 @@ impl Store {
             .send()
             .await
             .map_err(sdk("query rates"))?;
-        let num = |i: &Item, k: &str| {
-            i.get(k)
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        Ok(out
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|i| RateBucket {
-                sends: num(i, "sends"),
-                bounces: num(i, "bounces"),
-                complaints: num(i, "complaints"),
-                unsubscribes: num(i, "unsubscribes"),
-            })
-            .collect())
+        Ok(out.items.unwrap_or_default())
     }
 
     // ------------------------------------------------------------ providers
