@@ -328,7 +328,21 @@ async fn ramp_mode_caps_the_first_days_and_sends_only_to_its_tiers() {
 async fn the_8_step_cadence_drafts_every_step_and_waits_for_the_linkedin_connection() {
     // GIVEN the 8-step preset, offered by the presets route
     let mut ls = stack("gate-cadence", at(IN_WINDOW), None).await;
-    let auth = tenant(&mut ls, "cad", |c| c.sequence = email_linkedin_cadence()).await;
+    // (HeyReach carries LinkedIn: its webhook says when a connection is accepted)
+    ls.put_secret(
+        "outbound/cad/heyreach",
+        &serde_json::json!({"api_key": "k", "campaign_id": "1", "webhook_secret": "cad-hook-secret"}),
+    )
+    .await
+    .unwrap();
+    let auth = tenant(&mut ls, "cad", |c| {
+        c.sequence = email_linkedin_cadence();
+        c.providers.linkedin = Some(shared::domain::providers::ProviderRef {
+            provider: shared::domain::providers::ProviderKind::Heyreach,
+            secret: "outbound/cad/heyreach".into(),
+        });
+    })
+    .await;
     let presets = get(&mut ls, &auth, "/admin/presets").await;
     let preset = presets["sequences"]["email_linkedin_8_step"]
         .as_array()
@@ -417,15 +431,25 @@ async fn the_8_step_cadence_drafts_every_step_and_waits_for_the_linkedin_connect
     let mut sent_by_day = Vec::new();
     for n in [0, 1, 3, 6, 9, 13, 17, 21] {
         if n == 6 {
-            let r = post(
-                &mut ls,
-                &auth,
-                &format!("/admin/leads/{conn}/linkedin-connected"),
-                "",
-            )
-            .await;
+            let accepted = serde_json::json!({"correlation_id": "acc-1", "event_type": "CONNECTION_REQUEST_ACCEPTED",
+                "lead": {"profile_url": "https://linkedin.example/in/jo1", "email_address": "c1@c1.example"}});
+            let r = ls
+                .http(
+                    "POST",
+                    "/webhooks/heyreach?tenant=cad&secret=cad-hook-secret",
+                    &[("content-type", "application/json")],
+                    &accepted.to_string(),
+                )
+                .await;
             assert_eq!(r.status, 200, "{}", r.body);
-            assert_eq!(r.json()["changed"], true);
+            assert!(
+                ls.store
+                    .lead("cad", &conn)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .linkedin_connected
+            );
         }
         ls.clock.set(day(n));
         let tick = ls.tick().await.unwrap();

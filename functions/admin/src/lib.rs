@@ -310,9 +310,6 @@ impl App {
                     .collect();
                 Ok((200, json!({"sequences": presets})))
             }
-            ("POST", ["leads", id, "linkedin-connected"]) => {
-                self.linkedin_connected(t, id, now).await
-            }
             ("POST", ["control", action]) => self.control(t, action, &body, now).await,
             ("GET", ["funnel"]) => Ok((200, self.funnel(t).await?)),
             ("GET", ["suppressions"]) => {
@@ -639,48 +636,6 @@ impl App {
             .suppressions_of(&tenant, kind_filter(req)?)
             .await?;
         Ok(to_csv(&entries))
-    }
-
-    /// An operator records that the lead accepted the LinkedIn connection
-    /// (seats are operator-assisted): steps that wait for it may go.
-    async fn linkedin_connected(
-        &self,
-        tenant: &str,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(u16, Value)> {
-        for _ in 0..3 {
-            let mut lead = self
-                .store
-                .lead(tenant, id)
-                .await?
-                .ok_or_else(|| Error::NotFound(format!("lead {id}")))?;
-            if lead.linkedin_connected {
-                return Ok((
-                    200,
-                    json!({"lead_id": id, "linkedin_connected": true, "changed": false}),
-                ));
-            }
-            lead.linkedin_connected = true;
-            if self
-                .store
-                .save_lead(
-                    &mut lead,
-                    "linkedin",
-                    "connection accepted (recorded by an operator)",
-                    now,
-                )
-                .await?
-            {
-                return Ok((
-                    200,
-                    json!({"lead_id": id, "linkedin_connected": true, "changed": true}),
-                ));
-            }
-        }
-        Err(Error::Conflict(format!(
-            "lead {id} kept changing; try again"
-        )))
     }
 
     async fn control(
