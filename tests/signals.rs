@@ -733,3 +733,54 @@ async fn an_out_of_office_reply_pauses_the_sequence_until_the_return_date_then_r
     let detail = get(&mut ls, &auth, &format!("/admin/leads/{away}")).await;
     assert!(detail.to_string().contains("out_of_office"), "{detail}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_asked_for_on_a_call_goes_once_by_sms_and_by_email() {
+    let mut ls = stack("sigrec", at(IN_WINDOW), None).await;
+    let t = "sigrec";
+    let rows: Vec<Row> = (0..1).map(|i| reachable(i, "rc")).collect();
+    signals_tenant(&mut ls, t, &rows).await;
+    ls.tick().await.unwrap();
+    let id = lead_id(t, "rc0@rc0.example");
+    // WHEN the call ends booked and the person asked for the recording,
+    // and Retell delivers the event three times
+    let mut body = call(&id, t, "booked", "call_rec");
+    body["call"]["call_analysis"]["custom_analysis_data"]["recording_followup_requested"] =
+        json!(true);
+    let req = retell(&body, RETELL_KEY, ls.now().timestamp_millis());
+    for _ in 0..3 {
+        let (status, b) = deliver(&ls, req.clone()).await;
+        assert_eq!(status, 200, "{b}");
+    }
+    // (the bus routes it to craft; a redelivery of that message changes nothing)
+    ls.drain().await.unwrap();
+    let signal: shared::domain::signals::Signal = serde_json::from_value(json!({
+        "provider": "retell", "event_id": "call_rec#call_analyzed", "kind": "call_booked",
+        "tenant": t, "lead_id": id, "occurred_at": ls.now(),
+        "recording_url": "https://recordings.example/call_rec.wav", "followup_requested": true
+    }))
+    .unwrap();
+    ls.craft.recording_followup(&signal).await.unwrap();
+    // THEN the lead is booked, its sequence stopped, and one SMS and one
+    // email with the link go out
+    assert_eq!(
+        ls.store.lead(t, &id).await.unwrap().unwrap().status,
+        LeadStatus::Booked
+    );
+    ls.run_until(ls.now() + Duration::days(2)).await.unwrap();
+    let outbox = ls.store.outbox(t).await.unwrap();
+    let followups: Vec<(&str, u8)> = outbox
+        .iter()
+        .filter(|e| e.body.contains("https://recordings.example/call_rec.wav"))
+        .map(|e| (e.channel.as_str(), e.step))
+        .collect();
+    let touches = ls.store.touches(t, &id).await.unwrap();
+    assert_eq!(followups.len(), 2, "{outbox:?}\n{touches:?}");
+    assert!(followups.contains(&("sms", 201)), "{followups:?}");
+    assert!(followups.contains(&("email", 202)), "{followups:?}");
+    // AND nothing of the sequence went after the booking
+    assert!(
+        outbox.iter().all(|e| e.step == 1 || e.step > 200),
+        "{outbox:?}"
+    );
+}

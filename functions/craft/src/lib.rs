@@ -11,10 +11,12 @@ use shared::domain::campaigns::{campaign_of, Campaign};
 use shared::domain::content::drafting::{
     approval_problem, draft_sequence, draft_step, link, plans, AiText, DraftContext,
 };
+use shared::domain::content::followup::recording_followups;
 pub use shared::domain::content::template::UnsubscribeLinks;
 use shared::domain::content::writer::build_request;
 use shared::domain::dispatch::sequence::StepPlan;
 use shared::domain::lead::{Lead, LeadStatus};
+use shared::domain::signals::Signal;
 use shared::domain::targeting::enrichment::{CircuitPolicy, ProviderError};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Touch, TouchState};
@@ -99,7 +101,17 @@ impl App {
             now: self.clock.now(),
         };
         process_sqs(event, errors, |m| async move {
-            self.craft(&parse_body::<CraftRequest>(&m)?).await
+            let body: serde_json::Value = parse_body(&m)?;
+            // A call's signal routed here by the bus: the person asked for
+            // the recording.
+            if body.get("detail-type").is_some() {
+                let signal: Signal = serde_json::from_value(body["detail"].clone())
+                    .map_err(|e| Error::invalid("detail", e.to_string()))?;
+                return self.recording_followup(&signal).await;
+            }
+            let msg: CraftRequest =
+                serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+            self.craft(&msg).await
         })
         .await
     }
@@ -215,6 +227,42 @@ impl App {
             "lead {} kept changing while crafting",
             msg.lead_id
         )))
+    }
+
+    /// The call's recording, by one SMS and one email, due at once: once,
+    /// however often the signal is delivered.
+    pub async fn recording_followup(&self, signal: &Signal) -> Result<()> {
+        let (Some(url), Some(lead_id)) = (&signal.recording_url, &signal.lead_id) else {
+            return Ok(());
+        };
+        if !signal.followup_requested {
+            return Ok(());
+        }
+        let config = Box::new(self.store.require_config(&signal.tenant).await?);
+        let Some(lead) = self.store.lead(&signal.tenant, lead_id).await? else {
+            return Err(Error::NotFound(format!("lead {lead_id}")));
+        };
+        let now = self.clock.now();
+        let compliance = self.links.compliance(&config, &lead);
+        let ctx = DraftContext {
+            config: &config,
+            lead: &lead,
+            compliance: &compliance,
+            now,
+        };
+        let touches = recording_followups(&ctx, url);
+        let why = format!(
+            "recording sent as asked on the call (event {}): {}",
+            signal.event_id,
+            touches
+                .iter()
+                .map(|t| t.channel.as_str())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
+        let written = self.store.put_requested(&touches, &why, now).await?;
+        tracing::info!(tenant = %signal.tenant, lead = %lead_id, written, "recording follow-up");
+        Ok(())
     }
 
     /// Holds a scored lead that may not be enrolled, saying why (false: the

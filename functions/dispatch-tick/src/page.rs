@@ -181,6 +181,7 @@ impl App {
             }
         }
         let mut lease_until = now + self.shard_lease;
+        let mut seen_leads = std::collections::BTreeSet::new();
         for (touch, due_sk) in page {
             report.due += 1;
             let Some(view) = tenants.view(&touch).cloned() else {
@@ -200,6 +201,13 @@ impl App {
                 }
             }
             let key = (touch.tenant.clone(), touch.lead_id.clone());
+            // A second due touch of a lead this page already worked (a
+            // follow-up the person asked for, due with a step) waits for
+            // the next tick, which reads the lead as the first one left it.
+            if !read.leads.contains_key(&key) && seen_leads.contains(&key) {
+                continue;
+            }
+            seen_leads.insert(key.clone());
             let mut facts = Facts {
                 config: view.config,
                 campaign: view.campaign,

@@ -225,6 +225,11 @@ pub struct Touch {
     /// next step did not land with it: the next tick finishes the job.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub follow_up: bool,
+    /// Sent because the person asked for it (a call's recording), not a
+    /// step of the sequence: it goes whatever the sequence's state, but
+    /// never past an opt-out, a switch, a window or a cap.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requested: bool,
     /// Retryable provider refusals so far (backoff grows with them).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub send_failures: u32,

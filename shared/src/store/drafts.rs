@@ -342,4 +342,28 @@ impl Store {
         ];
         Ok(self.transact("replace_rejected", items).await?.is_none())
     }
+
+    /// Writes touches a person asked for (a call's recording) with a
+    /// timeline line, once: if any of them is already there (a redelivered
+    /// request), nothing is written and false is returned.
+    pub async fn put_requested(
+        &self,
+        touches: &[Touch],
+        why: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let Some(first) = touches.first() else {
+            return Ok(false);
+        };
+        let mut items = Vec::new();
+        for t in touches {
+            items.push(self.put_tx(
+                self.touch_item(t)?,
+                Some("attribute_not_exists(SK)"),
+                vec![],
+            )?);
+        }
+        items.push(self.event_put(&first.tenant, &first.lead_id, now, "requested", why)?);
+        Ok(self.transact("put_requested", items).await?.is_none())
+    }
 }

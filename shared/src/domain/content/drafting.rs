@@ -32,7 +32,7 @@ pub struct DraftContext<'a> {
 }
 
 impl DraftContext<'_> {
-    fn base(&self, step: &SequenceStep) -> Touch {
+    pub(super) fn base(&self, step: &SequenceStep) -> Touch {
         let lead = self.lead;
         Touch {
             tenant: lead.tenant.clone(),
@@ -80,12 +80,13 @@ impl DraftContext<'_> {
             caps_day: None,
             via: None,
             follow_up: false,
+            requested: false,
             send_failures: 0,
             created_at: self.now,
         }
     }
 
-    fn finishing(&self, channel: Channel, first_sms: bool) -> Finish<'_> {
+    pub(super) fn finishing(&self, channel: Channel, first_sms: bool) -> Finish<'_> {
         Finish {
             channel,
             compliance: self.compliance,

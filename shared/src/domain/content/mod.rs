@@ -2,6 +2,7 @@
 //! guard, drafting with rejection memory, the AI writer, SMS segments.
 
 pub mod drafting;
+pub mod followup;
 pub mod guard;
 pub mod sms;
 pub mod template;

@@ -335,8 +335,9 @@ pub fn before_reading(
         return None;
     }
     // A paused campaign's touches stay due, untouched, and go when it is
-    // resumed; an archived one's end (its history stays).
-    if let Some(c) = campaign {
+    // resumed; an archived one's end (its history stays). What a person
+    // asked for is not the campaign's.
+    if let Some(c) = campaign.filter(|_| !touch.requested) {
         match c.status {
             CampaignStatus::Active => {}
             CampaignStatus::Archived => {
@@ -395,14 +396,25 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     let Some(lead) = ctx.lead else {
         return cancel("lead no longer exists".into());
     };
-    if lead.status.is_terminal() || lead.replies > 0 || lead.status == LeadStatus::Replied {
+    // What the person asked for (a call's recording) goes whatever became
+    // of the sequence, unless they opted out or cannot be reached.
+    let opted_out = matches!(
+        lead.status,
+        LeadStatus::Unsubscribed | LeadStatus::Dnc | LeadStatus::Invalid
+    );
+    if touch.requested && opted_out {
+        return cancel(format!("lead is {}", lead.status));
+    }
+    if !touch.requested
+        && (lead.status.is_terminal() || lead.replies > 0 || lead.status == LeadStatus::Replied)
+    {
         return cancel(format!("lead is {} (sequence stopped)", lead.status));
     }
     // An entry on any way to reach the lead stops every channel, as it does
     // at intake. The reservation checks the entries; a failed check lands here.
     // Its claim on the person lapsed (a long pause) and another campaign
     // took it: that campaign reaches them now, this one stops.
-    if let Some(key) = &ctx.known.claimed {
+    if let Some(key) = ctx.known.claimed.as_ref().filter(|_| !touch.requested) {
         return cancel(format!("{key} is being reached by another campaign"));
     }
     if !ctx.known.suppressed.is_empty() {
@@ -441,7 +453,7 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
     }
     // An out-of-office reply: nothing goes out before they are back, then
     // the sequence goes on inside the window.
-    if let Some(back) = lead.paused_until.filter(|b| *b > now) {
+    if let Some(back) = lead.paused_until.filter(|b| *b > now && !touch.requested) {
         return Decision::Wait {
             until: window.schedule(back, tz, seed, jitter),
             kind: WaitKind::Away,
@@ -455,10 +467,9 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
         Some(&config.approval.ramp),
         ctx.campaign.and_then(|c| c.own_ramp()),
     ];
-    let waiting = ramps
-        .into_iter()
-        .flatten()
-        .find(|r| r.active_on(day) && !touch.tier.is_some_and(|t| r.tiers.contains(&t)));
+    let waiting = ramps.into_iter().flatten().find(|r| {
+        r.active_on(day) && !touch.requested && !touch.tier.is_some_and(|t| r.tiers.contains(&t))
+    });
     if let Some(ramp) = waiting {
         let end_day = ramp.last_day().unwrap_or(day) + Duration::days(1);
         return Decision::Wait {

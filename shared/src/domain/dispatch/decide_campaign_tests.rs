@@ -227,3 +227,38 @@ fn a_claim_taken_by_another_campaign_ends_this_sequence_and_every_send_checks_th
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn what_a_person_asked_for_goes_after_the_sequence_stopped_but_never_past_an_opt_out() {
+    let mut t = touch(201, TouchState::Due);
+    t.requested = true;
+    let mut w = world(campaign(CampaignStatus::Paused));
+    for status in [LeadStatus::Booked, LeadStatus::Closed, LeadStatus::Replied] {
+        w.lead.as_mut().unwrap().status = status;
+        w.lead.as_mut().unwrap().paused_until = Some(open() + Duration::days(3));
+        assert!(
+            matches!(w.decide(&t, open()), Decision::Send(_)),
+            "{status:?}"
+        );
+    }
+    for status in [
+        LeadStatus::Dnc,
+        LeadStatus::Unsubscribed,
+        LeadStatus::Invalid,
+    ] {
+        w.lead.as_mut().unwrap().status = status;
+        assert!(
+            matches!(w.decide(&t, open()), Decision::Cancel { .. }),
+            "{status:?}"
+        );
+    }
+    // A suppression entry stops it like any other send.
+    w.lead.as_mut().unwrap().status = LeadStatus::Booked;
+    w.known.suppressed = vec!["email#jo@desert.example".into()];
+    assert!(matches!(w.decide(&t, open()), Decision::Cancel { .. }));
+    // And a sequence step of a booked lead still ends.
+    w.known.suppressed.clear();
+    w.campaign.as_mut().unwrap().status = CampaignStatus::Active;
+    let step = touch(2, TouchState::Due);
+    assert!(matches!(w.decide(&step, open()), Decision::Cancel { .. }));
+}

@@ -70,6 +70,7 @@ pub(crate) fn touch(step: u8, state: TouchState) -> Touch {
         caps_day: None,
         via: None,
         follow_up: false,
+        requested: false,
         send_failures: 0,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
     }
