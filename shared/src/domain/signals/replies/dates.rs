@@ -26,8 +26,11 @@
 //!   first of March, June, September and December.
 //! - A weekday alone is its next occurrence after the reply's day.
 
+mod tables;
+
 use super::words::Words;
-use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
+use chrono::{Datelike, Days, Months, NaiveDate};
+use tables::*;
 
 /// The language a reply is written in, as far as dates care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,37 +65,6 @@ pub(super) struct Mention {
     pub range_end: bool,
 }
 
-const STOPWORDS: &[(Lang, &[&str])] = &[
-    (
-        Lang::En,
-        &[
-            "the", "and", "i", "you", "to", "of", "is", "my", "will", "be", "on", "with", "for",
-            "this", "we", "me", "not", "am", "are", "back", "out", "until", "please", "thanks",
-        ],
-    ),
-    (
-        Lang::De,
-        &[
-            "ich", "und", "der", "die", "das", "sie", "nicht", "bin", "mit", "ist", "wir", "ihre",
-            "im", "bis", "am", "zu", "den", "dem", "ein", "eine", "fuer", "auf", "wieder", "bitte",
-        ],
-    ),
-    (
-        Lang::Fr,
-        &[
-            "je", "et", "le", "les", "vous", "pas", "suis", "nous", "est", "au", "du", "un", "une",
-            "pour", "mon", "mes", "jusqu", "merci", "ne", "votre", "avec", "retour",
-        ],
-    ),
-    (
-        Lang::Es,
-        &[
-            "el", "los", "las", "y", "que", "no", "por", "estoy", "su", "mi", "para", "hasta",
-            "del", "al", "gracias", "me", "una", "con", "usted", "correo", "estare",
-        ],
-    ),
-];
-
 /// The language most of the text's common words belong to (English on a tie).
 pub(super) fn guess_lang(words: &Words) -> Lang {
     let mut best = (Lang::En, 0usize);
@@ -118,377 +90,6 @@ const DAY_FIRST_TLDS: &[&str] = &[
 pub(super) fn day_first(lang: Lang, sender: Option<&str>) -> bool {
     lang != Lang::En || sender.is_some_and(|s| DAY_FIRST_TLDS.iter().any(|t| s.ends_with(t)))
 }
-
-/// Month names and abbreviations (folded); an abbreviation only counts next
-/// to a day or year number, a full name alone only after a preposition.
-const MONTHS: &[(&str, u32, bool)] = &[
-    ("january", 1, true),
-    ("januar", 1, true),
-    ("jaenner", 1, true),
-    ("janvier", 1, true),
-    ("enero", 1, true),
-    ("jan", 1, false),
-    ("janv", 1, false),
-    ("ene", 1, false),
-    ("february", 2, true),
-    ("februar", 2, true),
-    ("fevrier", 2, true),
-    ("febrero", 2, true),
-    ("feb", 2, false),
-    ("fevr", 2, false),
-    ("fev", 2, false),
-    ("march", 3, true),
-    ("maerz", 3, true),
-    ("mars", 3, true),
-    ("marzo", 3, true),
-    ("mar", 3, false),
-    ("mrz", 3, false),
-    ("april", 4, true),
-    ("avril", 4, true),
-    ("abril", 4, true),
-    ("apr", 4, false),
-    ("avr", 4, false),
-    ("abr", 4, false),
-    ("may", 5, false),
-    ("mai", 5, true),
-    ("mayo", 5, true),
-    ("june", 6, true),
-    ("juni", 6, true),
-    ("juin", 6, true),
-    ("junio", 6, true),
-    ("jun", 6, false),
-    ("july", 7, true),
-    ("juli", 7, true),
-    ("juillet", 7, true),
-    ("julio", 7, true),
-    ("jul", 7, false),
-    ("juil", 7, false),
-    ("august", 8, true),
-    ("aout", 8, true),
-    ("agosto", 8, true),
-    ("aug", 8, false),
-    ("ago", 8, false),
-    ("september", 9, true),
-    ("septembre", 9, true),
-    ("septiembre", 9, true),
-    ("setiembre", 9, true),
-    ("sep", 9, false),
-    ("sept", 9, false),
-    ("october", 10, true),
-    ("oktober", 10, true),
-    ("octobre", 10, true),
-    ("octubre", 10, true),
-    ("oct", 10, false),
-    ("okt", 10, false),
-    ("november", 11, true),
-    ("novembre", 11, true),
-    ("noviembre", 11, true),
-    ("nov", 11, false),
-    ("december", 12, true),
-    ("dezember", 12, true),
-    ("decembre", 12, true),
-    ("diciembre", 12, true),
-    ("dec", 12, false),
-    ("dez", 12, false),
-    ("dic", 12, false),
-];
-
-const WEEKDAYS: &[(&str, Weekday)] = &[
-    ("monday", Weekday::Mon),
-    ("montag", Weekday::Mon),
-    ("lundi", Weekday::Mon),
-    ("lunes", Weekday::Mon),
-    ("tuesday", Weekday::Tue),
-    ("dienstag", Weekday::Tue),
-    ("mardi", Weekday::Tue),
-    ("martes", Weekday::Tue),
-    ("wednesday", Weekday::Wed),
-    ("mittwoch", Weekday::Wed),
-    ("mercredi", Weekday::Wed),
-    ("miercoles", Weekday::Wed),
-    ("thursday", Weekday::Thu),
-    ("donnerstag", Weekday::Thu),
-    ("jeudi", Weekday::Thu),
-    ("jueves", Weekday::Thu),
-    ("friday", Weekday::Fri),
-    ("freitag", Weekday::Fri),
-    ("vendredi", Weekday::Fri),
-    ("viernes", Weekday::Fri),
-    ("saturday", Weekday::Sat),
-    ("samstag", Weekday::Sat),
-    ("samedi", Weekday::Sat),
-    ("sabado", Weekday::Sat),
-    ("sunday", Weekday::Sun),
-    ("sonntag", Weekday::Sun),
-    ("dimanche", Weekday::Sun),
-    ("domingo", Weekday::Sun),
-];
-
-/// Words after which a month name alone is a date ("until March", "im
-/// Januar", "en janvier", "hasta enero").
-const MONTH_PREPOSITIONS: &[&str] = &[
-    "in", "until", "till", "til", "by", "from", "after", "through", "im", "bis", "ab", "nach",
-    "en", "jusqu", "apres", "hasta", "partir", "despues", "de", "del",
-];
-
-/// Words before a month that move its day: (word, day; 0 = the last day).
-const MONTH_QUALIFIERS: &[(&str, u32)] = &[
-    ("early", 1),
-    ("beginning", 1),
-    ("start", 1),
-    ("anfang", 1),
-    ("debut", 1),
-    ("principios", 1),
-    ("comienzos", 1),
-    ("mid", 15),
-    ("middle", 15),
-    ("mitte", 15),
-    ("mi", 15),
-    ("mediados", 15),
-    ("end", 0),
-    ("late", 0),
-    ("ende", 0),
-    ("fin", 0),
-    ("finales", 0),
-    ("fines", 0),
-];
-
-/// Seasons by the month they start in.
-const SEASONS: &[(&str, u32)] = &[
-    ("spring", 3),
-    ("fruehjahr", 3),
-    ("fruehling", 3),
-    ("printemps", 3),
-    ("primavera", 3),
-    ("summer", 6),
-    ("sommer", 6),
-    ("ete", 6),
-    ("verano", 6),
-    ("autumn", 9),
-    ("fall", 9),
-    ("herbst", 9),
-    ("automne", 9),
-    ("otono", 9),
-    ("winter", 12),
-    ("hiver", 12),
-    ("invierno", 12),
-];
-
-/// Words that must precede a season for it to be one ("in the summer", "im
-/// Sommer", "cet été", "en verano"; "été" alone is also "been").
-const SEASON_DETERMINERS: &[&str] = &[
-    "the",
-    "this",
-    "next",
-    "im",
-    "den",
-    "dem",
-    "kommenden",
-    "naechsten",
-    "l",
-    "cet",
-    "au",
-    "en",
-    "el",
-    "este",
-    "proximo",
-    "la",
-];
-const AFTER_WORDS: &[&str] = &["after", "nach", "apres", "despues"];
-
-/// Deferrals named outright, and what they mean.
-#[derive(Debug, Clone, Copy)]
-enum Named {
-    NextYear,
-    NextQuarter,
-    NextMonth,
-    NextWeek,
-    AfterHolidays,
-    EndOfYear,
-    Today,
-    Tomorrow,
-}
-
-const NAMED: &[(&str, Named)] = &[
-    ("next year", Named::NextYear),
-    ("in the new year", Named::NextYear),
-    ("new year", Named::NextYear),
-    ("naechstes jahr", Named::NextYear),
-    ("naechsten jahr", Named::NextYear),
-    ("im neuen jahr", Named::NextYear),
-    ("l annee prochaine", Named::NextYear),
-    ("annee prochaine", Named::NextYear),
-    ("l an prochain", Named::NextYear),
-    ("proximo ano", Named::NextYear),
-    ("ano que viene", Named::NextYear),
-    ("next quarter", Named::NextQuarter),
-    ("naechstes quartal", Named::NextQuarter),
-    ("naechsten quartal", Named::NextQuarter),
-    ("trimestre prochain", Named::NextQuarter),
-    ("prochain trimestre", Named::NextQuarter),
-    ("proximo trimestre", Named::NextQuarter),
-    ("trimestre que viene", Named::NextQuarter),
-    ("next month", Named::NextMonth),
-    ("naechsten monat", Named::NextMonth),
-    ("naechster monat", Named::NextMonth),
-    ("mois prochain", Named::NextMonth),
-    ("proximo mes", Named::NextMonth),
-    ("mes que viene", Named::NextMonth),
-    ("next week", Named::NextWeek),
-    ("naechste woche", Named::NextWeek),
-    ("naechster woche", Named::NextWeek),
-    ("semaine prochaine", Named::NextWeek),
-    ("proxima semana", Named::NextWeek),
-    ("semana que viene", Named::NextWeek),
-    ("after christmas", Named::AfterHolidays),
-    ("after the holidays", Named::AfterHolidays),
-    ("after the holiday", Named::AfterHolidays),
-    ("nach weihnachten", Named::AfterHolidays),
-    ("nach den feiertagen", Named::AfterHolidays),
-    ("nach neujahr", Named::AfterHolidays),
-    ("apres noel", Named::AfterHolidays),
-    ("apres les fetes", Named::AfterHolidays),
-    ("despues de navidad", Named::AfterHolidays),
-    ("despues de las fiestas", Named::AfterHolidays),
-    ("despues de fiestas", Named::AfterHolidays),
-    ("end of the year", Named::EndOfYear),
-    ("end of year", Named::EndOfYear),
-    ("ende des jahres", Named::EndOfYear),
-    ("jahresende", Named::EndOfYear),
-    ("fin d annee", Named::EndOfYear),
-    ("fin de l annee", Named::EndOfYear),
-    ("final de ano", Named::EndOfYear),
-    ("finales de ano", Named::EndOfYear),
-    ("today", Named::Today),
-    ("aujourd hui", Named::Today),
-    ("heute", Named::Today),
-    ("hoy", Named::Today),
-    ("tomorrow", Named::Tomorrow),
-    ("demain", Named::Tomorrow),
-];
-
-/// Words that turn a number into a span of time ("in 3 months").
-const DURATION_OPENERS: &[&str] = &["in", "dans", "en", "within", "innerhalb", "dentro"];
-
-#[derive(Debug, Clone, Copy)]
-enum Unit {
-    Day,
-    Week,
-    Month,
-    Year,
-}
-
-const UNITS: &[(&str, Unit)] = &[
-    ("day", Unit::Day),
-    ("days", Unit::Day),
-    ("tag", Unit::Day),
-    ("tagen", Unit::Day),
-    ("jour", Unit::Day),
-    ("jours", Unit::Day),
-    ("dia", Unit::Day),
-    ("dias", Unit::Day),
-    ("week", Unit::Week),
-    ("weeks", Unit::Week),
-    ("woche", Unit::Week),
-    ("wochen", Unit::Week),
-    ("semaine", Unit::Week),
-    ("semaines", Unit::Week),
-    ("semana", Unit::Week),
-    ("semanas", Unit::Week),
-    ("month", Unit::Month),
-    ("months", Unit::Month),
-    ("monat", Unit::Month),
-    ("monaten", Unit::Month),
-    ("mois", Unit::Month),
-    ("mes", Unit::Month),
-    ("meses", Unit::Month),
-    ("year", Unit::Year),
-    ("years", Unit::Year),
-    ("jahr", Unit::Year),
-    ("jahren", Unit::Year),
-    ("an", Unit::Year),
-    ("ans", Unit::Year),
-    ("annee", Unit::Year),
-    ("annees", Unit::Year),
-    ("ano", Unit::Year),
-    ("anos", Unit::Year),
-];
-
-const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("a", 1),
-    ("an", 1),
-    ("one", 1),
-    ("einem", 1),
-    ("einen", 1),
-    ("un", 1),
-    ("une", 1),
-    ("uno", 1),
-    ("una", 1),
-    ("two", 2),
-    ("zwei", 2),
-    ("deux", 2),
-    ("dos", 2),
-    ("three", 3),
-    ("drei", 3),
-    ("trois", 3),
-    ("tres", 3),
-    ("four", 4),
-    ("vier", 4),
-    ("quatre", 4),
-    ("cuatro", 4),
-    ("five", 5),
-    ("fuenf", 5),
-    ("cinq", 5),
-    ("cinco", 5),
-    ("six", 6),
-    ("sechs", 6),
-    ("seis", 6),
-    ("eight", 8),
-    ("acht", 8),
-    ("huit", 8),
-    ("ocho", 8),
-    ("twelve", 12),
-    ("zwoelf", 12),
-    ("douze", 12),
-    ("doce", 12),
-];
-
-/// Quarter ordinals, for "second quarter", "zweites Quartal", "deuxième
-/// trimestre", "segundo trimestre".
-const QUARTER_ORDINALS: &[(&str, u32)] = &[
-    ("first", 1),
-    ("1st", 1),
-    ("erste", 1),
-    ("ersten", 1),
-    ("erstes", 1),
-    ("premier", 1),
-    ("1er", 1),
-    ("primer", 1),
-    ("primero", 1),
-    ("second", 2),
-    ("2nd", 2),
-    ("zweite", 2),
-    ("zweiten", 2),
-    ("zweites", 2),
-    ("deuxieme", 2),
-    ("segundo", 2),
-    ("third", 3),
-    ("3rd", 3),
-    ("dritte", 3),
-    ("dritten", 3),
-    ("drittes", 3),
-    ("troisieme", 3),
-    ("tercer", 3),
-    ("tercero", 3),
-    ("fourth", 4),
-    ("4th", 4),
-    ("vierte", 4),
-    ("vierten", 4),
-    ("viertes", 4),
-    ("quatrieme", 4),
-    ("cuarto", 4),
-];
-const QUARTER_WORDS: &[&str] = &["quarter", "quartal", "trimestre"];
 
 /// Every date the text gives, on or after `today`, in text order.
 pub(super) fn mentions(words: &Words, day_first: bool, today: NaiveDate) -> Vec<Mention> {
@@ -520,9 +121,13 @@ fn parse_at(w: &Words, i: usize, day_first: bool, today: NaiveDate) -> Vec<Menti
         .into_iter()
         .collect::<Vec<_>>()
     };
+    let morning = matches!(w.norm(i), "morgen" | "manana")
+        && i.checked_sub(1)
+            .is_some_and(|b| MORNING_BEFORE.contains(&w.norm(b)));
     if let Some((named, end)) = NAMED
         .iter()
         .find_map(|&(p, n)| w.match_at(p, i).map(|end| (n, end)))
+        .filter(|_| !morning)
     {
         return one(named_date(named, today), end, named_kind(named));
     }
@@ -626,10 +231,23 @@ fn duration(w: &Words, i: usize, today: NaiveDate) -> Option<(NaiveDate, usize, 
         return None;
     }
     let mut j = i + 1;
-    if matches!(
-        w.norm(j),
-        "about" | "around" | "etwa" | "environ" | "unos" | "unas"
-    ) {
+    // Fillers between the opener and the number: "in like 6 weeks",
+    // "in about 3 months", "dentro de tres meses".
+    while j < i + 3
+        && matches!(
+            w.norm(j),
+            "about"
+                | "around"
+                | "like"
+                | "roughly"
+                | "etwa"
+                | "ca"
+                | "environ"
+                | "de"
+                | "unos"
+                | "unas"
+        )
+    {
         j += 1;
     }
     let n = if w.match_at("a couple of", j).is_some() {
@@ -680,7 +298,15 @@ fn quarter(w: &Words, i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> 
             (q, i + 2)
         }
     };
-    let month = (q - 1) * 3 + 1;
+    // "after Q1": the quarter after it.
+    let after = i
+        .checked_sub(1)
+        .is_some_and(|b| AFTER_WORDS.contains(&w.norm(b)));
+    let month = if after {
+        q % 4 * 3 + 1
+    } else {
+        (q - 1) * 3 + 1
+    };
     let date = match year(w.norm(end)) {
         Some(y) => {
             end += 1;
@@ -802,8 +428,22 @@ fn weekday_date(w: &Words, i: usize, day_first: bool, today: NaiveDate) -> Optio
     }
     let ahead = (7 + day.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
     let ahead = if ahead == 0 { 7 } else { ahead };
+    // "next Wednesday", "mercredi prochain", "nächsten Mittwoch", "el
+    // próximo miércoles": that weekday of next week, not this one.
+    let before = i.checked_sub(1).map_or("", |b| w.norm(b));
+    let after = w.norm(i + 1);
+    let next_week = matches!(
+        before,
+        "next" | "naechsten" | "naechster" | "kommenden" | "proximo"
+    ) || matches!(after, "prochain" | "prochaine");
+    let this_week_left = 7 - today.weekday().num_days_from_monday();
+    let ahead = if next_week && ahead < this_week_left {
+        ahead + 7
+    } else {
+        ahead
+    };
     let date = today.checked_add_days(Days::new(u64::from(ahead)))?;
-    let end = if matches!(w.norm(i + 1), "prochain" | "prochaine") {
+    let end = if matches!(after, "prochain" | "prochaine") {
         i + 2
     } else {
         i + 1
@@ -950,7 +590,10 @@ fn month_period(w: &Words, i: usize, today: NaiveDate) -> Option<(NaiveDate, usi
         (None, _) => j + 1,
     };
     let before = i.checked_sub(1).map_or("", |b| w.norm(b));
-    if yr.is_none() && day.is_none() && !(full && MONTH_PREPOSITIONS.contains(&before)) {
+    // Abbreviations stand alone after a preposition too ("till Jan"), but
+    // not those that are also common words ("may", "mar", "ago").
+    let alone_ok = full || !matches!(w.norm(j), "may" | "mar" | "ago" | "ene" | "jun");
+    if yr.is_none() && day.is_none() && !(alone_ok && MONTH_PREPOSITIONS.contains(&before)) {
         return None;
     }
     let y = match yr {
@@ -989,54 +632,10 @@ fn ordinal_day(w: &Words, i: usize, today: NaiveDate) -> Option<(NaiveDate, usiz
     Some((date, i + 2))
 }
 
-/// Words before a date that say it is the writer's return ("back on",
-/// "zurück am", "de retour le", "regreso el").
-const RETURN_CUES: &[&str] = &[
-    "back",
-    "return*",
-    "zurueck",
-    "wieder",
-    "retour",
-    "reprendrai",
-    "reprends",
-    "reviens",
-    "reviendrai",
-    "regreso",
-    "regresare",
-    "regresa",
-    "vuelvo",
-    "volvere",
-    "vuelta",
-];
-/// Words after a date that say the same ("ab dem 7. Dezember wieder im
-/// Büro", "ab 3.12. zurück").
-const RETURN_AFTER: &[&str] = &["wieder", "zurueck", "back"];
-/// Words before a date that say it ends an absence ("until", "bis",
-/// "jusqu'au", "hasta", the second half of "from ... to ..."), or may start
-/// one or the return ("from", "ab", "à partir du", "a partir del"): of
-/// these the latest date wins.
-const UNTIL_CUES: &[&str] = &[
-    "until",
-    "till",
-    "til",
-    "through",
-    "thru",
-    "to",
-    "bis",
-    "einschliesslich",
-    "jusqu",
-    "au",
-    "hasta",
-    "al",
-    "a",
-    "from",
-    "starting",
-    "ab",
-    "partir",
-];
-
-/// How strongly the words before a mention say it is a return date.
-fn return_score(w: &Words, m: &Mention) -> u8 {
+/// How strongly the words around a mention say it is a return date: 3 for
+/// "back"/"zurück"/"retour"..., 2 for "until"/"bis"/"jusqu'au"/"hasta" or a
+/// range's end, 1 for none.
+pub(super) fn return_score(w: &Words, m: &Mention) -> u8 {
     let before: Vec<&str> = (1..=4)
         .filter_map(|k| m.first.checked_sub(k))
         .map(|b| w.norm(b))
@@ -1047,6 +646,14 @@ fn return_score(w: &Words, m: &Mention) -> u8 {
             None => *c == word,
         })
     };
+    // "Monday to Friday", "lundi au vendredi": opening hours, not a return.
+    let weekday_range = m.kind == Kind::Weekday
+        && before.len() >= 2
+        && is(UNTIL_CUES, before[0])
+        && WEEKDAYS.iter().any(|(d, _)| *d == before[1]);
+    if weekday_range {
+        return 1;
+    }
     let after = (m.end..m.end + 3).any(|k| RETURN_AFTER.contains(&w.norm(k)));
     if after || before.iter().any(|b| is(RETURN_CUES, b)) {
         3

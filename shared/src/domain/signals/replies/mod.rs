@@ -240,108 +240,199 @@ fn verdict(class: ReplyClass, evidence: Vec<String>) -> Classification {
     }
 }
 
+/// The rules a person's reply goes through; the first that reads it
+/// decides. The order is the precedence the module doc explains.
+const PERSON_RULES: &[fn(&Reading) -> Option<Classification>] = &[
+    opt_out,
+    departure,
+    absence,
+    elsewhere,
+    later,
+    meeting,
+    objection_or_interest,
+    leaning_in,
+    referral_only,
+    asks,
+];
+
 fn decide(r: &Reading) -> Classification {
-    let body = &r.body;
-    let subject_auto = r.subject.first(phrases::AUTO_SUBJECT);
-    let subject_ooo = r.subject.first(phrases::OOO_SUBJECT);
-    let system = body.first(phrases::SYSTEM_BODY);
-    let ooo = body.first(phrases::OOO_BODY);
-    let left = body.first(phrases::LEFT_COMPANY);
+    match machine_evidence(r) {
+        Some(evidence) => machine(r, evidence),
+        None => PERSON_RULES
+            .iter()
+            .find_map(|rule| rule(r))
+            .unwrap_or_else(|| unread(r)),
+    }
+}
 
-    let mut auto_evidence = Vec::new();
+fn matched(words: &Words, m: &Match) -> String {
+    format!("matched {}", quoted_match(words, m))
+}
+
+/// What marks the message as a machine's: a header, an automatic-reply
+/// subject, or a system notice in the body (bounces often carry no header).
+fn machine_evidence(r: &Reading) -> Option<Vec<String>> {
+    let mut evidence = Vec::new();
     if let Some(h) = &r.auto_header {
-        auto_evidence.push(h.clone());
+        evidence.push(h.clone());
     }
-    if let Some(m) = &subject_auto {
-        auto_evidence.push(format!("subject {}", quoted_match(&r.subject, m)));
+    if let Some(m) = r.subject.first(phrases::AUTO_SUBJECT) {
+        evidence.push(format!("subject {}", quoted_match(&r.subject, &m)));
     }
-    if let Some(m) = &system {
-        auto_evidence.push(format!("matched {}", quoted_match(body, m)));
+    if let Some(m) = r.body.first(phrases::SYSTEM_BODY) {
+        evidence.push(matched(&r.body, &m));
     }
+    (!evidence.is_empty()).then_some(evidence)
+}
 
-    if !auto_evidence.is_empty() {
-        if let (Some(m), Some(email)) = (&left, &r.referral) {
-            auto_evidence.push(format!("matched {}", quoted_match(body, m)));
-            return wrong_person(auto_evidence, Some(email.clone()));
-        }
-        if ooo.is_some() || subject_ooo.is_some() {
-            return out_of_office(r, auto_evidence, ooo, subject_ooo);
-        }
-        if let Some(m) = &left {
-            auto_evidence.push(format!(
-                "matched {} without a new address",
-                quoted_match(body, m)
-            ));
-        }
-        return verdict(ReplyClass::OtherAuto, auto_evidence);
+/// An automatic message: a departure notice naming a successor (someone
+/// to write to instead), an absence notice, or anything else a machine
+/// sends (bounces, acknowledgements, "not monitored", departures without a
+/// successor).
+fn machine(r: &Reading, mut evidence: Vec<String>) -> Classification {
+    let body = &r.body;
+    let left = body.first(phrases::LEFT_COMPANY);
+    if let (Some(m), Some(email)) = (&left, &r.referral) {
+        evidence.push(matched(body, m));
+        return wrong_person(evidence, Some(email.clone()));
     }
-
-    if let Some(e) = opt_out_keyword(r) {
-        return verdict(ReplyClass::Unsubscribe, vec![e]);
-    }
-    if let Some(m) = body.first(phrases::UNSUBSCRIBE) {
-        return verdict(
-            ReplyClass::Unsubscribe,
-            vec![format!("matched {}", quoted_match(body, &m))],
-        );
-    }
-    if let Some(m) = &left {
-        return wrong_person(
-            vec![format!("matched {}", quoted_match(body, m))],
-            r.referral.clone(),
-        );
-    }
+    let ooo = body.first(phrases::OOO_BODY);
+    let subject_ooo = r.subject.first(phrases::OOO_SUBJECT);
     if ooo.is_some() || subject_ooo.is_some() {
-        let mut evidence = Vec::new();
-        if let Some(h) = &r.suppress_header {
-            evidence.push(h.clone());
-        }
         return out_of_office(r, evidence, ooo, subject_ooo);
     }
-    if let Some(m) = body.first(phrases::WRONG_PERSON) {
-        return wrong_person(
-            vec![format!("matched {}", quoted_match(body, &m))],
-            r.referral.clone(),
-        );
+    if let Some(m) = &left {
+        evidence.push(format!(
+            "matched {} without a new address",
+            quoted_match(body, m)
+        ));
+        return verdict(ReplyClass::OtherAuto, evidence);
     }
-    let deferral = r.mentions.iter().find(|m| m.kind == Kind::Deferral);
+    // A machine that names a return day, or speaks of leave or travel,
+    // is an absence notice; a bounce or an acknowledgement is not.
+    if body.first(phrases::SYSTEM_BODY).is_none() {
+        let absence = body.first(phrases::AUTO_ABSENCE);
+        let back =
+            dates::return_date(body, &r.mentions).filter(|m| dates::return_score(body, m) >= 2);
+        if absence.is_some() || back.is_some() {
+            return out_of_office(r, evidence, absence, None);
+        }
+    }
+    verdict(ReplyClass::OtherAuto, evidence)
+}
+
+/// "STOP", "unsubscribe", "take me off your list", and opt-outs in other
+/// words ("remove this address from your outreach").
+fn opt_out(r: &Reading) -> Option<Classification> {
+    let body = &r.body;
+    if let Some(e) = opt_out_keyword(r) {
+        return Some(verdict(ReplyClass::Unsubscribe, vec![e]));
+    }
+    let m = body.first(phrases::UNSUBSCRIBE).or_else(|| {
+        in_one_sentence(body, phrases::REMOVAL_VERBS, |(first, end)| {
+            words_in(body, phrases::REMOVAL_OBJECTS, first, end)
+        })
+    })?;
+    Some(verdict(ReplyClass::Unsubscribe, vec![matched(body, &m)]))
+}
+
+/// "I have left the company", written by the person or a colleague.
+fn departure(r: &Reading) -> Option<Classification> {
+    let m = r.body.first(phrases::LEFT_COMPANY)?;
+    Some(wrong_person(vec![matched(&r.body, &m)], r.referral.clone()))
+}
+
+/// An absence written by hand ("on vacation, back jan 3") or sent by a
+/// system that marks it only in the subject.
+fn absence(r: &Reading) -> Option<Classification> {
+    let ooo = r.body.first(phrases::OOO_BODY);
+    let subject_ooo = r.subject.first(phrases::OOO_SUBJECT);
+    if ooo.is_none() && subject_ooo.is_none() {
+        return None;
+    }
+    let evidence = r.suppress_header.iter().cloned().collect();
+    Some(out_of_office(r, evidence, ooo, subject_ooo))
+}
+
+/// "Not the right person, ask jane@acme.com".
+fn elsewhere(r: &Reading) -> Option<Classification> {
+    let m = r.body.first(phrases::WRONG_PERSON)?;
+    Some(wrong_person(vec![matched(&r.body, &m)], r.referral.clone()))
+}
+
+/// Not now: said outright, a deferral ("next year", "in 3 months"), or a
+/// month, quarter or season ahead with "again", "try", "not" and the like
+/// ("Try me in March?", "mejor en abril").
+fn later(r: &Reading) -> Option<Classification> {
+    let body = &r.body;
     if let Some(m) = body.first(phrases::NOT_NOW) {
-        return not_now(r, format!("matched {}", quoted_match(body, &m)));
+        return Some(not_now(r, matched(body, &m)));
     }
-    if let Some(m) = deferral {
-        return not_now(r, format!("matched '{}'", body.quote(m.first, m.end)));
+    if let Some(m) = r.mentions.iter().find(|m| m.kind == Kind::Deferral) {
+        return Some(not_now(
+            r,
+            format!("matched '{}'", body.quote(m.first, m.end)),
+        ));
     }
-    if let Some(m) = body.first(phrases::BOOKING) {
-        return verdict(
-            ReplyClass::BookingIntent,
-            vec![format!("matched {}", quoted_match(body, &m))],
-        );
-    }
-    if let Some((first, end)) = proposed_time(body) {
-        return verdict(
-            ReplyClass::BookingIntent,
-            vec![format!("proposes a time '{}'", body.quote(first, end))],
-        );
-    }
-    if let Some(c) = objection_or_interest(body) {
-        return c;
-    }
-    if let Some(email) = &r.referral {
-        return wrong_person(
-            vec![format!("names another address {email}")],
-            Some(email.clone()),
-        );
-    }
-    if let Some(m) = body.first(phrases::QUESTION) {
-        return verdict(
-            ReplyClass::NeutralQuestion,
-            vec![format!("matched {}", quoted_match(body, &m))],
-        );
-    }
-    if let Some(q) = question(body) {
-        return verdict(ReplyClass::NeutralQuestion, vec![format!("asks '{q}'")]);
-    }
-    let start: String = body.text.trim().chars().take(40).collect();
+    let m = r.mentions.iter().find(|m| m.kind == Kind::Period)?;
+    let w = body.first(phrases::DEFERRAL_WORDS)?;
+    Some(not_now(
+        r,
+        format!(
+            "matched '{}' with {}",
+            body.quote(m.first, m.end),
+            quoted_match(body, &w)
+        ),
+    ))
+}
+
+/// Asking for or offering a time: "can we schedule a call", "Tuesday at
+/// 3pm?", "free Thursday afternoon", a calendar link.
+fn meeting(r: &Reading) -> Option<Classification> {
+    let body = &r.body;
+    let evidence = if let Some(m) = body.first(phrases::BOOKING) {
+        matched(body, &m)
+    } else if let Some((first, end)) = proposed_time(body, &r.mentions) {
+        format!("proposes a time '{}'", body.quote(first, end))
+    } else {
+        let (first, end) = offered_day(body, &r.mentions)?;
+        format!("offers a day '{}'", body.quote(first, end))
+    };
+    Some(verdict(ReplyClass::BookingIntent, vec![evidence]))
+}
+
+/// A reply that opens with "yes", "sure", "ja", "oui", "sí".
+fn leaning_in(r: &Reading) -> Option<Classification> {
+    phrases::YES.contains(&r.body.norm(0)).then(|| {
+        verdict(
+            ReplyClass::Interested,
+            vec![format!("opens with '{}'", r.body.quote(0, 1))],
+        )
+    })
+}
+
+/// Nothing but another person's address ("This would be for our CRO,
+/// hannah@kinetica.ai"): we are being sent elsewhere.
+fn referral_only(r: &Reading) -> Option<Classification> {
+    let email = r.referral.as_ref()?;
+    Some(wrong_person(
+        vec![format!("names another address {email}")],
+        Some(email.clone()),
+    ))
+}
+
+/// A question that is neither interest nor refusal.
+fn asks(r: &Reading) -> Option<Classification> {
+    let evidence = match r.body.first(phrases::QUESTION) {
+        Some(m) => matched(&r.body, &m),
+        None => format!("asks '{}'", question(&r.body)?),
+    };
+    Some(verdict(ReplyClass::NeutralQuestion, vec![evidence]))
+}
+
+/// A person's reply no rule reads: a person has to.
+fn unread(r: &Reading) -> Classification {
+    let start: String = r.body.text.trim().chars().take(40).collect();
     let evidence = if start.is_empty() {
         "empty reply: nothing to read but the envelope".to_string()
     } else {
@@ -424,7 +515,8 @@ fn opt_out_keyword(r: &Reading) -> Option<String> {
 /// Objection or interest, where "but" gives the last word: "not
 /// interested in a call, but send it over" is interest, "interesting, but
 /// we already use X" an objection.
-fn objection_or_interest(body: &Words) -> Option<Classification> {
+fn objection_or_interest(r: &Reading) -> Option<Classification> {
+    let body = &r.body;
     let objections = body.matches(phrases::OBJECTION);
     let mut interests = body.matches(phrases::INTERESTED);
     // "not interested" holds "interested": that is no interest.
@@ -433,7 +525,28 @@ fn objection_or_interest(body: &Words) -> Option<Classification> {
             .iter()
             .any(|o| o.first <= i.first && i.end <= o.end)
     });
-    let objections: Vec<Match> = objections.into_iter().chain(short_refusal(body)).collect();
+    // Interest with a negation just before it is refusal: "zero
+    // interest", "aucun intérêt", "keinerlei Interesse", "ningún interés".
+    let negated: Vec<Match> = interests
+        .iter()
+        .filter_map(|i| {
+            let from = i.first.saturating_sub(2);
+            (from..i.first)
+                .find(|&k| phrases::NEGATIONS.contains(&body.norm(k)))
+                .map(|k| Match {
+                    pattern: "negated interest",
+                    first: k,
+                    end: i.end,
+                })
+        })
+        .collect();
+    interests.retain(|i| !negated.iter().any(|n| n.end == i.end));
+    let mut objections: Vec<Match> = objections
+        .into_iter()
+        .chain(negated)
+        .chain(short_refusal(body))
+        .collect();
+    objections.sort_by_key(|m| m.first);
     let contrasts = body.matches(phrases::CONTRAST);
     let last_turn = |after: usize| contrasts.iter().rev().find(|c| c.first >= after).copied();
     match (objections.first(), interests.first()) {
@@ -490,6 +603,56 @@ fn short_refusal<'b>(body: &'b Words) -> impl Iterator<Item = Match<'static>> + 
         })
 }
 
+/// Whether word `i` names a day a meeting could be on: a weekday (also
+/// abbreviated), "tomorrow" and its kin, or a written date.
+fn is_day(body: &Words, mentions: &[Mention], i: usize) -> bool {
+    let w = body.norm(i);
+    NEAR_DAYS.contains(&w)
+        || dates_weekday(w)
+        || matches!(
+            w,
+            "mon" | "tue" | "tues" | "wed" | "thu" | "thur" | "thurs" | "fri"
+        )
+        || mentions
+            .iter()
+            .any(|m| m.kind == Kind::Day && (m.first..m.end).contains(&i))
+}
+
+/// A day offered for a meeting: "free Thursday afternoon", "open Wed/Thu",
+/// "am 9.12. Zeit", "libre el lunes".
+fn offered_day(body: &Words, mentions: &[Mention]) -> Option<(usize, usize)> {
+    body.sentences().into_iter().find_map(|(first, end)| {
+        let day = (first..end).find(|&i| is_day(body, mentions, i))?;
+        let offer = words_in(body, phrases::AVAILABILITY_WORDS, first, end)?;
+        Some((day.min(offer.first), day.max(offer.end - 1) + 1))
+    })
+}
+
+/// The first match of `patterns` within words `first..end`.
+fn words_in<'p>(body: &Words, patterns: &[&'p str], first: usize, end: usize) -> Option<Match<'p>> {
+    body.matches(patterns)
+        .into_iter()
+        .find(|m| m.first >= first && m.end <= end)
+}
+
+/// The first match of `patterns` in a sentence that also passes `also`;
+/// the match then spans both.
+fn in_one_sentence<'p>(
+    body: &Words,
+    patterns: &[&'p str],
+    also: impl Fn((usize, usize)) -> Option<Match<'p>>,
+) -> Option<Match<'p>> {
+    body.sentences().into_iter().find_map(|(first, end)| {
+        let m = words_in(body, patterns, first, end)?;
+        let other = also((first, end))?;
+        Some(Match {
+            pattern: m.pattern,
+            first: m.first.min(other.first),
+            end: m.end.max(other.end),
+        })
+    })
+}
+
 /// Days a time can be proposed on, besides the weekdays.
 const NEAR_DAYS: &[&str] = &[
     "today", "tomorrow", "tonight", "heute", "morgen", "demain", "aujourd", "hoy", "manana",
@@ -497,11 +660,8 @@ const NEAR_DAYS: &[&str] = &[
 
 /// A day with a time next to it ("Tuesday at 3pm", "Donnerstag um 14
 /// Uhr", "mardi à 15h", "mañana a las 12"): a proposed meeting.
-fn proposed_time(body: &Words) -> Option<(usize, usize)> {
-    let is_day = |i: usize| {
-        let w = body.norm(i);
-        NEAR_DAYS.contains(&w) || dates_weekday(w)
-    };
+fn proposed_time(body: &Words, mentions: &[Mention]) -> Option<(usize, usize)> {
+    let is_day = |i: usize| is_day(body, mentions, i);
     (0..body.len()).filter(|&t| is_time(body, t)).find_map(|t| {
         let from = t.saturating_sub(4);
         let to = (t + 5).min(body.len());

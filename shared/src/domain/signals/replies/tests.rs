@@ -1,13 +1,19 @@
 //! The classifier against the repository's labelled set, and the parts it
 //! stands on: quoted history, headers, dates, referrals, evaluation.
 
-use super::eval::{evaluate, EvalError};
+use super::eval::{evaluate, EvalError, EvalReport};
 use super::quoted::fresh_text;
 use super::*;
 use chrono::TimeZone;
 use proptest::prelude::*;
 
 const LABELLED: &str = include_str!("../../../../../tests/fixtures/replies/labelled.jsonl");
+
+/// The labelled set's report, worked out once for every test that reads it.
+fn labelled_report() -> &'static EvalReport {
+    static REPORT: std::sync::OnceLock<EvalReport> = std::sync::OnceLock::new();
+    REPORT.get_or_init(|| evaluate(LABELLED).expect("the labelled set reads"))
+}
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).unwrap()
@@ -61,7 +67,7 @@ fn quote_lines(text: &str) -> String {
 fn the_labelled_set_holds_its_figures() {
     // GIVEN the repository's labelled replies
     // WHEN every one is classified
-    let report = evaluate(LABELLED).expect("the labelled set reads");
+    let report = labelled_report();
     println!("{report}");
     // THEN there are enough of them, in every class
     assert!(report.lines >= 320, "only {} lines", report.lines);
@@ -258,6 +264,31 @@ fn return_dates_in_each_language() {
 }
 
 #[test]
+fn next_weekday_is_next_weeks() {
+    // GIVEN a notice received on Tuesday 1 December
+    let c = email(
+        &[("Auto-Submitted", "auto-replied")],
+        "Out of office",
+        "I'm away from my inbox until next Wednesday.",
+    );
+    // THEN "next Wednesday" is the 9th, not tomorrow
+    assert_eq!(c.return_date, day(2026, 12, 9), "{}", c.evidence);
+}
+
+#[test]
+fn opening_hours_are_no_return_date() {
+    // GIVEN an automatic acknowledgement naming its opening hours
+    let c = email(
+        &[("Auto-Submitted", "auto-replied")],
+        "Thank you for contacting Bluebird",
+        "Our business hours are 8am-6pm, Monday to Friday. We will get back to you soon.",
+    );
+    // THEN it is another machine's message, not an absence until Friday
+    assert_eq!(c.class, ReplyClass::OtherAuto, "{}", c.evidence);
+    assert_eq!(c.return_date, None);
+}
+
+#[test]
 fn a_british_sender_writes_the_day_first() {
     let c = email(
         &[
@@ -378,6 +409,36 @@ fn opt_outs_beat_everything_a_person_writes() {
 }
 
 #[test]
+fn opt_outs_in_other_words() {
+    for body in [
+        "Remove this address from your outreach please",
+        "Please cease all communication with me.",
+        "Bitte entfernen Sie meine Adresse aus Ihrer Liste.",
+        "Veuillez me retirer de vos listes.",
+        "Quiten mi correo de su lista, por favor.",
+    ] {
+        let c = text("email", body);
+        assert_eq!(c.class, ReplyClass::Unsubscribe, "{body}: {}", c.evidence);
+    }
+    // AND asking where we got the address is no opt-out
+    let c = text("email", "¿De dónde sacaron mi correo?");
+    assert_eq!(c.class, ReplyClass::NeutralQuestion, "{}", c.evidence);
+}
+
+#[test]
+fn negated_interest_is_refusal() {
+    for body in [
+        "We have zero interest in AI SDR tools.",
+        "Aucun intérêt pour nous.",
+        "Kein Interesse.",
+        "No me interesa.",
+    ] {
+        let c = text("email", body);
+        assert_eq!(c.class, ReplyClass::Objection, "{body}: {}", c.evidence);
+    }
+}
+
+#[test]
 fn a_but_turns_an_objection_into_interest() {
     let c = text(
         "email",
@@ -396,8 +457,10 @@ fn every_classification_says_why() {
             assert!(!c.evidence.trim().is_empty(), "{channel} {body:?}: {c:?}");
         }
     }
-    let report = evaluate(LABELLED).expect("the labelled set reads");
-    assert!(report.misses.iter().all(|m| !m.evidence.is_empty()));
+    assert!(labelled_report()
+        .misses
+        .iter()
+        .all(|m| !m.evidence.is_empty()));
 }
 
 #[test]
@@ -453,8 +516,7 @@ fn a_bad_line_is_named() {
 
 #[test]
 fn the_report_prints_its_parts() {
-    let report = evaluate(LABELLED).unwrap();
-    let printed = report.to_string();
+    let printed = labelled_report().to_string();
     for part in [
         "precision",
         "recall",
