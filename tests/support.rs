@@ -2,6 +2,8 @@
 //! emulators shared by the test process, and helpers to bootstrap tenants,
 //! import leads and get touches due.
 
+pub mod hooks;
+
 use chrono::{DateTime, Utc};
 use local_stack::emulators::shared_endpoints;
 use local_stack::runner::{HttpAnswer, LocalStack, LOCAL_BOOTSTRAP_TOKEN};

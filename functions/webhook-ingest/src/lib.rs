@@ -26,7 +26,7 @@ use shared::domain::targeting::suppression::canonical_email;
 use shared::domain::tenant::TenantConfig;
 use shared::edge::{body_text, error_response, header, json_response};
 use shared::error::{Error, Result};
-use shared::ports::{Alerter, Clock, EventPublisher};
+use shared::ports::{Alerter, Clock, EventPublisher, WorkQueue};
 use shared::store::{ApplyOutcome, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,6 +52,8 @@ pub struct App {
     pub public_url: Option<String>,
     /// Where an interested reply or a booking is told at once.
     pub alerter: Option<Arc<dyn Alerter>>,
+    /// Where a colleague a wrong person named enters the pipeline.
+    pub enrich: Option<Arc<dyn WorkQueue>>,
 }
 
 impl App {
@@ -113,6 +115,13 @@ impl App {
                         tracing::warn!(error = %e, "alert not sent");
                     }
                 }
+                if let Some(email) = &applied.plan.referral {
+                    // The event is applied whatever becomes of the referral.
+                    match self.take_referral(&signal, email).await {
+                        Ok(note) => tracing::info!(tenant = %signal.tenant, "{note}"),
+                        Err(e) => tracing::warn!(error = %e, "referral not taken in"),
+                    }
+                }
                 let mut out = json!({"status": "applied", "event_id": signal.event_id, "kind": signal.kind.as_str()});
                 if let Some(r) = &signal.reply {
                     out["reply_class"] = json!(r.class.as_str());
@@ -129,6 +138,63 @@ impl App {
             )),
             ApplyOutcome::Contended => Err(Error::Conflict("try again".into())),
         }
+    }
+
+    /// A wrong person named a colleague with an address: a new lead of the
+    /// same company, through intake (dedup, suppression, enrichment), so a
+    /// redelivery or a known address changes nothing.
+    async fn take_referral(&self, signal: &Signal, email: &str) -> Result<String> {
+        let Some(enrich) = &self.enrich else {
+            return Ok("no enrich queue: referral not taken in".into());
+        };
+        let config = self.store.require_config(&signal.tenant).await?;
+        let from = match &signal.lead_id {
+            Some(id) => self.store.lead(&signal.tenant, id).await?,
+            None => None,
+        };
+        let mut record = serde_json::Map::new();
+        record.insert("email".into(), json!(email));
+        if let Some(l) = &from {
+            for (key, value) in [
+                ("company", &l.company),
+                ("website", &l.website),
+                ("city", &l.city),
+                ("state", &l.state),
+                ("country", &l.country),
+            ] {
+                if let Some(v) = value {
+                    record.insert(key.into(), json!(v));
+                }
+            }
+        }
+        let now = self.clock.now();
+        let tid = TenantId::parse(&signal.tenant)?;
+        let source = format!(
+            "referral:{}",
+            signal.lead_id.as_deref().unwrap_or("unknown")
+        );
+        let row = shared::domain::targeting::intake::row_at(
+            1,
+            shared::domain::targeting::intake::datasets::map_record(
+                shared::domain::targeting::intake::datasets::DatasetKind::Csv,
+                &config.intake,
+                &tid,
+                &Value::Object(record),
+                &source,
+                now,
+            ),
+        );
+        let report = shared::import::import_rows(
+            &self.store,
+            enrich.as_ref(),
+            &config,
+            &source,
+            std::iter::once(row),
+            now,
+            &mut |_| {},
+        )
+        .await?;
+        Ok(format!("referral {email}: {}", report.summary()))
     }
 
     /// An event we do not act on still uses up its token: a signed block

@@ -334,8 +334,6 @@ pub fn parse_multipart(body: &str, boundary: &str) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::domain::signals::signature::verify_mailgun;
-    use shared::domain::signals::ReplyNote;
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_790_000_000, 0).unwrap()

@@ -34,6 +34,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             .get("PUBLIC_BASE_URL")
             .filter(|v| !v.trim().is_empty())
             .map(str::to_string),
+        enrich: Some(Arc::new(shared::adapters::queue::SqsQueue::new(
+            aws::sqs(&sdk),
+            env.require("ENRICH_QUEUE_URL")?,
+        ))),
         alerter: match env.get("SLACK_WEBHOOK_URL") {
             Some(url) if !url.is_empty() => Some(Arc::new(SlackWebhook::new(url)?)),
             _ => None,

@@ -339,6 +339,7 @@ impl LocalStack {
                     .filter(|v| !v.trim().is_empty())
                     .map(str::to_string),
                 alerter: Some(alerter.clone()),
+                enrich: Some(queue("webhook-ingest", "ENRICH_QUEUE_URL")?),
             },
             breaker: breaker_evaluator::App {
                 store: store.clone(),
