@@ -509,3 +509,73 @@ async fn a_recording_asked_for_on_a_call_goes_once_by_sms_and_by_email() {
         "{outbox:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_input_makes_any_webhook_answer_5xx() {
+    use rand::{Rng, SeedableRng};
+    let mut ls = stack("signofive", at(IN_WINDOW), None).await;
+    let t = "signofive";
+    signals_tenant(&mut ls, t, &[reachable(0, "nf")]).await;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(13);
+    let bodies = [
+        String::new(),
+        "{".into(),
+        "[]".into(),
+        "null".into(),
+        json!({"event": "call_analyzed", "call": {"call_id": "x", "metadata": {"tenant": t}}})
+            .to_string(),
+        json!({"event": "invitee.created", "payload": {"email": "a@b.example", "uri": "u"}})
+            .to_string(),
+        json!({"event_type": "MESSAGE_REPLY_RECEIVED", "lead": {"email_address": "x@y.example"}})
+            .to_string(),
+        "MessageSid=SM1&From=%2B12125550100&To=%2B15125550100&Body=STOP".into(),
+        "CallSid=CA1&CallStatus=completed&To=%2B12125550100&CallDuration=-1".into(),
+        "\u{0}\u{ffff}%%%&&==".into(),
+    ];
+    let mut answered = std::collections::BTreeMap::new();
+    for i in 0..300 {
+        let provider = [
+            "mailgun", "twilio", "retell", "calendly", "heyreach", "other",
+        ][rng.random_range(0..6)];
+        let query = [
+            String::new(),
+            format!("?tenant={t}"),
+            "?tenant=".into(),
+            "?tenant=%00".into(),
+            format!("?tenant={t}&secret=x&lead=../../x&attempt=a-b-c"),
+        ][rng.random_range(0..5)]
+        .clone();
+        let mut body = bodies[rng.random_range(0..bodies.len())].clone();
+        if rng.random_bool(0.3) {
+            let junk: Vec<u8> = (0..rng.random_range(0..64)).map(|_| rng.random()).collect();
+            body.push_str(&String::from_utf8_lossy(&junk));
+        }
+        let ct = [
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+            "text/plain",
+            "",
+        ][rng.random_range(0..5)];
+        let sig = format!("v={},d=00,t=1,v1=zz", rng.random::<u32>());
+        let headers = [
+            ("content-type", ct),
+            ("x-twilio-signature", "abc="),
+            ("x-retell-signature", sig.as_str()),
+            ("calendly-webhook-signature", sig.as_str()),
+        ];
+        let n = rng.random_range(0..=headers.len());
+        let req = hook(
+            &format!("/webhooks/{provider}{query}"),
+            &headers[..n],
+            &body,
+        );
+        let (status, answer) = deliver(&ls, req).await;
+        assert!(
+            status < 500,
+            "request {i} to {provider}{query}: {status} {answer}"
+        );
+        *answered.entry(status).or_insert(0) += 1;
+    }
+    println!("300 malformed or unsigned webhooks answered: {answered:?}");
+}

@@ -404,4 +404,21 @@ mod tests {
             .signal
             .is_none());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_and_content_type_never_panic(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            ct in "(application/json|application/x-www-form-urlencoded|multipart/form-data; boundary=[a-zA-Z0-9]{0,8}|text/plain|)",
+            tenant in proptest::option::of("[a-z0-9-]{0,12}"),
+        ) {
+            let body = String::from_utf8_lossy(&body);
+            let _ = parse_mailgun(&ct, &body, tenant.as_deref(), now());
+        }
+
+        #[test]
+        fn any_multipart_never_panics(body in "(--XyZ\r?\n(Content-Disposition: form-data; name=\"[a-z-]{0,8}\"(; filename=\"x\")?\r?\n\r?\n)?[^\u{0}]{0,40}){0,4}(--XyZ--)?") {
+            let _ = parse_multipart(&body, "XyZ");
+        }
+    }
 }
