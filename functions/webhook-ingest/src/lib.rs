@@ -7,10 +7,12 @@
 
 mod calendly;
 mod heyreach;
+mod mailboxes;
 mod mailgun;
 mod retell;
 mod twilio;
 
+pub use mailboxes::MailboxReport;
 pub use mailgun::{parse_mailgun, parse_multipart, MailgunRequest};
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
@@ -54,6 +56,8 @@ pub struct App {
     pub alerter: Option<Arc<dyn Alerter>>,
     /// Where a colleague a wrong person named enters the pipeline.
     pub enrich: Option<Arc<dyn WorkQueue>>,
+    /// How tenants' own mailboxes are read (IMAP).
+    pub imap: shared::adapters::imap::ImapSettings,
 }
 
 impl App {
@@ -101,27 +105,39 @@ impl App {
     }
 
     /// Applies a verified signal once, publishes it once, and does what
-    /// follows from it (an alert).
-    async fn ingest(&self, signal: Signal, token: Option<&str>, raw: &str) -> Result<(u16, Value)> {
+    /// follows from it (an alert, a referral taken in).
+    async fn apply_and_follow(
+        &self,
+        signal: &Signal,
+        token: Option<&str>,
+        raw: &str,
+    ) -> Result<shared::apply::Applied> {
         let now = self.clock.now();
-        let applied =
-            apply_signal(&self.store, self.bus.as_ref(), &signal, token, raw, now).await?;
-        tracing::info!(tenant = %signal.tenant, provider = %signal.provider, event = %signal.event_id, kind = signal.kind.as_str(), outcome = ?applied.outcome, "webhook event");
+        let applied = apply_signal(&self.store, self.bus.as_ref(), signal, token, raw, now).await?;
+        tracing::info!(tenant = %signal.tenant, provider = %signal.provider, event = %signal.event_id, kind = signal.kind.as_str(), outcome = ?applied.outcome, "signal");
+        if applied.outcome == ApplyOutcome::Applied {
+            if let (Some(text), Some(alerter)) = (&applied.plan.alert, &self.alerter) {
+                // The event is applied whatever Slack says.
+                if let Err(e) = alerter.alert(&signal.tenant, text).await {
+                    tracing::warn!(error = %e, "alert not sent");
+                }
+            }
+            if let Some(email) = &applied.plan.referral {
+                // The event is applied whatever becomes of the referral.
+                match self.take_referral(signal, email).await {
+                    Ok(note) => tracing::info!(tenant = %signal.tenant, "{note}"),
+                    Err(e) => tracing::warn!(error = %e, "referral not taken in"),
+                }
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Applies a verified webhook's signal and answers the provider.
+    async fn ingest(&self, signal: Signal, token: Option<&str>, raw: &str) -> Result<(u16, Value)> {
+        let applied = self.apply_and_follow(&signal, token, raw).await?;
         match applied.outcome {
             ApplyOutcome::Applied => {
-                if let (Some(text), Some(alerter)) = (&applied.plan.alert, &self.alerter) {
-                    // The event is applied whatever Slack says.
-                    if let Err(e) = alerter.alert(&signal.tenant, text).await {
-                        tracing::warn!(error = %e, "alert not sent");
-                    }
-                }
-                if let Some(email) = &applied.plan.referral {
-                    // The event is applied whatever becomes of the referral.
-                    match self.take_referral(&signal, email).await {
-                        Ok(note) => tracing::info!(tenant = %signal.tenant, "{note}"),
-                        Err(e) => tracing::warn!(error = %e, "referral not taken in"),
-                    }
-                }
                 let mut out = json!({"status": "applied", "event_id": signal.event_id, "kind": signal.kind.as_str()});
                 if let Some(r) = &signal.reply {
                     out["reply_class"] = json!(r.class.as_str());

@@ -34,6 +34,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             .get("PUBLIC_BASE_URL")
             .filter(|v| !v.trim().is_empty())
             .map(str::to_string),
+        imap: shared::adapters::imap::ImapSettings::default(),
         enrich: Some(Arc::new(shared::adapters::queue::SqsQueue::new(
             aws::sqs(&sdk),
             env.require("ENRICH_QUEUE_URL")?,
@@ -44,9 +45,18 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         },
     };
     let app = &app;
+    // One function, two doors: the providers' webhooks (HTTP API) and the
+    // schedule that reads tenants' own mailboxes.
     lambda_runtime::run(service_fn(
-        move |e: LambdaEvent<ApiGatewayV2httpRequest>| async move {
-            Ok::<_, lambda_runtime::Error>(app.handle(e.payload).await)
+        move |e: LambdaEvent<serde_json::Value>| async move {
+            if e.payload.get("requestContext").is_some() {
+                let req: ApiGatewayV2httpRequest = serde_json::from_value(e.payload)?;
+                return Ok::<_, lambda_runtime::Error>(serde_json::to_value(
+                    app.handle(req).await,
+                )?);
+            }
+            let report = app.read_mailboxes().await?;
+            Ok(serde_json::to_value(report)?)
         },
     ))
     .await

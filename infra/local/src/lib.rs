@@ -2,6 +2,7 @@
 //! SAM template, the event-source runner on a simulated clock, and the demo.
 
 pub mod emulators;
+pub mod imap_server;
 pub mod import;
 pub mod live;
 pub mod mail_server;

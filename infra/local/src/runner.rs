@@ -340,6 +340,7 @@ impl LocalStack {
                     .map(str::to_string),
                 alerter: Some(alerter.clone()),
                 enrich: Some(queue("webhook-ingest", "ENRICH_QUEUE_URL")?),
+                imap: shared::adapters::imap::ImapSettings::default(),
             },
             breaker: breaker_evaluator::App {
                 store: store.clone(),
@@ -641,6 +642,13 @@ impl LocalStack {
             }
             "prospect" => {
                 self.prospect.run().await.map_err(|e| e.to_string())?;
+                self.queues_dirty = true;
+            }
+            "webhook-ingest" => {
+                self.webhook
+                    .read_mailboxes()
+                    .await
+                    .map_err(|e| e.to_string())?;
                 self.queues_dirty = true;
             }
             "breaker-evaluator" => {

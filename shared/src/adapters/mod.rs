@@ -4,6 +4,7 @@ pub mod aws;
 pub mod bus;
 pub mod enrichment;
 pub mod http;
+pub mod imap;
 pub mod outbox;
 pub mod prospecting;
 pub mod queue;

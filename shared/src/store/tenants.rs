@@ -57,6 +57,10 @@ impl Store {
                     ("SK".into(), s(keys::tenant(t))),
                     ("tenant".into(), s(t)),
                     ("created_at".into(), s(ts(now))),
+                    (
+                        "reads_mail".into(),
+                        AttributeValue::Bool(reads_mail(config)),
+                    ),
                 ]),
                 None,
                 vec![],
@@ -133,6 +137,15 @@ impl Store {
                 vec![],
             )?,
             self.audit_put(t, actor, "config_updated", detail, now)?,
+            // The mailbox reader lists only tenants whose email goes out over
+            // their own SMTP mailboxes: one read when there are none.
+            self.update_tx(
+                Self::key(keys::REGISTRY.to_string(), keys::tenant(t)),
+                "SET reads_mail = :r",
+                Some("attribute_exists(PK)"),
+                &[],
+                vec![(":r".into(), AttributeValue::Bool(reads_mail(config)))],
+            )?,
         ];
         for (domain, rows) in new_domains {
             for row in rows {
@@ -203,6 +216,50 @@ impl Store {
             .get(keys::tenant(tenant), "AUTH")
             .await?
             .and_then(|i| i.get("token_sha256").and_then(|v| v.as_s().ok()).cloned()))
+    }
+
+    /// Tenants whose replies and bounces arrive in their own mailboxes.
+    pub async fn mail_reading_tenants(&self) -> Result<Vec<String>> {
+        Ok(self
+            .query_all(None, "PK", keys::REGISTRY.to_string(), Some("T#"))
+            .await?
+            .into_iter()
+            .filter(|i| i.get("reads_mail").and_then(|v| v.as_bool().ok()) == Some(&true))
+            .filter_map(|i| i.get("tenant").and_then(|v| v.as_s().ok()).cloned())
+            .collect())
+    }
+
+    /// Where the reader of `mailbox` stopped: its UIDVALIDITY and the last
+    /// UID it read.
+    pub async fn mailbox_cursor(&self, tenant: &str, mailbox: &str) -> Result<Option<(u32, u32)>> {
+        Ok(self
+            .get(
+                keys::tenant(tenant),
+                &format!("MAILBOX#{}", mailbox.to_ascii_lowercase()),
+            )
+            .await?
+            .and_then(|i| {
+                let num = |k: &str| i.get(k)?.as_n().ok()?.parse::<u32>().ok();
+                Some((num("uid_validity")?, num("last_uid")?))
+            }))
+    }
+
+    pub async fn set_mailbox_cursor(
+        &self,
+        tenant: &str,
+        mailbox: &str,
+        uid_validity: u32,
+        last_uid: u32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut i = Self::key(
+            keys::tenant(tenant),
+            format!("MAILBOX#{}", mailbox.to_ascii_lowercase()),
+        );
+        i.insert("uid_validity".into(), n(uid_validity));
+        i.insert("last_uid".into(), n(last_uid));
+        i.insert("read_at".into(), s(ts(now)));
+        self.put(i).await
     }
 
     pub async fn tenants(&self) -> Result<Vec<String>> {
@@ -421,4 +478,14 @@ impl Store {
             .map_err(|e| Error::store("build check", e))?;
         Ok(TransactWriteItem::builder().condition_check(c).build())
     }
+}
+
+/// Does the tenant send email from its own SMTP mailboxes (whose replies
+/// and bounces the mailbox reader must fetch)?
+fn reads_mail(config: &TenantConfig) -> bool {
+    config
+        .providers
+        .email
+        .as_ref()
+        .is_some_and(|p| p.provider == crate::domain::providers::ProviderKind::Smtp)
 }

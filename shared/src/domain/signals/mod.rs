@@ -5,6 +5,7 @@ pub mod bookings;
 pub mod calls;
 pub mod effects;
 pub mod heyreach;
+pub mod inbound;
 pub mod replies;
 pub mod schemes;
 pub mod signature;
