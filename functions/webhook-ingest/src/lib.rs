@@ -95,11 +95,13 @@ impl App {
             )));
         }
         match provider.as_str() {
-            "mailgun" => self.mailgun(req, body).await,
-            "twilio" => self.twilio(req, body).await,
-            "retell" => self.retell(req, body).await,
-            "calendly" => self.calendly(req, body).await,
-            "heyreach" => self.heyreach(req, body).await,
+            // Boxed: each provider's future (verify, apply, follow-ups) is
+            // large, and only one of them runs.
+            "mailgun" => Box::pin(self.mailgun(req, body)).await,
+            "twilio" => Box::pin(self.twilio(req, body)).await,
+            "retell" => Box::pin(self.retell(req, body)).await,
+            "calendly" => Box::pin(self.calendly(req, body)).await,
+            "heyreach" => Box::pin(self.heyreach(req, body)).await,
             other => Err(Error::NotFound(format!("no webhook provider `{other}`"))),
         }
     }
@@ -124,7 +126,7 @@ impl App {
             }
             if let Some(email) = &applied.plan.referral {
                 // The event is applied whatever becomes of the referral.
-                match self.take_referral(signal, email).await {
+                match Box::pin(self.take_referral(signal, email)).await {
                     Ok(note) => tracing::info!(tenant = %signal.tenant, "{note}"),
                     Err(e) => tracing::warn!(error = %e, "referral not taken in"),
                 }

@@ -50,10 +50,8 @@ impl App {
                     .secret
                     .clone()
                     .unwrap_or_else(|| provider.secret.clone());
-                if let Err(e) = self
-                    .read_mailbox(&tenant, mailbox, &secret, &mut report)
-                    .await
-                {
+                let read = Box::pin(self.read_mailbox(&tenant, mailbox, &secret, &mut report));
+                if let Err(e) = read.await {
                     tracing::warn!(tenant, mailbox = %mailbox.address, error = %e, "mailbox not read");
                     report.failed.push(format!("{}: {e}", mailbox.address));
                 }
@@ -77,7 +75,7 @@ impl App {
             return Ok(());
         };
         let cursor = self.store.mailbox_cursor(tenant, &mailbox.address).await?;
-        let fetched = fetch_after(&account, &self.imap, cursor).await?;
+        let fetched = Box::pin(fetch_after(&account, &self.imap, cursor)).await?;
         for (uid, raw) in &fetched.messages {
             report.messages += 1;
             match self

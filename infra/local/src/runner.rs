@@ -645,16 +645,16 @@ impl LocalStack {
                 self.queues_dirty = true;
             }
             "webhook-ingest" => {
-                self.webhook
-                    .read_mailboxes()
+                // Boxed: an IMAP read (TLS, the client's buffers) is a large
+                // future, and this one sits inside every schedule firing.
+                Box::pin(self.webhook.read_mailboxes())
                     .await
                     .map_err(|e| e.to_string())?;
                 self.queues_dirty = true;
             }
             "breaker-evaluator" => {
                 let event = serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
-                self.breaker
-                    .handle(event)
+                Box::pin(self.breaker.handle(event))
                     .await
                     .map_err(|e| e.to_string())?;
             }

@@ -24,6 +24,7 @@ use std::time::Instant;
 type Res<T> = Result<T, String>;
 
 mod campaigns;
+mod signals;
 
 fn check(what: &str, status: u16, body: &str, want: u16) -> Res<()> {
     if status != want {
@@ -377,6 +378,7 @@ async fn run(started: Instant) -> Res<()> {
         );
         let (s, _) = post_webhook(&mut ls, "/webhooks/mailgun", "application/json", &replay).await;
         webhook_log.push(format!("reused token on another event (replay) -> {s}"));
+        webhook_log.extend(signals::post(&mut ls, acme, &stand.secrets(), &leads_a[6..]).await?);
     }
     let leads_b = sent_leads(&ls, agency).await?;
     for (i, lead) in leads_b.iter().take(4).enumerate() {
@@ -736,12 +738,31 @@ async fn report(ls: &LocalStack, tenants: &[&str], sink: &AlertSink, started: In
         );
     }
     println!("\n================ system ================");
+    // Slack gets JSON; its text is what a person reads.
+    let messages: Vec<String> = sink
+        .messages()
+        .into_iter()
+        .map(|m| {
+            serde_json::from_str::<Value>(&m)
+                .ok()
+                .and_then(|v| v["text"].as_str().map(str::to_string))
+                .unwrap_or(m)
+        })
+        .collect();
+    let (reports, alerts): (Vec<&String>, Vec<&String>) =
+        messages.iter().partition(|m| m.contains("Status of "));
     println!(
-        "alerts delivered to the Slack sink: {}",
-        sink.messages().len()
+        "alerts delivered to the Slack sink: {} (and {} six-hourly status reports; the last one below)",
+        alerts.len(),
+        reports.len()
     );
-    for m in sink.messages() {
+    for m in alerts {
         println!("   {m}");
+    }
+    if let Some(last) = reports.last() {
+        for line in last.lines() {
+            println!("   | {line}");
+        }
     }
     let sending: Vec<_> = ls
         .ticks
