@@ -234,6 +234,9 @@ pub struct LocalStack {
     /// tick that changed nothing, the next one runs this much later.
     idle_tick_backoff: Duration,
     last_tick: Option<(DateTime<Utc>, bool)>,
+    /// No tenant had a mailbox to read at the last look: until then the
+    /// mailbox schedule is elided.
+    mailboxes_idle_until: Option<DateTime<Utc>>,
     /// Something may have sent a message since the queues were last empty.
     /// Only HTTP handlers, queue consumers and redeliveries enqueue (the
     /// scheduled functions do not), so polling is skipped otherwise.
@@ -390,6 +393,7 @@ impl LocalStack {
             next_fire: BTreeMap::new(),
             idle_tick_backoff: Duration::minutes(60),
             last_tick: None,
+            mailboxes_idle_until: None,
             queues_dirty: true,
         };
         Ok(stack)
@@ -645,11 +649,19 @@ impl LocalStack {
                 self.queues_dirty = true;
             }
             "webhook-ingest" => {
+                // The runner elides mailbox reads that cannot find anything:
+                // with no tenant on SMTP, it looks again an hour later
+                // (deployed, the read costs one query every 5 minutes).
+                let now = self.clock.now();
+                if self.mailboxes_idle_until.is_some_and(|t| now < t) {
+                    return Ok(());
+                }
                 // Boxed: an IMAP read (TLS, the client's buffers) is a large
                 // future, and this one sits inside every schedule firing.
-                Box::pin(self.webhook.read_mailboxes())
+                let read = Box::pin(self.webhook.read_mailboxes())
                     .await
                     .map_err(|e| e.to_string())?;
+                self.mailboxes_idle_until = (read.mailboxes == 0).then(|| now + Duration::hours(1));
                 self.queues_dirty = true;
             }
             "breaker-evaluator" => {

@@ -11,6 +11,14 @@ use std::collections::BTreeMap;
 /// How often a tenant gets its report.
 pub const REPORT_EVERY_HOURS: i64 = 6;
 
+/// Is `now` in the first half hour of a report's slot (00, 06, 12, 18
+/// UTC)? Only then does the evaluator's schedule try to claim the slot's
+/// report: two tries a slot instead of a write every run.
+pub fn in_report_slot(now: DateTime<Utc>) -> bool {
+    use chrono::Timelike;
+    i64::from(now.hour()) % REPORT_EVERY_HOURS == 0 && now.minute() < 30
+}
+
 /// What the report is made from: the hours' counts (`hour_counts`), the
 /// switches row, and what the store counted besides.
 #[derive(Debug, Clone, Default)]
@@ -145,6 +153,15 @@ pub fn status_report(f: &StatusFacts) -> String {
 mod tests {
     use super::*;
     use crate::domain::safety::domain_health::DomainHealth;
+
+    #[test]
+    fn a_report_is_tried_in_the_first_half_hour_of_each_six_hour_slot() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert!(in_report_slot(at("2026-12-01T06:00:00Z")));
+        assert!(in_report_slot(at("2026-12-01T18:29:59Z")));
+        assert!(!in_report_slot(at("2026-12-01T18:30:00Z")));
+        assert!(!in_report_slot(at("2026-12-01T15:00:00Z")));
+    }
 
     #[test]
     fn the_report_names_every_figure() {
