@@ -9,5 +9,6 @@ pub mod mail_server;
 pub mod mailgun;
 pub mod provision;
 pub mod runner;
+pub mod schedule;
 pub mod sink;
 pub mod standins;
