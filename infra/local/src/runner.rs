@@ -359,11 +359,11 @@ impl LocalStack {
         {
             let mut req = req.clone();
             req.path_parameters = HashMap::from([("provider".to_string(), provider.to_string())]);
-            self.webhook.handle(req).await
+            Box::pin(self.webhook.handle(req)).await
         } else {
             // Any operator action may unblock work: let the next tick run.
             self.last_tick = None;
-            self.admin.handle(req).await
+            Box::pin(self.admin.handle(req)).await
         };
         HttpAnswer::from(resp)
     }
@@ -492,12 +492,14 @@ impl LocalStack {
 
     async fn invoke_sqs(&self, binary: &str, event: SqsEvent) -> Result<Vec<String>, String> {
         let response = match binary {
-            "enrich" => self.enrich.handle(event).await,
-            "score" => self.score.handle(event).await,
-            "craft" => self.craft.handle(event).await,
+            "enrich" => Box::pin(self.enrich.handle(event)).await,
+            "score" => Box::pin(self.score.handle(event)).await,
+            "craft" => Box::pin(self.craft.handle(event)).await,
             "breaker-evaluator" => {
                 let v = serde_json::to_value(&event).map_err(|e| e.to_string())?;
-                let out = self.breaker.handle(v).await.map_err(|e| e.to_string())?;
+                let out = Box::pin(self.breaker.handle(v))
+                    .await
+                    .map_err(|e| e.to_string())?;
                 return Ok(out
                     .get("batchItemFailures")
                     .and_then(|f| f.as_array())
@@ -550,7 +552,11 @@ impl LocalStack {
 
     /// One dispatch tick now.
     pub async fn tick(&mut self) -> Result<TickReport, String> {
-        let report = self.dispatch.tick().await.map_err(|e| e.to_string())?;
+        // Boxed, like every handler the runner calls: their futures are
+        // large, and tests run on small stacks.
+        let report = Box::pin(self.dispatch.tick())
+            .await
+            .map_err(|e| e.to_string())?;
         *self
             .deliveries
             .schedule_firings
