@@ -35,7 +35,7 @@ async fn an_out_of_office_reply_pauses_the_sequence_until_the_return_date_then_r
         "ooo-1",
         "oo0@oo0.example",
         "Automatic reply: Quick question",
-        "Thank you for your message. I am out of the office and will be back on 8 December. For urgent matters contact my assistant.",
+        "Thank you for your message. I am out of the office and will be back on 4 December. For urgent matters contact my assistant.",
         &[
             ("Auto-Submitted", "auto-replied"),
             ("X-Auto-Response-Suppress", "All"),
@@ -44,12 +44,13 @@ async fn an_out_of_office_reply_pauses_the_sequence_until_the_return_date_then_r
     let (status, body) = deliver(&ls, req).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["reply_class"], "out_of_office", "{body}");
-    // THEN nothing is stopped, and nothing goes to them before the 8th
+    // THEN nothing is stopped, and nothing goes to them before the 4th
+    // (their step 2 was due on the 3rd)
     let lead = ls.store.lead(t, &away).await.unwrap().unwrap();
     assert_eq!((lead.replies, lead.status), (0, LeadStatus::Contacted));
     let back = lead.paused_until.expect("paused");
-    assert_eq!(back.date_naive().to_string(), "2026-12-08");
-    ls.run_until(at("2026-12-07T23:00:00Z")).await.unwrap();
+    assert_eq!(back.date_naive().to_string(), "2026-12-04");
+    ls.run_until(at("2026-12-03T23:00:00Z")).await.unwrap();
     let away_sent = sent(&ls, away.clone()).await;
     assert_eq!(away_sent[1], None, "step 2 went out while they were away");
     assert!(states(&ls, t, &away)
@@ -59,7 +60,7 @@ async fn an_out_of_office_reply_pauses_the_sequence_until_the_return_date_then_r
     // (the other lead's sequence went on as planned)
     assert!(sent(&ls, here.clone()).await[1].is_some());
     // THEN it resumes once they are back
-    ls.run_until(at("2026-12-12T00:00:00Z")).await.unwrap();
+    ls.run_until(at("2026-12-05T00:00:00Z")).await.unwrap();
     let away_sent = sent(&ls, away.clone()).await;
     let step2 = away_sent[1].expect("step 2 sent after the return date");
     assert!(step2 >= back, "{step2} before {back}");

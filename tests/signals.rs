@@ -325,7 +325,8 @@ async fn a_stop_by_sms_stops_email_and_calls_before_the_next_tick_and_start_undo
         "{body}"
     );
     // THEN the next tick sends nothing to them, on any channel
-    ls.run_until(ls.now() + Duration::days(14)).await.unwrap();
+    // (days 0 to 5: the email, the call on day 3, the LinkedIn step on day 5)
+    ls.run_until(ls.now() + Duration::days(5)).await.unwrap();
     let touches = ls.store.touches(t, &id).await.unwrap();
     assert!(touches.iter().all(|x| x.sent_at.is_none()), "{touches:?}");
     assert!(touches
@@ -492,7 +493,12 @@ async fn a_recording_asked_for_on_a_call_goes_once_by_sms_and_by_email() {
         ls.store.lead(t, &id).await.unwrap().unwrap().status,
         LeadStatus::Booked
     );
-    ls.run_until(ls.now() + Duration::days(2)).await.unwrap();
+    // (both are due now: the SMS goes in this tick, the email in the next,
+    // a lead's second touch waiting for the tick after its first)
+    for _ in 0..2 {
+        ls.tick().await.unwrap();
+        ls.clock.advance(Duration::minutes(1));
+    }
     let outbox = ls.store.outbox(t).await.unwrap();
     let followups: Vec<(&str, u8)> = outbox
         .iter()
