@@ -134,13 +134,7 @@ pub fn plan(signal: &Signal, lead: Option<&Lead>, touches: &[Touch], now: DateTi
             match class {
                 Some(ReplyClass::OutOfOffice) => {
                     // Not an answer: the sequence waits for them, then goes on.
-                    let back = signal
-                        .reply
-                        .as_ref()
-                        .and_then(|r| r.return_date)
-                        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
-                        .filter(|d| *d > now)
-                        .unwrap_or(now + Duration::days(OOO_DEFAULT_DAYS));
+                    let back = return_at(signal, now, OOO_DEFAULT_DAYS);
                     if let Some(l) = l.as_mut() {
                         l.paused_until = Some(back);
                     }
@@ -170,13 +164,7 @@ pub fn plan(signal: &Signal, lead: Option<&Lead>, touches: &[Touch], now: DateTi
                             ));
                         }
                         ReplyClass::NotNow => {
-                            let back = signal
-                                .reply
-                                .as_ref()
-                                .and_then(|r| r.return_date)
-                                .map(|d| d.and_time(NaiveTime::MIN).and_utc())
-                                .filter(|d| *d > now)
-                                .unwrap_or(now + Duration::days(NOT_NOW_DEFAULT_DAYS));
+                            let back = return_at(signal, now, NOT_NOW_DEFAULT_DAYS);
                             if let Some(l) = l.as_mut() {
                                 l.reenter_at = Some(back);
                             }
@@ -363,6 +351,18 @@ pub fn plan(signal: &Signal, lead: Option<&Lead>, touches: &[Touch], now: DateTi
     };
     out.lead = l;
     out
+}
+
+/// The date the reply gives (midnight UTC), if still ahead, else `now`
+/// plus `default_days`.
+fn return_at(signal: &Signal, now: DateTime<Utc>, default_days: i64) -> DateTime<Utc> {
+    signal
+        .reply
+        .as_ref()
+        .and_then(|r| r.return_date)
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+        .filter(|d| *d > now)
+        .unwrap_or(now + Duration::days(default_days))
 }
 
 /// An email opt-out (unsubscribe, complaint, hard bounce): the address.
