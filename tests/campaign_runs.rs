@@ -208,6 +208,7 @@ async fn a_paused_campaign_stops_at_the_next_tick_while_the_other_sends_and_resu
             suppression: &[],
             claims: &[],
             via: "shadow",
+            desk: None,
         })
         .await
         .unwrap();

@@ -64,6 +64,7 @@ pub async fn settle(
         known: &known,
         has_sender: true,
         lease: Duration::minutes(5),
+        desk: None,
     };
     let changed = || Error::Conflict(format!("step {step} of lead {} changed meanwhile", lead.id));
     let Some(open) = store.reopen_in_doubt(touch, now).await? else {

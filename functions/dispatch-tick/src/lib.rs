@@ -24,7 +24,9 @@ use shared::store::{short_id, Landed, Release, Reservation, ReserveRequest, Stor
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+mod desk;
 mod page;
+use desk::DeskTurn;
 use page::Tenants;
 
 /// Send errors of one tenant in one hour above which operators are alerted.
@@ -95,6 +97,12 @@ pub struct TickReport {
     /// Follow-ups (next step, lead status) finished after a send or skip.
     pub followed_up: u32,
     pub lost_race: u32,
+    /// Call steps that joined their tenant's call queue.
+    pub queued_calls: u32,
+    /// Dialing desks worked, and queued calls left for a later tick
+    /// (no free slot or paced number yet).
+    pub desks: u32,
+    pub calls_waiting: u32,
     pub errors: u32,
     /// Shards this tick worked, and shards with work another tick held.
     pub shards_worked: u32,
@@ -117,6 +125,10 @@ enum Outcome {
     AwaitingProvider,
     FollowedUp,
     LostRace,
+    /// Joined the call queue.
+    Queued,
+    /// Left in the call queue for a later tick.
+    Paced,
 }
 
 impl TickReport {
@@ -134,6 +146,8 @@ impl TickReport {
             Outcome::AwaitingProvider => self.awaiting_provider += 1,
             Outcome::FollowedUp => self.followed_up += 1,
             Outcome::LostRace => self.lost_race += 1,
+            Outcome::Queued => self.queued_calls += 1,
+            Outcome::Paced => self.calls_waiting += 1,
         }
     }
 }
@@ -147,6 +161,8 @@ struct Facts {
     lead: Option<Lead>,
     later: Vec<Touch>,
     known: Known,
+    /// The touch is in its tenant's call queue (the desk decides about it).
+    queued: bool,
 }
 
 impl App {
@@ -173,7 +189,7 @@ impl App {
                 .store
                 .due_page(shard, now, self.per_shard_limit)
                 .await?;
-            if page.touches.is_empty() {
+            if page.touches.is_empty() && page.desks.is_empty() {
                 continue;
             }
             let held_by_other = page
@@ -192,6 +208,14 @@ impl App {
             report.shards_worked += 1;
             self.work(shard, page.touches, now, &mut tenants, &mut report)
                 .await?;
+            for (tenant, desk_sk) in page.desks {
+                if let Err(e) =
+                    Box::pin(self.desk(&tenant, &desk_sk, now, &mut tenants, &mut report)).await
+                {
+                    tracing::error!(error = %e, tenant = %tenant, "dialing desk failed");
+                    report.errors += 1;
+                }
+            }
         }
         report.dynamodb_requests = self.store.requests() - before;
         Ok(report)
@@ -213,6 +237,7 @@ impl App {
         touch: &Touch,
         due_sk: &str,
         facts: &mut Facts,
+        mut desk: Option<&mut DeskTurn>,
         now: DateTime<Utc>,
     ) -> Result<Outcome> {
         for _ in 0..8 {
@@ -228,6 +253,7 @@ impl App {
                     known: &facts.known,
                     has_sender,
                     lease: self.lease,
+                    desk: desk.as_deref().map(DeskTurn::view),
                 },
                 now,
             );
@@ -237,6 +263,13 @@ impl App {
             };
             let (sender, caps) = &plan.senders[0];
             let attempt = format!("{}-{:02}-{}", touch.lead_id, touch.step, short_id());
+            let claim = match desk.as_deref() {
+                Some(turn) => match turn.claim(&sender.identity, plan.after_hours, now) {
+                    Some(c) => Some(c),
+                    None => return Ok(Outcome::Paced),
+                },
+                None => None,
+            };
             let via = if facts.config.shadow_mode {
                 "shadow"
             } else {
@@ -257,6 +290,7 @@ impl App {
                     suppression: &plan.suppression,
                     claims: &plan.claims,
                     via,
+                    desk: claim.as_ref(),
                 })
                 .await?;
             match reservation {
@@ -264,7 +298,25 @@ impl App {
                     for cap in caps {
                         *facts.known.loads.entry(cap.scope.clone()).or_default() += 1;
                     }
+                    let mut dialled;
+                    let touch = match (&claim, desk.as_deref_mut()) {
+                        (Some(c), Some(turn)) => {
+                            turn.taken(c, now);
+                            dialled = touch.clone();
+                            dialled.desk.call_slot = Some(c.slot);
+                            dialled.desk.after_hours = c.after_hours;
+                            &dialled
+                        }
+                        _ => touch,
+                    };
                     return Box::pin(self.send(touch, facts, &plan, &attempt, via, now)).await;
+                }
+                // Another tick dialled meanwhile: this desk tries later.
+                Reservation::SlotTaken | Reservation::NumberBusy => {
+                    if let Some(turn) = desk.as_deref_mut() {
+                        turn.contended();
+                    }
+                    return Ok(Outcome::Paced);
                 }
                 Reservation::TouchGone => return Ok(Outcome::LostRace),
                 Reservation::CapFull(scope) => {
@@ -316,6 +368,21 @@ impl App {
         Ok(match decision {
             Decision::Send(_) => unreachable!("sends are applied by dispatch"),
             Decision::Stale => Outcome::LostRace,
+            Decision::Queue { marks } => lost(
+                self.store.enqueue_call(touch, due_sk, &marks, now).await?,
+                Outcome::Queued,
+            ),
+            // Still in the queue, untouched: the desk tries it next tick.
+            Decision::Wait {
+                kind: WaitKind::Pacing,
+                ..
+            } if facts.queued => Outcome::Paced,
+            Decision::Wait { until, reason, .. } if facts.queued => lost(
+                self.store
+                    .unqueue_call(touch, due_sk, until, &reason)
+                    .await?,
+                Outcome::Window,
+            ),
             Decision::Wait {
                 until,
                 kind,
@@ -325,6 +392,7 @@ impl App {
                     WaitKind::Window => Outcome::Window,
                     WaitKind::Cap | WaitKind::Ramp | WaitKind::Backoff => Outcome::Cap,
                     WaitKind::Paused | WaitKind::Away => Outcome::Blocked,
+                    WaitKind::Pacing => Outcome::Paced,
                 };
                 lost(
                     self.store.reschedule(touch, due_sk, until, &reason).await?,
@@ -462,6 +530,7 @@ impl App {
             known: &facts.known,
             has_sender: true,
             lease: self.lease,
+            desk: None,
         };
         let scopes: Vec<String> = caps.iter().map(|c| c.scope.clone()).collect();
         let Some(failed) = after_send_failure(touch, &ctx, &e, now) else {

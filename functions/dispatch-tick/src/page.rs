@@ -25,8 +25,8 @@ pub(crate) struct Tenants {
 /// A campaign and its view of the tenant's config.
 #[derive(Clone)]
 pub(crate) struct View {
-    campaign: Arc<Campaign>,
-    config: Arc<TenantConfig>,
+    pub(crate) campaign: Arc<Campaign>,
+    pub(crate) config: Arc<TenantConfig>,
 }
 
 fn campaign_key(t: &Touch) -> (String, String) {
@@ -37,7 +37,35 @@ fn campaign_key(t: &Touch) -> (String, String) {
 }
 
 impl Tenants {
-    fn view(&self, t: &Touch) -> Option<&View> {
+    pub(crate) fn control(&self, tenant: &str) -> Control {
+        self.controls.get(tenant).cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn config(&self, tenant: &str) -> Option<Arc<TenantConfig>> {
+        self.configs.get(tenant).cloned().flatten()
+    }
+
+    /// Today's counts as known, taken out (and put back with `put_loads`).
+    pub(crate) fn take_loads(&mut self, tenant: &str) -> BTreeMap<String, u32> {
+        self.loads.remove(tenant).unwrap_or_default()
+    }
+
+    pub(crate) fn put_loads(&mut self, tenant: &str, loads: BTreeMap<String, u32>) {
+        self.loads.insert(tenant.to_string(), loads);
+    }
+
+    /// Merges counts read from the store with what this tick knows.
+    pub(crate) fn merge_loads(&mut self, read: HashMap<String, BTreeMap<String, u32>>) {
+        for (tenant, read) in read {
+            let loads = self.loads.entry(tenant).or_default();
+            for (scope, used) in read {
+                let known = loads.entry(scope).or_default();
+                *known = (*known).max(used);
+            }
+        }
+    }
+
+    pub(crate) fn view(&self, t: &Touch) -> Option<&View> {
         self.campaigns
             .get(&campaign_key(t))
             .and_then(Option::as_ref)
@@ -45,14 +73,13 @@ impl Tenants {
 }
 
 impl App {
-    /// Decides and applies every touch of one page.
-    pub(crate) async fn work(
+    /// Reads the configs, switches and campaigns of `page`'s touches this
+    /// tick has not read yet: one batch read.
+    pub(crate) async fn load(
         &self,
-        shard: u32,
-        page: Vec<(Touch, String)>,
+        page: &[(Touch, String)],
         now: DateTime<Utc>,
         tenants: &mut Tenants,
-        report: &mut TickReport,
     ) -> Result<()> {
         let new: Vec<String> = page
             .iter()
@@ -106,6 +133,19 @@ impl App {
                 tenants.campaigns.insert(key, view);
             }
         }
+        Ok(())
+    }
+
+    /// Decides and applies every touch of one page.
+    pub(crate) async fn work(
+        &self,
+        shard: u32,
+        page: Vec<(Touch, String)>,
+        now: DateTime<Utc>,
+        tenants: &mut Tenants,
+        report: &mut TickReport,
+    ) -> Result<()> {
+        self.load(&page, now, tenants).await?;
         // A touch outside its window, or of a tenant with a switch thrown,
         // is decided without a read.
         let mut rest = Vec::with_capacity(page.len());
@@ -132,6 +172,7 @@ impl App {
                         lead: None,
                         later: vec![],
                         known: Known::default(),
+                        queued: false,
                     };
                     match self.apply(&touch, &due_sk, &facts, decision, now).await {
                         Ok(outcome) => report.count(outcome),
@@ -148,38 +189,7 @@ impl App {
         if page.is_empty() {
             return Ok(());
         }
-        let mut leads = BTreeSet::new();
-        let mut steps = BTreeSet::new();
-        for (t, _) in &page {
-            let Some(view) = tenants.view(t) else {
-                continue;
-            };
-            leads.insert((t.tenant.clone(), t.lead_id.clone()));
-            for s in view
-                .config
-                .sequence
-                .iter()
-                .map(|s| s.step)
-                .chain(t.next_step)
-                .filter(|s| *s > t.step)
-            {
-                steps.insert((t.tenant.clone(), t.lead_id.clone(), s));
-            }
-        }
-        let leads: Vec<_> = leads.into_iter().collect();
-        let steps: Vec<_> = steps.into_iter().collect();
-        let counters = counter_keys(&page, tenants, now);
-        let mut read = self
-            .store
-            .read_set(&[], &leads, &steps, &counters, &[])
-            .await?;
-        for (tenant, read) in std::mem::take(&mut read.loads) {
-            let loads = tenants.loads.entry(tenant).or_default();
-            for (scope, used) in read {
-                let known = loads.entry(scope).or_default();
-                *known = (*known).max(used);
-            }
-        }
+        let mut read = self.read_for(&page, tenants, now).await?;
         let mut lease_until = now + self.shard_lease;
         let mut seen_leads = std::collections::BTreeSet::new();
         for (touch, due_sk) in page {
@@ -222,10 +232,11 @@ impl App {
                     loads: tenants.loads.remove(&touch.tenant).unwrap_or_default(),
                     ..Known::default()
                 },
+                queued: false,
             };
             // Boxed: a send's future (provider call, confirm, release) is large,
             // and a page of them would otherwise sit on the caller's stack.
-            match Box::pin(self.dispatch(&touch, &due_sk, &mut facts, now)).await {
+            match Box::pin(self.dispatch(&touch, &due_sk, &mut facts, None, now)).await {
                 Ok(outcome) => report.count(outcome),
                 Err(e) => {
                     tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
@@ -246,6 +257,46 @@ impl App {
                 .insert(touch.tenant.clone(), std::mem::take(&mut facts.known.loads));
         }
         Ok(())
+    }
+}
+
+impl App {
+    /// What deciding about `page` needs: its leads, their later steps and
+    /// today's counters of every sender they could go from, in one batch
+    /// read; the counts are merged into what the tick knows.
+    pub(crate) async fn read_for(
+        &self,
+        page: &[(Touch, String)],
+        tenants: &mut Tenants,
+        now: DateTime<Utc>,
+    ) -> Result<shared::store::ReadSet> {
+        let mut leads = BTreeSet::new();
+        let mut steps = BTreeSet::new();
+        for (t, _) in page {
+            let Some(view) = tenants.view(t) else {
+                continue;
+            };
+            leads.insert((t.tenant.clone(), t.lead_id.clone()));
+            for s in view
+                .config
+                .sequence
+                .iter()
+                .map(|s| s.step)
+                .chain(t.next_step)
+                .filter(|s| *s > t.step)
+            {
+                steps.insert((t.tenant.clone(), t.lead_id.clone(), s));
+            }
+        }
+        let leads: Vec<_> = leads.into_iter().collect();
+        let steps: Vec<_> = steps.into_iter().collect();
+        let counters = counter_keys(page, tenants, now);
+        let mut read = self
+            .store
+            .read_set(&[], &leads, &steps, &counters, &[])
+            .await?;
+        tenants.merge_loads(std::mem::take(&mut read.loads));
+        Ok(read)
     }
 }
 

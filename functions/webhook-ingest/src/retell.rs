@@ -67,6 +67,7 @@ impl App {
             CallOutcome::Voicemail => SignalKind::CallVoicemail,
             CallOutcome::EmailCaptured => SignalKind::CallEmailCaptured,
             CallOutcome::Unknown => SignalKind::CallUnknown,
+            CallOutcome::NoAnswer => SignalKind::CallNoAnswer,
         };
         let lead_hint = event
             .lead_id

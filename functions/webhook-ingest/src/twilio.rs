@@ -132,11 +132,12 @@ impl App {
                     .is_some_and(|a| a.starts_with("machine") || a == "fax");
                 let kind = match status {
                     CallStatus::Completed if machine => Some(SignalKind::CallVoicemail),
-                    CallStatus::Completed
-                    | CallStatus::Busy
-                    | CallStatus::NoAnswer
-                    | CallStatus::Failed
-                    | CallStatus::Canceled => Some(SignalKind::CallStatus),
+                    CallStatus::Completed => Some(SignalKind::CallStatus),
+                    // Nobody reached: the desk dials again later.
+                    CallStatus::Busy | CallStatus::NoAnswer | CallStatus::Failed => {
+                        Some(SignalKind::CallNoAnswer)
+                    }
+                    CallStatus::Canceled => Some(SignalKind::CallStatus),
                     _ => None,
                 };
                 (kind, to.clone())

@@ -397,6 +397,13 @@ pub struct Lead {
     /// mobile): later call and SMS steps are skipped.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub phone_invalid: bool,
+    /// When the lead takes calls, local time (`10:00-16:00`): replaces the
+    /// campaign's call window times (never outside 08:00-21:00).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_hours: Option<crate::domain::dialing::CallHours>,
+    /// Its one after-hours voicemail attempt was made (SPEC §7).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_hours_call_once_done: bool,
     /// The mailbox, number and seat the lead first heard from: later steps
     /// of the sequence go from the same one (SPEC §8, sticky rotation).
     /// Calls and texts share the number.

@@ -9,12 +9,14 @@
 //! - `dispatch`: windows, warmup, caps, sequences (SPEC §6-8);
 //! - `signals`: webhook signatures, provider events, what each does, reply
 //!   classification (SPEC §9, §11);
+//! - `dialing`: the call desk: queue, pacing, concurrency (SPEC §7-8);
 //! - `safety`: the bounce breaker, domain health and decay (SPEC §10-11);
 //! - `reporting`: the 6-hour status report (SPEC §11).
 
 pub mod campaigns;
 pub mod content;
 pub mod control;
+pub mod dialing;
 pub mod dispatch;
 pub mod ids;
 pub mod lead;

@@ -29,6 +29,9 @@ pub struct TenantConfig {
     pub sequence: Vec<SequenceStep>,
     pub windows: Windows,
     pub caps: Caps,
+    /// The dialing desk: concurrency, pacing, call length, redials.
+    #[serde(default)]
+    pub dialer: crate::domain::dialing::DialerSettings,
     pub domains: Vec<SendingDomain>,
     pub mailboxes: Vec<Mailbox>,
     pub phone_numbers: Vec<String>,
@@ -485,6 +488,7 @@ impl TenantConfig {
                 max_attempts_per_lead: 500,
                 attempts_warning: 200,
             },
+            dialer: Default::default(),
             domains: vec![SendingDomain {
                 domain: domain.clone(),
                 warmup,
@@ -744,6 +748,9 @@ impl TenantConfig {
         }
         if self.ai_writer.enabled && self.ai_writer.budget_secs == 0 {
             return bad("ai_writer.budget_secs", "must be at least 1");
+        }
+        if let Some((field, reason)) = self.dialer.problem() {
+            return bad(field, &reason);
         }
         if !(0.0..=1.0).contains(&self.breaker.bounce_rate_threshold) {
             return bad("breaker.bounce_rate_threshold", "must be within 0..1");

@@ -233,7 +233,34 @@ pub struct Touch {
     /// Retryable provider refusals so far (backoff grows with them).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub send_failures: u32,
+    /// Its place at the dialing desk, for a call step.
+    #[serde(flatten)]
+    pub desk: DeskMarks,
     pub created_at: DateTime<Utc>,
+}
+
+/// A call step's marks at the dialing desk.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeskMarks {
+    /// A call step waiting in its tenant's call queue: the lead's score
+    /// and own calling hours when it joined, and whether it may still have
+    /// its one after-hours voicemail attempt (the desk orders and filters
+    /// the queue by these without reading every lead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_score: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_hours: Option<crate::domain::dialing::CallHours>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_hours_ok: bool,
+    /// The desk slot the current call holds (its end frees it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_slot: Option<u32>,
+    /// The current call is the lead's after-hours voicemail attempt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_hours: bool,
+    /// Times this call step was dialled again after no answer or busy.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redials: u32,
 }
 
 /// Digest of what a batch will send, shown to the approver and frozen.

@@ -27,6 +27,8 @@ pub struct ShardLease {
 pub struct DuePage {
     pub lease: Option<ShardLease>,
     pub touches: Vec<(Touch, String)>,
+    /// Dialing desks due: (tenant, the desk row's due-index key).
+    pub desks: Vec<(String, String)>,
 }
 
 /// What the decisions about a page read: configs and switches per tenant,
@@ -80,6 +82,15 @@ impl Store {
                         owner: owner.clone(),
                         until: until.with_timezone(&Utc),
                     });
+                }
+            } else if item
+                .get("SK")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some(super::DESK_SK)
+            {
+                if let Some(t) = item.get("tenant").and_then(|v| v.as_s().ok()) {
+                    page.desks.push((t.clone(), due_sk));
                 }
             } else if page.touches.len() < limit as usize {
                 page.touches.push((from_item(item)?, due_sk));

@@ -17,12 +17,15 @@
 //! - `DISPATCH` / `SHARD#<n>`: which dispatch tick works a shard, until when
 //! - `T#t#ALERT` / `<key>`: an operator alert already sent (TTL: sent once per period)
 //! - `T#t#ERRORS` / `<hour>`: send errors in an hour (TTL)
+//! - `T#t#DESK` / `DESK`, `SLOT#nn`, `NUM#<number>`, `DAY#<date>`: the dialing desk's
+//!   wake-up row, semaphore slots, numbers' pacing and the day's call outcomes
 //!
 //! `DueIndex` (DuePK = `DUE#<shard>`, DueSK = `<due>#<tenant>#<lead>#<step>`) holds
 //! only touches that are due, whose send lease is running, or whose follow-up
 //! is unfinished, plus each shard's lease row (DueSK `!LEASE`, sorting first); `TenantIndex`
 //! (GSI1PK = `T#t#LEADS`, `T#t#DRAFTS` or `T#t#DOUBT`) lists a tenant's leads, drafts
-//! and touches in doubt.
+//! and touches in doubt. Call steps waiting for the dialing desk sit in the same index
+//! under DuePK = `CALL#<tenant>` (the tenant's call queue), out of the shards' pages.
 
 pub fn tenant(t: &str) -> String {
     format!("T#{t}")
@@ -85,6 +88,9 @@ pub fn credits(t: &str) -> String {
 }
 pub fn prospect(t: &str) -> String {
     format!("T#{t}#PROSPECT")
+}
+pub fn desk(t: &str) -> String {
+    format!("T#{t}#DESK")
 }
 pub fn audit(t: &str) -> String {
     format!("T#{t}#AUDIT")

@@ -53,6 +53,10 @@ pub enum Reservation {
     CampaignStopped,
     /// This claim on the person is held for another campaign.
     PersonClaimed(String),
+    /// The desk's slot was taken by another call meanwhile.
+    SlotTaken,
+    /// The number dialled meanwhile (its gap or its hour).
+    NumberBusy,
 }
 
 /// Everything one reservation takes and checks.
@@ -73,6 +77,8 @@ pub struct ReserveRequest<'a> {
     pub claims: &'a [String],
     /// `shadow` or `live`: whom a reconciliation asks.
     pub via: &'a str,
+    /// A call's slot and number pacing (the dialing desk).
+    pub desk: Option<&'a super::DeskClaim>,
 }
 
 /// How a confirm (or a finished follow-up) landed.
@@ -134,6 +140,17 @@ impl Store {
         if let Some(d) = &r.sender.domain {
             update.push_str(", sender_domain = :sd");
             values.push((":sd".into(), s(d)));
+        }
+        if let Some(claim) = r.desk {
+            // Out of the call queue, into the shards' index at the lease's
+            // expiry (a reconciliation finds it there), with its slot.
+            update.push_str(", DuePK = :dpk, call_slot = :slot, after_hours = :ah");
+            values.push((
+                ":dpk".into(),
+                s(format!("DUE#{}", self.shard_of(&touch.lead_id))),
+            ));
+            values.push((":slot".into(), n(claim.slot)));
+            values.push((":ah".into(), AttributeValue::Bool(claim.after_hours)));
         }
         let mut items = vec![self.update_tx(
             Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
@@ -208,6 +225,10 @@ impl Store {
                 vec![],
             )?);
         }
+        let desk_at = items.len();
+        if let Some(claim) = r.desk {
+            items.extend(self.desk_claim_items(touch, claim, r.attempt_id, r.at)?);
+        }
         if items.len() > 100 {
             return Err(Error::store(
                 "reserve",
@@ -227,10 +248,18 @@ impl Store {
         if failed(campaign_at) {
             return Ok(Reservation::CampaignStopped);
         }
+        if r.desk.is_some() {
+            if failed(desk_at) {
+                return Ok(Reservation::SlotTaken);
+            }
+            if failed(desk_at + 1) {
+                return Ok(Reservation::NumberBusy);
+            }
+        }
         if let Some(i) = (claims_at..supp_at).find(|i| failed(*i)) {
             return Ok(Reservation::PersonClaimed(r.claims[i - claims_at].clone()));
         }
-        let hits: Vec<String> = (supp_at..codes.len())
+        let hits: Vec<String> = (supp_at..desk_at)
             .filter(|i| failed(*i))
             .map(|i| {
                 let (kind, value) = &r.suppression[i - supp_at];
@@ -447,9 +476,14 @@ impl Store {
             lead_update.push_str(", email_thread = if_not_exists(email_thread, :pid)");
             lead_values.push((":pid".into(), s(provider_id)));
         }
+        if after.is_some_and(|(a, _)| a.flag_attempts) || touch.desk.after_hours {
+            lead_values.push((":yes".into(), AttributeValue::Bool(true)));
+        }
         if after.is_some_and(|(a, _)| a.flag_attempts) {
             lead_update.push_str(", attempts_exceeded_200 = :yes");
-            lead_values.push((":yes".into(), AttributeValue::Bool(true)));
+        }
+        if touch.desk.after_hours {
+            lead_update.push_str(", after_hours_call_once_done = :yes");
         }
         let mut lead_condition = None;
         if let Some((after, version)) = after.filter(|(a, _)| a.contacted) {

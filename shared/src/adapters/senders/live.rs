@@ -305,6 +305,7 @@ pub fn outgoing(a: &Attempt<'_>, settings: &LiveSettings) -> Outgoing {
     let first = lead.first_name.clone().unwrap_or_default();
     let company = lead.company.clone().unwrap_or_default();
     if touch.channel == Channel::Voice {
+        msg.max_call_secs = Some(config.dialer.max_call_secs);
         msg.call_variables = BTreeMap::from([
             ("first_name".to_string(), first.clone()),
             ("company".to_string(), company.clone()),

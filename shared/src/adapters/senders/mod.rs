@@ -59,6 +59,9 @@ pub struct Outgoing {
     pub status_callback: Option<String>,
     /// The call brief's variables (Retell `retell_llm_dynamic_variables`).
     pub call_variables: BTreeMap<String, String>,
+    /// A call is cut after this long (Twilio `TimeLimit`, Retell
+    /// `agent_override.agent.max_call_duration_ms`).
+    pub max_call_secs: Option<u32>,
     /// The lead as a LinkedIn tool needs it (HeyReach adds a lead to a
     /// campaign with these).
     pub person: Person,

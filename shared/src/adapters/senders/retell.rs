@@ -56,7 +56,7 @@ impl RetellSender {
 
     /// The JSON body of one call.
     pub fn body(&self, msg: &Outgoing) -> serde_json::Value {
-        json!({
+        let mut body = json!({
             "from_number": msg.from,
             "to_number": msg.to,
             "override_agent_id": self.credentials.agent_id,
@@ -67,7 +67,15 @@ impl RetellSender {
                 "attempt": msg.attempt_id,
             },
             "retell_llm_dynamic_variables": msg.call_variables,
-        })
+        });
+        // The desk's maximum call length, for this call only (Retell's
+        // per-call agent override; its floor is one minute).
+        let secs = msg
+            .max_call_secs
+            .unwrap_or(crate::adapters::senders::twilio::CALL_TIME_LIMIT_SECS)
+            .max(60);
+        body["agent_override"] = json!({"agent": {"max_call_duration_ms": u64::from(secs) * 1000}});
+        body
     }
 
     fn refusal(answer: &Answer) -> SendError {
@@ -206,6 +214,7 @@ mod tests {
             from: "+15125550100".into(),
             to: "+16025550100".into(),
             call_variables: BTreeMap::from([("first_name".into(), "Jo".into())]),
+            max_call_secs: Some(120),
             ..Default::default()
         }
     }
@@ -222,6 +231,7 @@ mod tests {
                 "override_agent_id": "agent_1",
                 "metadata": {"tenant": "acme", "lead": "L1", "step": 2, "attempt": "L1-02-x"},
                 "retell_llm_dynamic_variables": {"first_name": "Jo"},
+                "agent_override": {"agent": {"max_call_duration_ms": 120000}},
             })))
             .respond_with(
                 ResponseTemplate::new(201)

@@ -99,7 +99,12 @@ impl TwilioSender {
                 "Twiml".into(),
                 format!("<Response><Say>{}</Say></Response>", xml_escape(&msg.text)),
             ),
-            ("TimeLimit".into(), CALL_TIME_LIMIT_SECS.to_string()),
+            (
+                "TimeLimit".into(),
+                msg.max_call_secs
+                    .unwrap_or(CALL_TIME_LIMIT_SECS)
+                    .to_string(),
+            ),
             ("MachineDetection".into(), "Enable".into()),
         ];
         if let Some(cb) = &msg.status_callback {

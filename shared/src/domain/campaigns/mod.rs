@@ -200,6 +200,10 @@ pub struct Campaign {
     /// together; the tenant's, domains' and senders' caps hold as well.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daily_share: Option<u32>,
+    /// A lead outside its call window may be called once for a voicemail
+    /// (SPEC §7); off unless the campaign turns it on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_hours_voicemail: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -234,6 +238,7 @@ impl Campaign {
             auto_enroll: config.approval.auto_enroll,
             ramp: config.approval.ramp.clone(),
             daily_share: None,
+            after_hours_voicemail: config.dialer.after_hours_voicemail,
             // The oldest campaign of all: it existed before any other, and
             // a tie between campaigns goes to the older one.
             created_at: DateTime::<Utc>::UNIX_EPOCH,
@@ -260,6 +265,13 @@ impl Campaign {
         c.sequence = self.sequence.clone();
         c.sequence.extend(self.nurture_steps(config));
         c.windows = self.windows.resolve(&config.windows);
+        // A call campaign on the tenant's windows calls from 09:00 (SPEC
+        // §7), unless the tenant's own call window starts later.
+        if self.preset == SequencePreset::CallFirst && self.windows == WindowsPolicy::Tenant {
+            let start = &mut c.windows.call.start;
+            *start = (*start).max(crate::domain::dialing::CALL_CAMPAIGN_START);
+        }
+        c.dialer.after_hours_voicemail = self.after_hours_voicemail;
         let keep = |wanted: &[String], s: &str| wanted.is_empty() || wanted.iter().any(|w| w == s);
         c.mailboxes
             .retain(|m| keep(&self.senders.mailboxes, &m.address));

@@ -82,6 +82,7 @@ impl DraftContext<'_> {
             follow_up: false,
             requested: false,
             send_failures: 0,
+            desk: Default::default(),
             created_at: self.now,
         }
     }

@@ -9,12 +9,15 @@ use super::caps::{
 use super::sequence::{due_at, StepCondition};
 use super::window::SendWindow;
 use crate::domain::campaigns::{is_nurture_step, Campaign, CampaignStatus};
+use crate::domain::dialing::{
+    call_window, queue::callable, queue::next_opening, queue::Candidate, LEGAL_END, LEGAL_START,
+};
 use crate::domain::lead::{Lead, LeadStatus};
 use crate::domain::targeting::suppression::{
     canonical_phone, domain_matches, lead_suppression_keys, suppression_keys, SuppressionKind,
 };
 use crate::domain::tenant::{Control, TenantConfig};
-use crate::domain::touch::{Channel, Touch, TouchState};
+use crate::domain::touch::{Channel, DeskMarks, Touch, TouchState};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +42,17 @@ pub struct Context<'a> {
     pub has_sender: bool,
     /// How long a reservation may stay unconfirmed.
     pub lease: Duration,
+    /// Set when the dialing desk decides about a queued call: the numbers
+    /// its pacing lets dial now. None: a touch found in the shards' due
+    /// index, where a call step is queued rather than dialled.
+    pub desk: Option<DeskView<'a>>,
+}
+
+/// What the dialing desk lends a decision about a queued call.
+#[derive(Debug, Clone, Copy)]
+pub struct DeskView<'a> {
+    /// Numbers free to dial now (their gap kept, their hour not full).
+    pub ready_numbers: &'a [String],
 }
 
 /// Facts a failed reservation taught: its conditions are the last word on
@@ -82,6 +96,9 @@ pub enum Decision {
     FollowUp { after: AfterSend },
     /// The index entry is stale: another tick moved the touch.
     Stale,
+    /// A call step that may be called: it joins the tenant's call queue,
+    /// where the desk orders, paces and dials it.
+    Queue { marks: DeskMarks },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +111,9 @@ pub enum WaitKind {
     Paused,
     /// The person is away (an out-of-office reply gave the date).
     Away,
+    /// A queued call whose number (or the lead's own) is not paced to
+    /// dial yet: it stays in the queue.
+    Pacing,
 }
 
 /// How often a paused campaign's touches are looked at again: they leave
@@ -119,6 +139,8 @@ pub struct SendPlan {
     pub after: AfterSend,
     /// If every sender turns out full: when to try again.
     pub retry_at: DateTime<Utc>,
+    /// A call outside the lead's window: its one after-hours voicemail attempt.
+    pub after_hours: bool,
 }
 
 /// What a send (or a skip) changes beyond the touch itself.
@@ -311,6 +333,17 @@ fn nurture_entry(later: &[Touch]) -> Option<&Touch> {
         .min_by_key(|t| t.step)
 }
 
+/// The lead's score for the touch's campaign, else its best.
+pub fn lead_score(lead: &Lead, campaign: Option<&str>) -> u8 {
+    let id = crate::domain::campaigns::campaign_of(campaign);
+    lead.campaign_scores
+        .iter()
+        .find(|s| s.campaign == id)
+        .map(|s| s.score)
+        .or(lead.score)
+        .unwrap_or(0)
+}
+
 /// The first minutes of the tenant's next day, in UTC.
 fn tenant_day_start(config: &TenantConfig, day: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
     config
@@ -355,7 +388,19 @@ pub fn before_reading(
         }
     }
     let tz = recipient_tz(config, touch);
-    let window = window_for(config, touch.channel);
+    // A call's own window depends on the lead (its hours, its one
+    // after-hours attempt): here only the legal hours, which hold for all.
+    let legal;
+    let window = if touch.channel == Channel::Voice {
+        legal = SendWindow {
+            start: LEGAL_START,
+            end: LEGAL_END,
+            days: config.windows.call.days.clone(),
+        };
+        &legal
+    } else {
+        window_for(config, touch.channel)
+    };
     if !window.is_open(now, tz) {
         return Some(Decision::Wait {
             until: window.schedule(now, tz, seed(touch), config.windows.jitter_max_secs),
@@ -517,6 +562,33 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
             lead.attempts, config.caps.attempts_warning
         ));
     }
+    // A call: inside the lead's own window, or its one after-hours
+    // voicemail attempt; otherwise it waits for the next opening.
+    let call = (touch.channel == Channel::Voice).then(|| Candidate {
+        score: lead_score(lead, touch.campaign.as_deref()),
+        tz,
+        window: call_window(&config.windows.call, lead.call_hours),
+        after_hours_ok: config.dialer.after_hours_voicemail && !lead.after_hours_call_once_done,
+        due_at: touch.due_at.unwrap_or(now),
+        lead_id: lead.id.clone(),
+    });
+    let mut after_hours = false;
+    if let Some(c) = &call {
+        match callable(c, now) {
+            Some((_, late)) => after_hours = late,
+            None => {
+                return Decision::Wait {
+                    until: next_opening(c, now),
+                    kind: WaitKind::Window,
+                    reason: format!(
+                        "outside its call window {} in {}",
+                        c.window.describe(),
+                        tz.name()
+                    ),
+                }
+            }
+        }
+    }
     if !ctx.has_sender {
         return Decision::Hold {
             reason: format!(
@@ -566,6 +638,21 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
             kind: WaitKind::Cap,
             reason: format!("no {} sender configured", touch.channel),
         };
+    }
+    // At the desk: only numbers its pacing lets dial now; a lead held to
+    // its number waits for that one.
+    if let Some(desk) = ctx.desk.filter(|_| call.is_some()) {
+        candidates.retain(|c| desk.ready_numbers.contains(&c.identity));
+        if candidates.is_empty() {
+            return Decision::Wait {
+                until: now + Duration::minutes(1),
+                kind: WaitKind::Pacing,
+                reason: match sticky {
+                    Some(n) => format!("its number {n} is paced (5-minute gap or hourly target)"),
+                    None => "every number is paced".into(),
+                },
+            };
+        }
     }
     let known = &ctx.known;
     let used = |scope: &str| known.loads.get(scope).copied().unwrap_or(0);
@@ -622,6 +709,16 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
             reason: format!("daily cap full: {}{sticky_note}", scopes.join(", ")),
         };
     }
+    if let (Some(c), None) = (&call, ctx.desk) {
+        return Decision::Queue {
+            marks: DeskMarks {
+                queue_score: Some(c.score),
+                call_hours: lead.call_hours,
+                after_hours_ok: c.after_hours_ok,
+                ..DeskMarks::default()
+            },
+        };
+    }
     Decision::Send(Box::new(SendPlan {
         day,
         senders,
@@ -631,6 +728,7 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
         lease_until: now + ctx.lease,
         after: after(touch, ctx, true, now),
         retry_at,
+        after_hours,
     }))
 }
 

@@ -72,6 +72,7 @@ pub(crate) fn touch(step: u8, state: TouchState) -> Touch {
         follow_up: false,
         requested: false,
         send_failures: 0,
+        desk: Default::default(),
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
     }
 }
@@ -116,6 +117,7 @@ impl World {
                 known: &self.known,
                 has_sender: self.has_sender,
                 lease: Duration::minutes(5),
+                desk: None,
             },
             now,
         )
@@ -400,6 +402,7 @@ fn a_provider_failure_backs_off_or_skips() {
         known: &w.known,
         has_sender: true,
         lease: Duration::minutes(5),
+        desk: None,
     };
     let t = touch(1, TouchState::Due);
     let retryable = |rate_limited, retry_after: Option<u64>| SendError::Retryable {

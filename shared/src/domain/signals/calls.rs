@@ -19,6 +19,9 @@ pub enum CallOutcome {
     Voicemail,
     EmailCaptured,
     Unknown,
+    /// Not connected: no answer, busy, or the dial failed (Retell's
+    /// `dial_no_answer`, `dial_busy`, `dial_failed`).
+    NoAnswer,
 }
 
 impl CallOutcome {
@@ -31,6 +34,7 @@ impl CallOutcome {
             "voicemail" => CallOutcome::Voicemail,
             "email_captured" => CallOutcome::EmailCaptured,
             "unknown" => CallOutcome::Unknown,
+            "no_answer" => CallOutcome::NoAnswer,
             _ => return None,
         })
     }
@@ -116,6 +120,14 @@ pub fn parse(body: &[u8]) -> Result<CallEvent, ParseError> {
         (
             Some(CallOutcome::Voicemail),
             format!("retell: voicemail ({reason})"),
+        )
+    } else if matches!(
+        reason.as_str(),
+        "dial_no_answer" | "dial_busy" | "dial_failed"
+    ) {
+        (
+            Some(CallOutcome::NoAnswer),
+            format!("retell: not connected ({reason})"),
         )
     } else if captured_email.is_some() {
         (

@@ -105,7 +105,12 @@ pub fn plan(signal: &Signal, lead: Option<&Lead>, touches: &[Touch], now: DateTi
         }
     };
     match signal.kind {
-        K::Delivered | K::SoftBounced | K::SmsDelivered | K::CallStatus | K::CallUnknown => {}
+        K::Delivered
+        | K::SoftBounced
+        | K::SmsDelivered
+        | K::CallStatus
+        | K::CallUnknown
+        | K::CallNoAnswer => {}
         K::CallVoicemail | K::LinkedinRequestSent | K::LinkedinCompleted | K::BookingMoved => {}
         K::Opened => {
             if let Some(l) = l.as_mut() {

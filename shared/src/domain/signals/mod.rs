@@ -63,6 +63,9 @@ pub enum SignalKind {
     CallVoicemail,
     CallEmailCaptured,
     CallUnknown,
+    /// Nobody picked up, the line was busy, or the dial failed: dial
+    /// again later (the desk's backoff).
+    CallNoAnswer,
     LinkedinRequestSent,
     LinkedinConnected,
     LinkedinReplied,
@@ -75,7 +78,7 @@ pub enum SignalKind {
 }
 
 impl SignalKind {
-    pub const ALL: [SignalKind; 28] = [
+    pub const ALL: [SignalKind; 29] = [
         SignalKind::Delivered,
         SignalKind::Opened,
         SignalKind::Clicked,
@@ -97,6 +100,7 @@ impl SignalKind {
         SignalKind::CallVoicemail,
         SignalKind::CallEmailCaptured,
         SignalKind::CallUnknown,
+        SignalKind::CallNoAnswer,
         SignalKind::LinkedinRequestSent,
         SignalKind::LinkedinConnected,
         SignalKind::LinkedinReplied,
@@ -129,6 +133,7 @@ impl SignalKind {
             SignalKind::CallVoicemail => "call_voicemail",
             SignalKind::CallEmailCaptured => "call_email_captured",
             SignalKind::CallUnknown => "call_unknown",
+            SignalKind::CallNoAnswer => "call_no_answer",
             SignalKind::LinkedinRequestSent => "linkedin_request_sent",
             SignalKind::LinkedinConnected => "linkedin_connected",
             SignalKind::LinkedinReplied => "linkedin_replied",
@@ -161,7 +166,8 @@ impl SignalKind {
             | K::CallClosed
             | K::CallVoicemail
             | K::CallEmailCaptured
-            | K::CallUnknown => Some(Channel::Voice),
+            | K::CallUnknown
+            | K::CallNoAnswer => Some(Channel::Voice),
             K::LinkedinRequestSent
             | K::LinkedinConnected
             | K::LinkedinReplied
