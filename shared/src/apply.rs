@@ -4,8 +4,8 @@
 //! Shared by webhook ingest and the one-click unsubscribe endpoint.
 
 use crate::domain::signals::effects::{plan, Plan, SMS_STOP_REASON};
-use crate::domain::signals::Signal;
-use crate::domain::touch::{Touch, TouchState};
+use crate::domain::signals::{Signal, SignalKind};
+use crate::domain::touch::{Channel, Touch, TouchState};
 use crate::error::{Error, Result};
 use crate::ports::EventPublisher;
 use crate::settle::{settle, Answer};
@@ -83,10 +83,16 @@ pub async fn apply_signal(
             ApplyOutcome::Applied => {
                 publish_once(store, bus, signal, now).await?;
                 Box::pin(settle_from_signal(store, signal, &touches)).await;
+                Box::pin(after_call(store, signal, &touches, now)).await;
             }
             // A retry of an event applied earlier whose publication may
-            // have failed: publish now, unless another delivery is.
-            ApplyOutcome::Duplicate => publish_once(store, bus, signal, now).await?,
+            // have failed: publish now, unless another delivery is. What
+            // follows a call's end is idempotent: it is done again in case
+            // the first delivery stopped before it.
+            ApplyOutcome::Duplicate => {
+                publish_once(store, bus, signal, now).await?;
+                Box::pin(after_call(store, signal, &touches, now)).await;
+            }
             ApplyOutcome::Replay => {}
         }
         return Ok(Applied { outcome, plan });
@@ -95,6 +101,55 @@ pub async fn apply_signal(
         "lead kept changing while applying event {}",
         signal.event_id
     )))
+}
+
+/// What the end of a call changes at the desk: its slot is free, an
+/// unanswered call is dialled again later, a voicemail brings the next
+/// text or email forward, and the day's outcomes count it once. Each write
+/// is conditional on the attempt, so a redelivery changes nothing; a
+/// failure is logged (the slot's lease frees it anyway), never the event's.
+async fn after_call(store: &Store, signal: &Signal, touches: &[Touch], now: DateTime<Utc>) {
+    use crate::domain::dialing::outcome;
+    if !outcome::ends_call(signal.kind) {
+        return;
+    }
+    let Some(attempt) = signal.attempt.as_deref() else {
+        return;
+    };
+    let Some(call) = touches
+        .iter()
+        .find(|t| t.channel == Channel::Voice && t.attempt_id.as_deref() == Some(attempt))
+    else {
+        return;
+    };
+    let t = &signal.tenant;
+    let result: Result<()> = async {
+        if let Some(slot) = call.desk.call_slot {
+            store.release_call_slot(t, slot, attempt).await?;
+        }
+        let config = store.require_config(t).await?;
+        let next = outcome::after_call(signal.kind, call, touches, &config.dialer, now);
+        if let Some(at) = next.redial_at {
+            let why = format!("{}: dialled again at {at}", signal.kind.as_str());
+            store.redial(call, attempt, at, &why).await?;
+        }
+        if let Some((step, at)) = next.wake {
+            store.wake_step(call, step, at).await?;
+        }
+        if !matches!(
+            signal.kind,
+            SignalKind::CallUnknown | SignalKind::CallStatus
+        ) {
+            let day = now.with_timezone(&config.tz()).date_naive();
+            let name = signal.kind.as_str().trim_start_matches("call_");
+            store.count_call_outcome(t, day, attempt, name).await?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(tenant = %t, attempt, error = %e, "call end not fully applied at the desk");
+    }
 }
 
 /// A provider event about an attempt in doubt proves the provider took

@@ -108,6 +108,7 @@ impl App {
                 .campaign_report(tenant, id, now)
                 .await
                 .map(|r| (200, r)),
+            ("GET", ["campaigns", id, "dialer"]) => self.dialer_view(tenant, id, now).await,
             ("POST", ["campaigns", id, "enroll"]) => self.enroll(tenant, id, body, now).await,
             ("POST", ["campaigns", id, action]) => {
                 let change = match *action {

@@ -34,6 +34,7 @@ use subtle::ConstantTimeEq;
 
 mod campaign_work;
 mod campaigns;
+mod dialer;
 mod drafts;
 mod live;
 mod overview;

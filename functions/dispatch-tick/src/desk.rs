@@ -24,6 +24,7 @@ pub(crate) struct DeskTurn {
     free: Vec<u32>,
     ready: Vec<String>,
     numbers: BTreeMap<String, NumberState>,
+    tz: chrono_tz::Tz,
     /// Another dialer took a slot or a number meanwhile: stop for now.
     contended: bool,
 }
@@ -42,6 +43,7 @@ impl DeskTurn {
     /// The slot and pacing a dial from `number` takes now.
     pub(crate) fn claim(
         &self,
+        touch: &Touch,
         number: &str,
         after_hours: bool,
         now: DateTime<Utc>,
@@ -59,6 +61,9 @@ impl DeskTurn {
                 .map(|s| s.in_hour),
             per_hour: self.settings.per_number_per_hour,
             after_hours,
+            day: now.with_timezone(&self.tz).date_naive(),
+            local_hour: now.with_timezone(&self.tz).format("%H").to_string(),
+            campaign: shared::domain::campaigns::campaign_of(touch.campaign.as_deref()).to_string(),
         })
     }
 
@@ -142,6 +147,7 @@ impl App {
             free: free_slots(&settings, &state.slots, now),
             ready: ready_numbers(&settings, &config.phone_numbers, &state.numbers, now),
             numbers: state.numbers,
+            tz: config.tz(),
             settings,
             contended: false,
         };

@@ -264,7 +264,7 @@ impl App {
             let (sender, caps) = &plan.senders[0];
             let attempt = format!("{}-{:02}-{}", touch.lead_id, touch.step, short_id());
             let claim = match desk.as_deref() {
-                Some(turn) => match turn.claim(&sender.identity, plan.after_hours, now) {
+                Some(turn) => match turn.claim(touch, &sender.identity, plan.after_hours, now) {
                     Some(c) => Some(c),
                     None => return Ok(Outcome::Paced),
                 },

@@ -22,6 +22,8 @@ pub struct DeskState {
     pub armed: Option<String>,
     /// Today's outcomes by name.
     pub outcomes: BTreeMap<String, u32>,
+    /// Today's calls by (tenant-local hour `HH`, number).
+    pub per_hour: BTreeMap<(String, String), u32>,
 }
 
 /// What a dial takes besides the caps: a slot of the semaphore and its
@@ -38,6 +40,10 @@ pub struct DeskClaim {
     pub per_hour: u32,
     /// The lead's one after-hours voicemail attempt.
     pub after_hours: bool,
+    /// The tenant's day and local hour (`HH`) the call counts in.
+    pub day: NaiveDate,
+    pub local_hour: String,
+    pub campaign: String,
 }
 
 fn slot_sk(slot: u32) -> String {
@@ -85,6 +91,7 @@ impl Store {
                         slot: i,
                         attempt: text(&item, "attempt"),
                         lead_id: text(&item, "lead"),
+                        campaign: text(&item, "campaign"),
                         number: text(&item, "number"),
                         started_at: time(&item, "started_at"),
                         lease_until: time(&item, "lease_until"),
@@ -103,11 +110,14 @@ impl Store {
                 out.armed = text(&item, "DueSK").filter(|_| item.contains_key("DuePK"));
             } else if sk == today {
                 for (k, v) in &item {
+                    let count = v.as_n().ok().and_then(|n| n.parse().ok()).unwrap_or(0);
                     if let Some(name) = k.strip_prefix("o_") {
-                        out.outcomes.insert(
-                            name.to_string(),
-                            v.as_n().ok().and_then(|n| n.parse().ok()).unwrap_or(0),
-                        );
+                        out.outcomes.insert(name.to_string(), count);
+                    } else if let Some((hour, number)) =
+                        k.strip_prefix("h_").and_then(|k| k.split_once('#'))
+                    {
+                        out.per_hour
+                            .insert((hour.to_string(), number.to_string()), count);
                     }
                 }
             }
@@ -292,7 +302,7 @@ impl Store {
         let t = &touch.tenant;
         let slot = self.update_tx(
             Self::key(keys::desk(t), slot_sk(claim.slot)),
-            "SET attempt = :a, lead = :l, step = :step, #num = :num, started_at = :now, lease_until = :lease",
+            "SET attempt = :a, lead = :l, step = :step, #num = :num, started_at = :now, lease_until = :lease, campaign = :c",
             Some("attribute_not_exists(attempt) OR lease_until <= :now"),
             &[("#num", "number")],
             vec![
@@ -302,6 +312,7 @@ impl Store {
                 (":num".into(), s(&claim.number)),
                 (":now".into(), s(ts(now))),
                 (":lease".into(), s(ts(claim.lease_until))),
+                (":c".into(), s(&claim.campaign)),
             ],
         )?;
         let hour = hour_key(now);
@@ -331,7 +342,20 @@ impl Store {
             &[("#hour", "hour")],
             values,
         )?;
-        Ok(vec![slot, number])
+        let keep = (claim.day.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
+            + Duration::days(35))
+        .timestamp();
+        let tally = self.update_tx(
+            Self::key(keys::desk(t), day_sk(claim.day)),
+            "ADD #k :one SET #ttl = :ttl",
+            None,
+            &[
+                ("#k", &format!("h_{}#{}", claim.local_hour, claim.number)),
+                ("#ttl", "ttl"),
+            ],
+            vec![(":one".into(), n(1)), (":ttl".into(), n(keep))],
+        )?;
+        Ok(vec![slot, number, tally])
     }
 
     /// Frees the slot `attempt` holds (its call ended). A slot already
