@@ -89,8 +89,8 @@ impl Store {
                     i,
                     SlotState {
                         slot: i,
-                        attempt: text(&item, "attempt"),
-                        lead_id: text(&item, "lead"),
+                        attempt: text(&item, "call_attempt"),
+                        lead_id: text(&item, "lead_id"),
                         campaign: text(&item, "campaign"),
                         number: text(&item, "number"),
                         started_at: time(&item, "started_at"),
@@ -302,8 +302,8 @@ impl Store {
         let t = &touch.tenant;
         let slot = self.update_tx(
             Self::key(keys::desk(t), slot_sk(claim.slot)),
-            "SET attempt = :a, lead = :l, step = :step, #num = :num, started_at = :now, lease_until = :lease, campaign = :c",
-            Some("attribute_not_exists(attempt) OR lease_until <= :now"),
+            "SET call_attempt = :a, lead_id = :l, call_step = :step, #num = :num, started_at = :now, lease_until = :lease, campaign = :c",
+            Some("attribute_not_exists(call_attempt) OR lease_until <= :now"),
             &[("#num", "number")],
             vec![
                 (":a".into(), s(attempt)),
@@ -363,8 +363,8 @@ impl Store {
     pub async fn release_call_slot(&self, tenant: &str, slot: u32, attempt: &str) -> Result<bool> {
         let tx = self.update_tx(
             Self::key(keys::desk(tenant), slot_sk(slot)),
-            "REMOVE attempt, lease_until SET ended_at_attempt = :a",
-            Some("attempt = :a"),
+            "REMOVE call_attempt, lease_until SET last_attempt = :a",
+            Some("call_attempt = :a"),
             &[],
             vec![(":a".into(), s(attempt))],
         )?;
