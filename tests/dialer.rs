@@ -6,6 +6,8 @@
 //! order, caps, attempts and a crashed tick's resume.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
+use integration_tests::hooks::{deliver, retell, HOOKS};
+use integration_tests::*;
 use local_stack::runner::LocalStack;
 use local_stack::standins::{Faults, StandInKeys, StandIns};
 use rand::{Rng, SeedableRng};
@@ -19,8 +21,6 @@ use shared::domain::providers::{ProviderKind, ProviderRef};
 use shared::domain::tenant::TenantConfig;
 use shared::domain::touch::{Channel, Touch};
 use std::collections::{BTreeMap, BTreeSet};
-use integration_tests::hooks::{deliver, retell, HOOKS};
-use integration_tests::*;
 
 /// (zone, area code): the five US zones and Arizona, which keeps MST.
 const ZONES: [(&str, &str); 6] = [
@@ -46,6 +46,8 @@ struct Desk {
     calls: Vec<Call>,
     seen: usize,
     rng: rand::rngs::StdRng,
+    /// DynamoDB requests the ticks made.
+    requests: u64,
 }
 
 /// A live tenant whose calls go through the Retell stand-in, with
@@ -66,7 +68,9 @@ async fn desk(
     });
     let tenant = name.replace('-', "");
     let secret = format!("outbound/{tenant}/retell");
-    ls.put_secret(&secret, &stand.secrets()["retell"]).await.unwrap();
+    ls.put_secret(&secret, &stand.secrets()["retell"])
+        .await
+        .unwrap();
     ls.webhook.public_url = Some(HOOKS.into());
     let auth = integration_tests::tenant(&mut ls, &tenant, |c| {
         c.shadow_mode = false;
@@ -74,7 +78,9 @@ async fn desk(
             provider: ProviderKind::Retell,
             secret: secret.clone(),
         });
-        c.phone_numbers = (0..numbers).map(|i| format!("+1512555{:04}", 100 + i)).collect();
+        c.phone_numbers = (0..numbers)
+            .map(|i| format!("+1512555{:04}", 100 + i))
+            .collect();
         c.sequence = vec![SequenceStep {
             step: 1,
             day: 0,
@@ -124,7 +130,11 @@ async fn desk(
             "fingerprint": "f", "due_at": now, "created_at": now,
         }))
         .unwrap();
-        assert!(ls.store.put_requested(&[touch], "test call", now).await.unwrap());
+        assert!(ls
+            .store
+            .put_requested(&[touch], "test call", now)
+            .await
+            .unwrap());
     }
     Desk {
         ls,
@@ -135,6 +145,7 @@ async fn desk(
         calls: vec![],
         seen: 0,
         rng: rand::rngs::StdRng::seed_from_u64(11),
+        requests: 0,
     }
 }
 
@@ -205,7 +216,8 @@ impl Desk {
             }
             let tick = self.ls.dispatch.tick();
             // Killed from `kill_at` on until a killed tick had dialled.
-            let killing = kill_at.is_some_and(|k| t >= k) && self.stand.accepted().len() == self.seen;
+            let killing =
+                kill_at.is_some_and(|k| t >= k) && self.stand.accepted().len() == self.seen;
             let report = match killing.then_some(()) {
                 // The tick dies mid-dial: the provider has the call, the
                 // store never hears back.
@@ -219,14 +231,23 @@ impl Desk {
             };
             if let Some(r) = &report {
                 assert_eq!(r.errors, 0, "{r:?}");
+                self.requests += r.dynamodb_requests;
             }
+            // Nothing due, no desk at work, no call running: the next
+            // minutes are quiet (the due index says when work comes).
+            let quiet = report.as_ref().is_some_and(|r| r.due == 0 && r.desks == 0)
+                && self.calls.iter().all(|c| c.reported);
             let accepted = self.stand.accepted();
             for a in accepted.iter().skip(self.seen) {
                 let lead = a.attempt.rsplitn(3, '-').nth(2).unwrap().to_string();
                 let roll = self.rng.random_range(0..100);
                 let secs = self.rng.random_range(30..=120);
                 // The desk's maximum call length reached the provider.
-                assert!(a.fields["agent_override"].contains("120000"), "{:?}", a.fields);
+                assert!(
+                    a.fields["agent_override"].contains("120000"),
+                    "{:?}",
+                    a.fields
+                );
                 self.calls.push(Call {
                     lead,
                     attempt: a.attempt.clone(),
@@ -237,15 +258,17 @@ impl Desk {
                     reported: false,
                 });
             }
+            let quiet = quiet && accepted.len() == self.seen;
             self.seen = accepted.len();
-            t += Duration::minutes(1);
+            t += Duration::minutes(if quiet { 5 } else { 1 });
         }
         self.ls.clock.set(t);
     }
 }
 
 fn local(t: DateTime<Utc>, zone: &str) -> chrono::NaiveTime {
-    t.with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap()).time()
+    t.with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap())
+        .time()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -302,7 +325,10 @@ async fn a_business_day_of_calls_is_paced_concurrent_capped_and_follows_the_sun(
         let (zone, hours) = &d.leads[&c.lead];
         let l = local(c.start, zone);
         let (s, e) = hours.map_or(
-            (chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(), chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap()),
+            (
+                chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+                chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+            ),
             |h| (h.start, h.end),
         );
         assert!(l.hour() >= 8 && l.hour() < 21, "{c:?} at {l} local");
@@ -311,9 +337,16 @@ async fn a_business_day_of_calls_is_paced_concurrent_capped_and_follows_the_sun(
         }
         *per_lead.entry(&c.lead).or_default() += 1;
     }
-    assert!(late.values().all(|n| *n == 1), "a second after-hours call: {late:?}");
+    assert!(
+        late.values().all(|n| *n == 1),
+        "a second after-hours call: {late:?}"
+    );
     // One day: no lead over 3 calls.
-    assert!(per_lead.values().all(|n| *n <= 3), "{:?}", per_lead.values().max());
+    assert!(
+        per_lead.values().all(|n| *n <= 3),
+        "{:?}",
+        per_lead.values().max()
+    );
 
     // Each hour, first calls go to the zone whose window closes soonest:
     // a first call to a lead of one zone while a lead of a zone closing
@@ -338,7 +371,9 @@ async fn a_business_day_of_calls_is_paced_concurrent_capped_and_follows_the_sun(
     let mut violations = 0;
     for c in calls.iter().filter(|c| first[c.lead.as_str()] == c.start) {
         let (zone, hours) = &d.leads[&c.lead];
-        if hours.is_some() || late.contains_key(c.lead.as_str()) && local(c.start, zone).hour() >= 18 {
+        if hours.is_some()
+            || late.contains_key(c.lead.as_str()) && local(c.start, zone).hour() >= 18
+        {
             continue;
         }
         let mine = close(zone, c.start);
@@ -357,14 +392,23 @@ async fn a_business_day_of_calls_is_paced_concurrent_capped_and_follows_the_sun(
     let leads = d.ls.store.leads(&d.tenant).await.unwrap();
     let flagged = leads.iter().filter(|l| l.attempts_exceeded_200).count();
     assert!(leads.iter().all(|l| l.attempts <= 4));
-    assert!(leads.iter().all(|l| (l.attempts >= 2) == l.attempts_exceeded_200), "the flag follows the warning");
+    assert!(
+        leads
+            .iter()
+            .all(|l| (l.attempts >= 2) == l.attempts_exceeded_200),
+        "the flag follows the warning"
+    );
     assert!(flagged > 0);
 
     // The figures.
     let mut table: BTreeMap<u32, BTreeMap<&str, u32>> = BTreeMap::new();
     for c in &calls {
         let zone = d.leads[&c.lead].0.rsplit('/').next().unwrap();
-        *table.entry(c.start.hour()).or_default().entry(zone).or_default() += 1;
+        *table
+            .entry(c.start.hour())
+            .or_default()
+            .entry(zone)
+            .or_default() += 1;
     }
     println!("calls per UTC hour per zone:");
     for (h, zones) in &table {
@@ -391,9 +435,26 @@ async fn a_business_day_of_calls_is_paced_concurrent_capped_and_follows_the_sun(
         late.len(),
         wall.as_secs_f64()
     );
+    println!(
+        "DynamoDB requests by the ticks: {} for {} calls = {:.1} per call (the desk reads its queue once a minute while calls wait)",
+        d.requests,
+        calls.len(),
+        d.requests as f64 / calls.len() as f64
+    );
+    d.ls.clock.set(at("2026-12-07T23:00:00Z"));
     let view = get(&mut d.ls, &d.auth, "/admin/campaigns/default/dialer").await;
-    assert!(view["outcomes_today"].as_object().is_some_and(|o| !o.is_empty()), "{view}");
-    assert!(view["calls_per_hour_per_number_today"].as_object().is_some_and(|o| o.len() == 20), "{view}");
+    assert!(
+        view["outcomes_today"]
+            .as_object()
+            .is_some_and(|o| !o.is_empty()),
+        "{view}"
+    );
+    assert!(
+        view["calls_per_hour_per_number_today"]
+            .as_object()
+            .is_some_and(|o| o.len() == 20),
+        "{view}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -411,26 +472,57 @@ async fn a_tick_killed_mid_dial_re_dials_nobody_and_the_view_explains_the_queue(
     let kill = at("2026-12-07T13:00:00Z");
     d.run(kill + Duration::minutes(3), Some(kill)).await;
     let killed: Vec<Call> = d.calls.clone();
-    assert!(!killed.is_empty(), "the killed tick's dial reached the provider");
+    assert!(
+        !killed.is_empty(),
+        "the killed tick's dial reached the provider"
+    );
     let view = get(&mut d.ls, &d.auth, "/admin/campaigns/default/dialer").await;
     let next = view["queue"]["next"].as_array().unwrap();
     assert!(!next.is_empty(), "{view}");
     assert_eq!(next[0]["zone"], "America/New_York", "{view}");
-    assert!(next[0]["why"].as_str().unwrap().contains("window closes"), "{view}");
-    assert_eq!(view["in_flight"].as_array().map(Vec::len), Some(killed.len()), "the dead tick's slot stays held until its lease or the call's end");
+    assert!(
+        next[0]["why"].as_str().unwrap().contains("window closes"),
+        "{view}"
+    );
+    assert_eq!(
+        view["in_flight"].as_array().map(Vec::len),
+        Some(killed.len()),
+        "the dead tick's slot stays held until its lease or the call's end"
+    );
     d.run(at("2026-12-07T15:30:00Z"), None).await;
     let mut attempts = BTreeSet::new();
     let mut last: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
     for c in &d.calls {
-        assert!(attempts.insert(c.attempt.clone()), "attempt {} dialled twice", c.attempt);
+        assert!(
+            attempts.insert(c.attempt.clone()),
+            "attempt {} dialled twice",
+            c.attempt
+        );
         if let Some(before) = last.insert(&c.lead, c.start) {
-            assert!(c.start - before >= Duration::minutes(30), "{} re-dialled after {}", c.lead, c.start - before);
+            assert!(
+                c.start - before >= Duration::minutes(30),
+                "{} re-dialled after {}",
+                c.lead,
+                c.start - before
+            );
         }
     }
     assert_eq!(d.stand.tallies().get("retell").map_or(0, |t| t.doubled), 0);
     for k in &killed {
-        let touch = d.ls.store.touch(&d.tenant, &k.lead, 1).await.unwrap().unwrap();
-        assert!(touch.provider_message_id.is_some() || touch.desk.redials > 0, "the killed dial was reconciled as sent: {touch:?}");
+        let touch =
+            d.ls.store
+                .touch(&d.tenant, &k.lead, 1)
+                .await
+                .unwrap()
+                .unwrap();
+        assert!(
+            touch.provider_message_id.is_some() || touch.desk.redials > 0,
+            "the killed dial was reconciled as sent: {touch:?}"
+        );
     }
-    println!("crash: {} calls after a killed tick dialled {}", d.calls.len(), killed.len());
+    println!(
+        "crash: {} calls after a killed tick dialled {}",
+        d.calls.len(),
+        killed.len()
+    );
 }

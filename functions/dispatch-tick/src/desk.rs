@@ -191,7 +191,6 @@ impl App {
                 match outcome {
                     Ok(o) => report.count(o),
                     Err(e) => {
-                        eprintln!("DEBUG call failed {e}");
                         tracing::error!(error = %e, tenant = %tenant, lead = %touch.lead_id, step = touch.step, "call failed");
                         report.errors += 1;
                     }
