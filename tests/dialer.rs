@@ -48,6 +48,8 @@ struct Desk {
     rng: rand::rngs::StdRng,
     /// DynamoDB requests the ticks made.
     requests: u64,
+    /// Outcomes decided by the test for some leads (else the mix).
+    forced: BTreeMap<String, &'static str>,
 }
 
 /// A live tenant whose calls go through the Retell stand-in, with
@@ -56,6 +58,7 @@ struct Desk {
 async fn desk(
     name: &str,
     n: usize,
+    zones: usize,
     numbers: usize,
     faults: Faults,
     tweak: impl FnOnce(&mut TenantConfig),
@@ -98,10 +101,11 @@ async fn desk(
     let mut leads = BTreeMap::new();
     let mut rows = vec![];
     for i in 0..n {
-        let (zone, area) = ZONES[i % ZONES.len()];
+        let (zone, area) = ZONES[i % zones];
         let phone = format!("+1{area}55{:05}", i);
         let id = LeadId::from_dedup_key(&tid, &format!("phone:{phone}")).to_string();
-        let hours = (i % 5 == 4).then(|| CallHours::parse("11:00-15:00").unwrap());
+        let hours =
+            (zones == ZONES.len() && i % 5 == 4).then(|| CallHours::parse("11:00-15:00").unwrap());
         leads.insert(id.clone(), (zone.to_string(), hours));
         rows.push(Lead {
             tenant: tenant.clone(),
@@ -146,6 +150,7 @@ async fn desk(
         seen: 0,
         rng: rand::rngs::StdRng::seed_from_u64(11),
         requests: 0,
+        forced: BTreeMap::new(),
     }
 }
 
@@ -204,6 +209,11 @@ impl Desk {
                     "booked" => outcome(90),
                     "rejected" => outcome(93),
                     "contacted_closed" => outcome(96),
+                    "email_captured" => (
+                        "email_captured",
+                        json!({"disconnection_reason": "user_hangup", "call_analysis": {"custom_analysis_data": {
+                            "outcome": "email_captured", "email": format!("owner-{}@dealer.example", c.lead.to_lowercase())}}}),
+                    ),
                     _ => outcome(99),
                 };
                 for (k, v) in f.as_object().unwrap() {
@@ -254,7 +264,11 @@ impl Desk {
                     from: a.from.clone(),
                     start: t,
                     end: t + Duration::seconds(secs),
-                    outcome: outcome(roll).0,
+                    outcome: self
+                        .forced
+                        .get(&a.attempt.rsplitn(3, '-').nth(2).unwrap().to_string())
+                        .copied()
+                        .unwrap_or(outcome(roll).0),
                     reported: false,
                 });
             }
@@ -273,7 +287,7 @@ fn local(t: DateTime<Utc>, zone: &str) -> chrono::NaiveTime {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_business_day_of_calls_is_paced_concurrent_capped_and_follows_the_sun() {
-    let mut d = desk("sun", 500, 20, Faults::NONE, |c| {
+    let mut d = desk("sun", 500, ZONES.len(), 20, Faults::NONE, |c| {
         c.dialer.after_hours_voicemail = true;
         // Compressed attempts: the warning after 2 calls, the stop at 4;
         // a lead may be called 3 times a day.
@@ -465,7 +479,7 @@ async fn a_tick_killed_mid_dial_re_dials_nobody_and_the_view_explains_the_queue(
         answer_after: Some(std::time::Duration::from_millis(800)),
         ..Faults::NONE
     };
-    let mut d = desk("crash", 12, 2, faults, |_| {}).await;
+    let mut d = desk("crash", 12, ZONES.len(), 2, faults, |_| {}).await;
     // 07:55 New York: nobody may be called yet.
     d.run(at("2026-12-07T12:59:00Z"), None).await;
     assert!(d.calls.is_empty());
@@ -525,4 +539,125 @@ async fn a_tick_killed_mid_dial_re_dials_nobody_and_the_view_explains_the_queue(
         d.calls.len(),
         killed.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_outcomes_drive_what_follows_and_free_their_slot() {
+    use shared::domain::touch::TouchState;
+    // Three New York leads; each call step is followed by a text, and an
+    // email step the lead skipped for want of an address.
+    let mut d = desk("outcomes", 3, 1, 3, Faults::NONE, |c| {
+        c.windows.jitter_max_secs = 0;
+        c.sequence.push(SequenceStep {
+            step: 2,
+            day: 2,
+            channel: Channel::Email,
+            purpose: "email".into(),
+            conditions: vec![],
+            template: Some("intro".into()),
+        });
+        c.sequence.push(SequenceStep {
+            step: 3,
+            day: 4,
+            channel: Channel::Sms,
+            purpose: "text".into(),
+            conditions: vec![],
+            template: Some("sms-nudge".into()),
+        });
+    })
+    .await;
+    let ids: Vec<String> = d.leads.keys().cloned().collect();
+    let now = d.ls.now();
+    for id in &ids {
+        let lead = d.ls.store.lead(&d.tenant, id).await.unwrap().unwrap();
+        let skipped: Touch = serde_json::from_value(json!({
+            "tenant": d.tenant, "lead_id": id, "step": 2, "day": 2, "channel": "email",
+            "state": "skipped", "recipient": "", "end_reason": "no email for this lead or tenant, and no email fallback",
+            "message": {"body": "", "template_id": ""}, "fingerprint": "s2", "created_at": now,
+        }))
+        .unwrap();
+        let text: Touch = serde_json::from_value(json!({
+            "tenant": d.tenant, "lead_id": id, "step": 3, "day": 4, "channel": "sms",
+            "state": "planned", "recipient": lead.phone, "timezone": lead.timezone, "lead_phone": lead.phone,
+            "message": {"body": "Jo, the review note I mentioned. Reply STOP to opt out.", "template_id": "sms-nudge"},
+            "fingerprint": "s3", "first_sms": true, "created_at": now,
+        }))
+        .unwrap();
+        assert!(d
+            .ls
+            .store
+            .put_requested(&[skipped, text], "test steps", now)
+            .await
+            .unwrap());
+    }
+    d.forced.insert(ids[0].clone(), "no_answer");
+    d.forced.insert(ids[1].clone(), "voicemail");
+    d.forced.insert(ids[2].clone(), "email_captured");
+    // 08:00 New York: the three calls go (three numbers), and end.
+    d.run(at("2026-12-07T12:59:00Z"), None).await;
+    assert!(d.calls.is_empty());
+    // Queued at 08:00, dialled at the desk's next look.
+    d.ls.clock.set(at("2026-12-07T13:00:00Z"));
+    d.run(at("2026-12-07T13:01:00Z"), None).await;
+    assert_eq!(d.calls.len(), 3, "{:?}", d.calls);
+    let view = get(&mut d.ls, &d.auth, "/admin/campaigns/default/dialer").await;
+    let running = d.calls.iter().filter(|c| !c.reported).count();
+    assert_eq!(
+        view["in_flight"].as_array().map(Vec::len),
+        Some(running),
+        "{view}"
+    );
+    d.run(at("2026-12-07T13:03:00Z"), None).await;
+    let view = get(&mut d.ls, &d.auth, "/admin/campaigns/default/dialer").await;
+    assert_eq!(
+        view["in_flight"].as_array().map(Vec::len),
+        Some(0),
+        "each call's end freed its slot: {view}"
+    );
+    assert_eq!(
+        view["outcomes_today"],
+        json!({"email_captured": 1, "no_answer": 1, "voicemail": 1}),
+        "{view}"
+    );
+    let store = d.ls.store.clone();
+    let step = |i: usize, s: u8| {
+        let store = store.clone();
+        let (t, id) = (d.tenant.clone(), ids[i].clone());
+        async move { store.touch(&t, &id, s).await.unwrap().unwrap() }
+    };
+    // No answer: dialled again after the first wait (30 minutes).
+    let call = step(0, 1).await;
+    assert_eq!(
+        (call.state, call.desk.redials),
+        (TouchState::Due, 1),
+        "{call:?}"
+    );
+    assert!(
+        call.due_at.unwrap() >= at("2026-12-07T13:30:00Z"),
+        "{call:?}"
+    );
+    // Voicemail: the text comes now, not in four days.
+    let text = step(1, 3).await;
+    assert_eq!(text.state, TouchState::Due, "{text:?}");
+    assert!(
+        text.due_at.unwrap() <= at("2026-12-07T13:03:00Z") || text.wait_reason.is_some(),
+        "{text:?}"
+    );
+    // An email captured: the lead has it, and its email step is drafted
+    // for approval.
+    d.ls.drain().await.unwrap();
+    let lead = d.ls.store.lead(&d.tenant, &ids[2]).await.unwrap().unwrap();
+    assert_eq!(
+        lead.email.as_deref(),
+        Some(format!("owner-{}@dealer.example", ids[2].to_lowercase()).as_str())
+    );
+    let email = step(2, 2).await;
+    assert_eq!(email.state, TouchState::Draft, "{email:?}");
+    assert_eq!(email.recipient, lead.email.clone().unwrap());
+    // The unanswered lead is called again after its wait, from its number.
+    d.run(at("2026-12-07T13:40:00Z"), None).await;
+    let again: Vec<&Call> = d.calls.iter().filter(|c| c.lead == ids[0]).collect();
+    assert_eq!(again.len(), 2, "{again:?}");
+    assert_eq!(again[0].from, again[1].from, "a lead hears from one number");
+    assert!(again[1].start - again[0].start >= Duration::minutes(30));
 }

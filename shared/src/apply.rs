@@ -133,8 +133,8 @@ async fn after_call(store: &Store, signal: &Signal, touches: &[Touch], now: Date
             let why = format!("{}: dialled again at {at}", signal.kind.as_str());
             store.redial(call, attempt, at, &why).await?;
         }
-        if let Some((step, at)) = next.wake {
-            store.wake_step(call, step, at).await?;
+        if let Some((step, at)) = &next.wake {
+            store.bring_forward(step, *at).await?;
         }
         if !matches!(
             signal.kind,

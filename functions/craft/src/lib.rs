@@ -2,7 +2,9 @@
 //! the tenant turned it on and it answers in time, else templates), runs the
 //! quality guard, and writes the drafts for an operator's approval, or
 //! approves them at once for tiers the tenant auto-enrolls. A message naming
-//! a `redraft` step replaces a draft an operator rejected.
+//! a `redraft` step replaces a draft an operator rejected; a call's
+//! signal routed by the bus writes its recording follow-up, or the email
+//! steps of a lead whose address the call captured.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,8 @@ use shared::store::{Sequenced, Store};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod captured;
 
 /// The craft queue's message: a lead to draft, or one step to draft again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +111,10 @@ impl App {
             if body.get("detail-type").is_some() {
                 let signal: Signal = serde_json::from_value(body["detail"].clone())
                     .map_err(|e| Error::invalid("detail", e.to_string()))?;
+                // An address captured on a call: its email steps start.
+                if signal.kind == shared::domain::signals::SignalKind::CallEmailCaptured {
+                    Box::pin(self.email_captured(&signal)).await?;
+                }
                 return self.recording_followup(&signal).await;
             }
             let msg: CraftRequest =

@@ -409,15 +409,44 @@ impl Store {
         Ok(self.transact("redial", vec![tx]).await?.is_none())
     }
 
-    /// Makes a planned later step due at `at` (a voicemail's written
-    /// follow-up), if it is still planned.
-    pub async fn wake_step(&self, touch: &Touch, step: u8, at: DateTime<Utc>) -> Result<bool> {
-        let after = crate::domain::dispatch::decide::AfterSend {
-            wake: Some(crate::domain::dispatch::decide::Wake { step, at }),
-            ..Default::default()
+    /// Brings a later step forward to `at` (a voicemail's written
+    /// follow-up): a planned one becomes due; a due one waiting for a later
+    /// day moves to `at`. Each only if it is still as read.
+    pub async fn bring_forward(&self, step: &Touch, at: DateTime<Utc>) -> Result<bool> {
+        let t = &step.tenant;
+        let tx = match (step.state, step.due_at) {
+            (TouchState::Planned, _) => {
+                let after = crate::domain::dispatch::decide::AfterSend {
+                    wake: Some(crate::domain::dispatch::decide::Wake {
+                        step: step.step,
+                        at,
+                    }),
+                    ..Default::default()
+                };
+                self.after_items(step, &after, at)?
+            }
+            (TouchState::Due, Some(old)) => vec![self.update_tx(
+                Self::key(keys::lead(t, &step.lead_id), keys::touch_sk(step.step)),
+                "SET due_at = :at, DueSK = :dsk, wait_reason = :why",
+                Some("#state = :due AND DueSK = :old"),
+                &[("#state", "state")],
+                vec![
+                    (":at".into(), s(ts(at))),
+                    (
+                        ":dsk".into(),
+                        s(due_sort_key(at, t, &step.lead_id, step.step)),
+                    ),
+                    (":why".into(), s("brought forward after a voicemail")),
+                    (":due".into(), s(TouchState::Due.as_str())),
+                    (
+                        ":old".into(),
+                        s(due_sort_key(old, t, &step.lead_id, step.step)),
+                    ),
+                ],
+            )?],
+            _ => return Ok(false),
         };
-        let items = self.after_items(touch, &after, at)?;
-        Ok(self.transact("wake_step", items).await?.is_none())
+        Ok(self.transact("bring_forward", tx).await?.is_none())
     }
 
     /// Counts a call's outcome in the day's tally, once per attempt.

@@ -305,6 +305,33 @@ impl Store {
         Ok(self.transact("reject_draft", items).await?.is_none())
     }
 
+    /// Puts fresh drafts in place of steps that were skipped for want of an
+    /// address the lead now has (an email a call captured), once: each
+    /// only while it is still the skipped step it was.
+    pub async fn replace_skipped(
+        &self,
+        pairs: &[(Touch, Touch)],
+        why: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let Some((first, _)) = pairs.first() else {
+            return Ok(false);
+        };
+        let mut items = vec![];
+        for (old, new) in pairs {
+            items.push(with_state_name(self.put_tx(
+                self.touch_item(new)?,
+                Some("#state = :skipped AND fingerprint = :fp"),
+                vec![
+                    (":skipped", s(TouchState::Skipped.as_str())),
+                    (":fp", s(old.fingerprint.clone())),
+                ],
+            )?));
+        }
+        items.push(self.event_put(&first.tenant, &first.lead_id, now, "redrafted", why)?);
+        Ok(self.transact("replace_skipped", items).await?.is_none())
+    }
+
     /// Puts the new draft of a rejected step in place of the rejected one,
     /// once: a redelivered redraft finds it replaced and changes nothing.
     pub async fn replace_rejected(

@@ -10,12 +10,12 @@ use crate::domain::signals::SignalKind;
 use crate::domain::touch::{Channel, Touch, TouchState};
 use chrono::{DateTime, Duration, Utc};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AfterCall {
     /// Dial this call step again then.
     pub redial_at: Option<DateTime<Utc>>,
-    /// Make this later step due then (it must still be planned).
-    pub wake: Option<(u8, DateTime<Utc>)>,
+    /// Bring this later step forward to then: planned, or due later.
+    pub wake: Option<(Touch, DateTime<Utc>)>,
 }
 
 /// Does this signal say the call is over (its slot is free)?
@@ -63,13 +63,15 @@ pub fn after_call(
                     t.step > call.step
                         && crate::domain::campaigns::is_nurture_step(t.step) == nurture
                         && t.step < crate::domain::content::followup::RECORDING_SMS_STEP
+                        && !matches!(t.state, TouchState::Skipped | TouchState::Cancelled)
                 })
                 .min_by_key(|t| t.step)
                 .filter(|t| {
-                    t.state == TouchState::Planned
-                        && matches!(t.channel, Channel::Sms | Channel::Email)
+                    let later = t.state == TouchState::Planned
+                        || (t.state == TouchState::Due && t.due_at.is_some_and(|d| d > now));
+                    later && matches!(t.channel, Channel::Sms | Channel::Email)
                 })
-                .map(|t| (t.step, now));
+                .map(|t| (t.clone(), now));
         }
         _ => {}
     }
@@ -115,11 +117,17 @@ mod tests {
         let out = after_call(
             SignalKind::CallVoicemail,
             &call,
-            &[email.clone()],
+            std::slice::from_ref(&email),
             &s,
             now(),
         );
-        assert_eq!(out.wake, Some((2, now())));
+        assert_eq!(out.wake.map(|(t, at)| (t.step, at)), Some((2, now())));
+        // A skipped step is passed over.
+        let mut skipped = touch_at(2, Channel::Email, TouchState::Skipped);
+        skipped.step = 2;
+        let sms = touch_at(3, Channel::Sms, TouchState::Planned);
+        let out = after_call(SignalKind::CallVoicemail, &call, &[skipped, sms], &s, now());
+        assert_eq!(out.wake.map(|(t, _)| t.step), Some(3));
         // The next step is another call, or already due: nothing jumps it.
         let next_call = touch_at(2, Channel::Voice, TouchState::Planned);
         let out = after_call(
