@@ -266,7 +266,7 @@ impl Desk {
                     end: t + Duration::seconds(secs),
                     outcome: self
                         .forced
-                        .get(&a.attempt.rsplitn(3, '-').nth(2).unwrap().to_string())
+                        .get(a.attempt.rsplitn(3, '-').nth(2).unwrap())
                         .copied()
                         .unwrap_or(outcome(roll).0),
                     reported: false,
