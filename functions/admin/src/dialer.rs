@@ -6,7 +6,6 @@ use super::*;
 use shared::domain::campaigns::campaign_of;
 use shared::domain::dialing::call_window;
 use shared::domain::dialing::queue::{free_slots, number_ready_at, rank, Candidate};
-use shared::domain::dispatch::decide::recipient_tz;
 
 /// How many of the queue's next calls the view lists.
 const NEXT: usize = 20;
@@ -29,13 +28,17 @@ impl App {
             .call_queue(tenant, now)
             .await?
             .into_iter()
-            .filter(|(t, _)| campaign_of(t.campaign.as_deref()) == campaign.id.as_str())
+            .filter(|q| campaign_of(q.campaign.as_deref()) == campaign.id.as_str())
             .collect();
         let candidates: Vec<Candidate> = queue
             .iter()
-            .map(|(t, _)| Candidate {
+            .map(|t| Candidate {
                 score: t.desk.queue_score.unwrap_or(0),
-                tz: recipient_tz(&config, t),
+                tz: t
+                    .timezone
+                    .as_deref()
+                    .and_then(|z| z.parse().ok())
+                    .unwrap_or_else(|| config.tz()),
                 window: call_window(&config.windows.call, t.desk.call_hours),
                 after_hours_ok: t.desk.after_hours_ok && settings.after_hours_voicemail,
                 due_at: t.due_at.unwrap_or(now),
@@ -47,7 +50,7 @@ impl App {
             .iter()
             .take(NEXT)
             .map(|r| {
-                let t = &queue[r.index].0;
+                let t = &queue[r.index];
                 json!({
                     "lead_id": t.lead_id,
                     "step": t.step,

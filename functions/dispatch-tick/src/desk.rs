@@ -11,7 +11,7 @@ use shared::domain::dialing::queue::{
 };
 use shared::domain::dialing::{call_window, DialerSettings};
 use shared::domain::dispatch::decide::{recipient_tz, DeskView};
-use shared::store::DeskClaim;
+use shared::store::{DeskClaim, QueuedCall};
 use std::collections::BTreeMap;
 
 /// How soon a desk with calls still queued looks again.
@@ -87,6 +87,22 @@ impl DeskTurn {
     }
 }
 
+/// A touch carrying only what loading its tenant and campaign, its time
+/// zone and its keys need: the queue's projection, not the stored call.
+fn stub(q: &QueuedCall, now: DateTime<Utc>) -> Touch {
+    let mut t: Touch = serde_json::from_value(serde_json::json!({
+        "tenant": q.tenant, "lead_id": q.lead_id, "step": q.step, "day": 0,
+        "channel": "voice", "state": "due", "recipient": q.recipient,
+        "message": {"body": "", "template_id": ""}, "fingerprint": "", "created_at": now,
+    }))
+    .expect("a touch from fixed fields");
+    t.campaign = q.campaign.clone();
+    t.timezone = q.timezone.clone();
+    t.due_at = q.due_at;
+    t.desk = q.desk.clone();
+    t
+}
+
 impl App {
     /// One turn of `tenant`'s desk (its row was due under `desk_sk`).
     pub(crate) async fn desk(
@@ -103,7 +119,12 @@ impl App {
             // Nothing queued: the desk sleeps until a call step joins.
             return self.store.arm_desk(tenant, None, Some(desk_sk)).await;
         }
-        self.load(&queue, now, tenants).await?;
+        // Configs and campaigns as the page's touches would load them.
+        let keys: Vec<(Touch, String)> = queue
+            .iter()
+            .map(|q| (stub(q, now), String::new()))
+            .collect();
+        self.load(&keys, now, tenants).await?;
         let Some(config) = tenants.config(tenant) else {
             return Err(Error::NotFound(format!("tenant {tenant} of a call queue")));
         };
@@ -117,26 +138,28 @@ impl App {
         let state = self.store.desk_state(tenant, day).await?;
         let mut entries = vec![];
         let mut candidates = vec![];
-        for (touch, sk) in queue {
-            let Some(view) = tenants.view(&touch) else {
+        for (q, (stub, _)) in queue.into_iter().zip(keys) {
+            let Some(view) = tenants.view(&stub) else {
                 report.errors += 1;
                 continue;
             };
             candidates.push(Candidate {
-                score: touch.desk.queue_score.unwrap_or(0),
-                tz: recipient_tz(&view.config, &touch),
-                window: call_window(&view.config.windows.call, touch.desk.call_hours),
-                after_hours_ok: touch.desk.after_hours_ok
-                    && view.config.dialer.after_hours_voicemail,
-                due_at: touch.due_at.unwrap_or(now),
-                lead_id: touch.lead_id.clone(),
+                score: q.desk.queue_score.unwrap_or(0),
+                tz: recipient_tz(&view.config, &stub),
+                window: call_window(&view.config.windows.call, q.desk.call_hours),
+                after_hours_ok: q.desk.after_hours_ok && view.config.dialer.after_hours_voicemail,
+                due_at: q.due_at.unwrap_or(now),
+                lead_id: q.lead_id.clone(),
             });
-            entries.push((touch, sk));
+            entries.push((q, stub));
         }
         let (ranked, reopens) = rank(&candidates, &settings, now);
         for r in reopens {
-            let (touch, sk) = &entries[r.index];
-            let moved = self.store.unqueue_call(touch, sk, r.at, &r.reason).await?;
+            let (q, _) = &entries[r.index];
+            let moved = self
+                .store
+                .unqueue_call((&q.tenant, &q.lead_id, q.step), &q.due_sk, r.at, &r.reason)
+                .await?;
             report.count(if moved {
                 Outcome::Window
             } else {
@@ -159,11 +182,24 @@ impl App {
             let chunk: Vec<(Touch, String)> = ranked[next..]
                 .iter()
                 .take(take)
-                .map(|r| entries[r.index].clone())
+                .map(|r| {
+                    (
+                        entries[r.index].1.clone(),
+                        entries[r.index].0.due_sk.clone(),
+                    )
+                })
                 .collect();
             next += chunk.len();
-            let mut read = self.read_for(&chunk, tenants, now).await?;
-            for (touch, sk) in chunk {
+            // The calls themselves are read with their leads and later steps.
+            let mut read = self.read_for(&chunk, tenants, now, true).await?;
+            for (stub, sk) in chunk {
+                let key = (stub.tenant.clone(), stub.lead_id.clone());
+                let mut later = read.touches.remove(&key).unwrap_or_default();
+                let Some(at) = later.iter().position(|t| t.step == stub.step) else {
+                    report.count(Outcome::LostRace);
+                    continue;
+                };
+                let touch = later.remove(at);
                 if !turn.open() {
                     break;
                 }
@@ -172,13 +208,12 @@ impl App {
                     report.errors += 1;
                     continue;
                 };
-                let key = (touch.tenant.clone(), touch.lead_id.clone());
                 let mut facts = Facts {
                     config: view.config,
                     campaign: view.campaign,
                     control: tenants.control(tenant),
                     lead: read.leads.remove(&key),
-                    later: read.touches.remove(&key).unwrap_or_default(),
+                    later,
                     known: Known {
                         loads: tenants.take_loads(tenant),
                         ..Known::default()

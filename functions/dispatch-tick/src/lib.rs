@@ -379,7 +379,12 @@ impl App {
             } if facts.queued => Outcome::Paced,
             Decision::Wait { until, reason, .. } if facts.queued => lost(
                 self.store
-                    .unqueue_call(touch, due_sk, until, &reason)
+                    .unqueue_call(
+                        (&touch.tenant, &touch.lead_id, touch.step),
+                        due_sk,
+                        until,
+                        &reason,
+                    )
                     .await?,
                 Outcome::Window,
             ),

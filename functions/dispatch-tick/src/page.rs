@@ -189,7 +189,7 @@ impl App {
         if page.is_empty() {
             return Ok(());
         }
-        let mut read = self.read_for(&page, tenants, now).await?;
+        let mut read = self.read_for(&page, tenants, now, false).await?;
         let mut lease_until = now + self.shard_lease;
         let mut seen_leads = std::collections::BTreeSet::new();
         for (touch, due_sk) in page {
@@ -269,6 +269,7 @@ impl App {
         page: &[(Touch, String)],
         tenants: &mut Tenants,
         now: DateTime<Utc>,
+        with_own_step: bool,
     ) -> Result<shared::store::ReadSet> {
         let mut leads = BTreeSet::new();
         let mut steps = BTreeSet::new();
@@ -283,7 +284,8 @@ impl App {
                 .iter()
                 .map(|s| s.step)
                 .chain(t.next_step)
-                .filter(|s| *s > t.step)
+                .filter(|s| *s > t.step || (with_own_step && *s == t.step))
+                .chain(with_own_step.then_some(t.step))
             {
                 steps.insert((t.tenant.clone(), t.lead_id.clone(), s));
             }

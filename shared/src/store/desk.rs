@@ -26,6 +26,29 @@ pub struct DeskState {
     pub per_hour: BTreeMap<(String, String), u32>,
 }
 
+/// A queued call as the desk ranks it: the few attributes it needs, read
+/// with a projection (a call step's message is read only for the calls
+/// about to be dialled).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct QueuedCall {
+    pub tenant: String,
+    pub lead_id: String,
+    pub step: u8,
+    #[serde(default)]
+    pub campaign: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub recipient: String,
+    #[serde(flatten)]
+    pub desk: DeskMarks,
+    /// Its key in the due index (the condition of every move).
+    #[serde(rename = "DueSK")]
+    pub due_sk: String,
+}
+
 /// What a dial takes besides the caps: a slot of the semaphore and its
 /// number's pacing, checked in the reservation's transaction.
 #[derive(Debug, Clone)]
@@ -126,31 +149,44 @@ impl Store {
     }
 
     /// The tenant's queued calls due by `now` (the whole queue: the desk
-    /// ranks it), each with its due-index key.
-    pub async fn call_queue(
-        &self,
-        tenant: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(Touch, String)>> {
+    /// ranks it), projected to what ranking needs.
+    pub async fn call_queue(&self, tenant: &str, now: DateTime<Utc>) -> Result<Vec<QueuedCall>> {
+        const FIELDS: [&str; 13] = [
+            "tenant",
+            "lead_id",
+            "step",
+            "campaign",
+            "timezone",
+            "due_at",
+            "recipient",
+            "queue_score",
+            "call_hours",
+            "after_hours_ok",
+            "redials",
+            "DueSK",
+            "call_slot",
+        ];
+        let projection: Vec<String> = (0..FIELDS.len()).map(|i| format!("#f{i}")).collect();
         let mut out = vec![];
         let mut start: Option<Item> = None;
         loop {
             self.spend()?;
-            let page = self
+            let mut q = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .index_name("DueIndex")
                 .key_condition_expression("DuePK = :pk AND DueSK <= :now")
+                .projection_expression(projection.join(", "))
                 .expression_attribute_values(":pk", s(queue_pk(tenant)))
                 .expression_attribute_values(":now", s(format!("{}~", ts(now))))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk("query call queue"))?;
+                .set_exclusive_start_key(start.take());
+            for (i, f) in FIELDS.iter().enumerate() {
+                q = q.expression_attribute_names(format!("#f{i}"), *f);
+            }
+            let page = q.send().await.map_err(sdk("query call queue"))?;
             for item in page.items.unwrap_or_default() {
-                let sk = text(&item, "DueSK").unwrap_or_default();
-                out.push((from_item(item)?, sk));
+                out.push(from_item(item)?);
             }
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() && out.len() < 5_000 => start = Some(k),
@@ -232,26 +268,20 @@ impl Store {
     /// due index until `at`.
     pub async fn unqueue_call(
         &self,
-        touch: &Touch,
+        (tenant, lead_id, step): (&str, &str, u8),
         due_sk: &str,
         at: DateTime<Utc>,
         why: &str,
     ) -> Result<bool> {
-        let t = &touch.tenant;
+        let t = tenant;
         let tx = self.update_tx(
-            Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
+            Self::key(keys::lead(t, lead_id), keys::touch_sk(step)),
             "SET DuePK = :dpk, DueSK = :dsk, due_at = :at, wait_reason = :why",
             Some("#state = :due AND DueSK = :old"),
             &[("#state", "state")],
             vec![
-                (
-                    ":dpk".into(),
-                    s(format!("DUE#{}", self.shard_of(&touch.lead_id))),
-                ),
-                (
-                    ":dsk".into(),
-                    s(due_sort_key(at, t, &touch.lead_id, touch.step)),
-                ),
+                (":dpk".into(), s(format!("DUE#{}", self.shard_of(lead_id)))),
+                (":dsk".into(), s(due_sort_key(at, t, lead_id, step))),
                 (":at".into(), s(ts(at))),
                 (":why".into(), s(why)),
                 (":due".into(), s(TouchState::Due.as_str())),
