@@ -238,6 +238,40 @@ mod tests {
     }
 
     #[test]
+    fn call_hours_come_in_with_an_import_and_a_bad_value_is_named() {
+        use crate::domain::ids::TenantId;
+        use crate::domain::targeting::intake::{csv_rows::parse_csv, IntakeContext};
+        let csv = "email,phone,state,best time to call\n\
+                   a@a.example,+12125550100,NY,10:00-16:00\n\
+                   b@b.example,+12125550101,NY,after lunch\n";
+        let parsed = parse_csv(
+            &TenantId::parse("acme").unwrap(),
+            &IntakeContext::default(),
+            csv.as_bytes(),
+            "test",
+            "2026-12-01T00:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(parsed.leads.len(), 2, "a bad value loses nothing else");
+        assert_eq!(
+            parsed.leads[0]
+                .lead
+                .call_hours
+                .map(|h| h.to_string())
+                .as_deref(),
+            Some("10:00-16:00")
+        );
+        let dropped = &parsed.leads[1].dropped;
+        assert_eq!(parsed.leads[1].lead.call_hours, None);
+        assert!(
+            dropped.iter().any(|d| d.line == 3
+                && d.field == "best time to call"
+                && d.reason.contains("HH:MM")),
+            "{dropped:?}"
+        );
+    }
+
+    #[test]
     fn call_hours_are_checked_and_named() {
         assert!(CallHours::parse("16:00-10:00")
             .unwrap_err()

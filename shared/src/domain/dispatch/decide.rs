@@ -751,3 +751,7 @@ pub(crate) mod tests;
 #[cfg(test)]
 #[path = "decide_campaign_tests.rs"]
 mod campaign_tests;
+
+#[cfg(test)]
+#[path = "decide_desk_tests.rs"]
+mod desk_tests;

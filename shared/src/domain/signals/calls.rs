@@ -223,9 +223,15 @@ mod tests {
         .unwrap();
         assert_eq!(mail.outcome, Some(CallOutcome::EmailCaptured));
         assert_eq!(mail.captured_email.as_deref(), Some("jo@dealer.example"));
-        let none = parse(&ended(json!(null), "dial_no_answer", false)).unwrap();
+        // Not connected: dialled again later by the desk.
+        for reason in ["dial_no_answer", "dial_busy", "dial_failed"] {
+            let none = parse(&ended(json!(null), reason, false)).unwrap();
+            assert_eq!(none.outcome, Some(CallOutcome::NoAnswer), "{reason}");
+            assert!(none.evidence.contains(reason));
+            assert!(!none.recording_followup_requested);
+        }
+        let none = parse(&ended(json!(null), "user_hangup", false)).unwrap();
         assert_eq!(none.outcome, Some(CallOutcome::Unknown));
-        assert!(!none.recording_followup_requested);
         for (said, want) in [
             ("dnc", CallOutcome::Dnc),
             ("REJECTED", CallOutcome::Rejected),

@@ -60,6 +60,8 @@ pub enum Field {
     Unclaimed,
     ResponseRate,
     HqTimezone,
+    /// When the lead takes calls, local time (`10:00-16:00`).
+    CallHours,
     Notes,
     PlaceId,
     PermanentlyClosed,
@@ -110,6 +112,7 @@ impl Field {
             Field::Unclaimed => "claim_this_business",
             Field::ResponseRate => "review_response_rate",
             Field::HqTimezone => "hq_timezone",
+            Field::CallHours => "call_hours",
             Field::Notes => "notes",
             Field::PlaceId => "place_id",
             Field::PermanentlyClosed => "permanently_closed",
@@ -569,6 +572,10 @@ const GENERIC: &[(Field, &[&str])] = &[
         &["reviewresponserate", "responserate", "ownerresponserate"],
     ),
     (Field::HqTimezone, &["timezone", "hqtimezone", "tz"]),
+    (
+        Field::CallHours,
+        &["callhours", "besttimetocall", "callwindow", "callinghours"],
+    ),
     (Field::Notes, &["notes", "note", "tech", "technologies"]),
     (Field::PlaceId, &["placeid", "googleplaceid"]),
     (Field::PermanentlyClosed, &["permanentlyclosed"]),

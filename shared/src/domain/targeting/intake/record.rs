@@ -227,6 +227,12 @@ impl LeadDraft {
         lead.industry = self.take(Field::Industry).map(|(_, v)| v);
         lead.notes = self.take(Field::Notes).map(|(_, v)| v);
         lead.hq_timezone = self.take(Field::HqTimezone).map(|(_, v)| v);
+        if let Some((label, v)) = self.take(Field::CallHours) {
+            match crate::domain::dialing::CallHours::parse(&v) {
+                Ok(h) => lead.call_hours = Some(h),
+                Err(why) => left_out(&label, why),
+            }
+        }
         lead.place_id = self.take(Field::PlaceId).map(|(_, v)| v);
 
         self.locate(&mut lead, &mut left_out);
