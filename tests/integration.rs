@@ -502,13 +502,15 @@ async fn every_handler_accepts_its_sample_events() {
         let resp = ls.webhook.handle(req).await;
         assert_eq!(resp.status_code, want, "{file}");
     }
-    let req: aws_lambda_events::apigw::ApiGatewayV2httpRequest =
-        serde_json::from_value(read("admin.control-plane.json")).unwrap();
-    assert_eq!(
-        ls.admin.handle(req).await.status_code,
-        401,
-        "the sample carries a placeholder token"
-    );
+    for file in ["admin.control-plane.json", "admin.dialer.json"] {
+        let req: aws_lambda_events::apigw::ApiGatewayV2httpRequest =
+            serde_json::from_value(read(file)).unwrap();
+        assert_eq!(
+            ls.admin.handle(req).await.status_code,
+            401,
+            "{file}: the sample carries a placeholder token"
+        );
+    }
     ls.cleanup().await;
 }
 
