@@ -24,6 +24,7 @@ use std::time::Instant;
 type Res<T> = Result<T, String>;
 
 mod campaigns;
+mod live;
 mod signals;
 
 fn check(what: &str, status: u16, body: &str, want: u16) -> Res<()> {
@@ -251,7 +252,7 @@ async fn run(started: Instant) -> Res<()> {
         retell: Some(stand.retell.uri()),
         heyreach: Some(format!("{}/api/public", stand.heyreach.uri())),
     });
-    go_live(&mut ls, &token_a, acme, &stand).await?;
+    live::go_live(&mut ls, &token_a, acme, &stand).await?;
 
     // Day 0: the first emails go out inside each recipient's 09:00-11:00
     // window (14:00 UTC for New York ... 19:00 UTC for Honolulu).
@@ -438,7 +439,9 @@ async fn run(started: Instant) -> Res<()> {
             );
         }
     }
-    // The rest of the 14 days.
+    // Monday evening: the call step of the sequence went through the desk.
+    ls.run_until(start + Duration::hours(4 * 24 + 11)).await?;
+    live::dialer(&mut ls, acme, &token_a).await?;
     ls.run_until(start + Duration::days(14)).await?;
     report(&ls, &[acme, agency], &sink, started).await?;
     println!("\n================ live sends at the providers' stand-ins ({acme}) ================");
@@ -460,24 +463,6 @@ async fn run(started: Instant) -> Res<()> {
     let doubled: u32 = stand.tallies().values().map(|t| t.doubled).sum();
     if doubled > 0 {
         return Err(format!("{doubled} sends went out twice"));
-    }
-    Ok(())
-}
-
-/// Takes `tenant` live through its providers' stand-ins, and says how.
-async fn go_live(ls: &mut LocalStack, token: &str, tenant: &str, stand: &StandIns) -> Res<()> {
-    let (missing, channels) = ls.go_live_through(token, tenant, stand).await?;
-    println!(
-        "\n-- {tenant}: go-live refused while not ready; missing: {}",
-        missing.join(", ")
-    );
-    println!("-- {tenant}: LIVE (credentials probed at each provider's stand-in):");
-    for (channel, provider, credentials) in channels {
-        println!(
-            "   {} via {}: {credentials}",
-            pad(channel, 9),
-            pad(provider, 9)
-        );
     }
     Ok(())
 }
