@@ -20,7 +20,7 @@ use shared::domain::tenant::{Control, TenantConfig};
 use shared::domain::touch::{Touch, TouchState};
 use shared::error::{Error, Result};
 use shared::ports::{Alerter, Attempt, ChannelSender, Clock, Delivery};
-use shared::store::{short_id, Landed, Release, Reservation, ReserveRequest, Store};
+use shared::store::{short_id, Enqueued, Landed, Release, Reservation, ReserveRequest, Store};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -209,16 +209,40 @@ impl App {
             self.work(shard, page.touches, now, &mut tenants, &mut report)
                 .await?;
             for (tenant, desk_sk) in page.desks {
-                if let Err(e) =
-                    Box::pin(self.desk(&tenant, &desk_sk, now, &mut tenants, &mut report)).await
-                {
-                    tracing::error!(error = %e, tenant = %tenant, "dialing desk failed");
-                    report.errors += 1;
-                }
+                self.run_desk(&tenant, &desk_sk, now, &mut tenants, &mut report)
+                    .await;
             }
+        }
+        // Calls queued in this tick are dialled in it too: their desk was
+        // woken for now, so the desk row's key is known.
+        let late: Vec<String> = tenants
+            .queued_for
+            .difference(&tenants.desks_run)
+            .cloned()
+            .collect();
+        for tenant in late {
+            let desk_sk = shared::store::desk_sort_key(&tenant, now);
+            self.run_desk(&tenant, &desk_sk, now, &mut tenants, &mut report)
+                .await;
         }
         report.dynamodb_requests = self.store.requests() - before;
         Ok(report)
+    }
+
+    /// One turn of a tenant's desk; its failure is counted, never the tick's.
+    async fn run_desk(
+        &self,
+        tenant: &str,
+        desk_sk: &str,
+        now: DateTime<Utc>,
+        tenants: &mut Tenants,
+        report: &mut TickReport,
+    ) {
+        tenants.desks_run.insert(tenant.to_string());
+        if let Err(e) = Box::pin(self.desk(tenant, desk_sk, now, tenants, report)).await {
+            tracing::error!(error = %e, tenant = %tenant, "dialing desk failed");
+            report.errors += 1;
+        }
     }
 
     fn sender_for(&self, via: &str) -> Option<Arc<dyn ChannelSender>> {
@@ -368,10 +392,30 @@ impl App {
         Ok(match decision {
             Decision::Send(_) => unreachable!("sends are applied by dispatch"),
             Decision::Stale => Outcome::LostRace,
-            Decision::Queue { marks } => lost(
-                self.store.enqueue_call(touch, due_sk, &marks, now).await?,
-                Outcome::Queued,
-            ),
+            Decision::Queue { marks, suppression } => {
+                match self
+                    .store
+                    .enqueue_call(touch, due_sk, &marks, &suppression, now)
+                    .await?
+                {
+                    Enqueued::Queued => Outcome::Queued,
+                    Enqueued::Gone => Outcome::LostRace,
+                    // A person on the list never waits in the call queue.
+                    Enqueued::Suppressed(hits) => ended(
+                        self.store
+                            .end_touch(
+                                touch,
+                                TouchState::Due,
+                                TouchState::Cancelled,
+                                &format!("suppressed: {}", hits.join(", ")),
+                                None,
+                                now,
+                            )
+                            .await?,
+                        Outcome::Cancelled,
+                    ),
+                }
+            }
             // Still in the queue, untouched: the desk tries it next tick.
             Decision::Wait {
                 kind: WaitKind::Pacing,

@@ -20,6 +20,10 @@ pub(crate) struct Tenants {
     /// Today's counts by cap scope, per tenant: as last read, plus this
     /// tick's own reservations.
     loads: HashMap<String, BTreeMap<String, u32>>,
+    /// Tenants this tick queued calls for, and tenants whose desk it ran:
+    /// a call queued now is dialled in the same tick.
+    pub(crate) queued_for: BTreeSet<String>,
+    pub(crate) desks_run: BTreeSet<String>,
 }
 
 /// A campaign and its view of the tenant's config.
@@ -237,7 +241,12 @@ impl App {
             // Boxed: a send's future (provider call, confirm, release) is large,
             // and a page of them would otherwise sit on the caller's stack.
             match Box::pin(self.dispatch(&touch, &due_sk, &mut facts, None, now)).await {
-                Ok(outcome) => report.count(outcome),
+                Ok(outcome) => {
+                    if outcome == Outcome::Queued {
+                        tenants.queued_for.insert(touch.tenant.clone());
+                    }
+                    report.count(outcome)
+                }
                 Err(e) => {
                     tracing::error!(error = %e, tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "touch failed");
                     report.errors += 1;

@@ -26,6 +26,16 @@ pub struct DeskState {
     pub per_hour: BTreeMap<(String, String), u32>,
 }
 
+/// What putting a call in the queue came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    Queued,
+    /// Another tick moved the touch first.
+    Gone,
+    /// These suppression entries exist: the call ends here.
+    Suppressed(Vec<String>),
+}
+
 /// A queued call as the desk ranks it: the few attributes it needs, read
 /// with a projection (a call step's message is read only for the calls
 /// about to be dialled).
@@ -78,6 +88,11 @@ fn number_sk(number: &str) -> String {
 fn day_sk(day: NaiveDate) -> String {
     format!("DAY#{day}")
 }
+/// The desk row's due-index key when it is woken for `at`.
+pub fn desk_sort_key(tenant: &str, at: DateTime<Utc>) -> String {
+    format!("{}#{tenant}#!desk", ts(at))
+}
+
 /// A tenant's call queue in the due index.
 pub fn queue_pk(tenant: &str) -> String {
     format!("CALL#{tenant}")
@@ -208,7 +223,7 @@ impl Store {
             &[],
             vec![
                 (":dpk".into(), s(format!("DUE#{}", self.shard_of(tenant)))),
-                (":dsk".into(), s(format!("{}#{tenant}#!desk", ts(at)))),
+                (":dsk".into(), s(desk_sort_key(tenant, at))),
                 (":t".into(), s(tenant)),
             ],
         )
@@ -216,14 +231,19 @@ impl Store {
 
     /// A due call step joins its tenant's call queue (leaving the shard's
     /// pages), with what the desk orders it by; the desk is woken. One
-    /// transaction.
+    /// transaction, which also checks the lead's suppression entries: a
+    /// person on the list never waits in the queue.
     pub async fn enqueue_call(
         &self,
         touch: &Touch,
         due_sk: &str,
         marks: &DeskMarks,
+        suppression: &[(
+            crate::domain::targeting::suppression::SuppressionKind,
+            String,
+        )],
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<Enqueued> {
         let t = &touch.tenant;
         let mut set = "SET DuePK = :qpk, wait_reason = :why, after_hours_ok = :ah".to_string();
         let mut values = vec![
@@ -251,7 +271,7 @@ impl Store {
         if !remove.is_empty() {
             set.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
-        let items = vec![
+        let mut items = vec![
             self.update_tx(
                 Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
                 &set,
@@ -261,7 +281,28 @@ impl Store {
             )?,
             self.arm_tx(t, now)?,
         ];
-        Ok(self.transact("enqueue_call", items).await?.is_none())
+        for (kind, value) in suppression {
+            items.push(self.check(
+                Self::suppression_key(t, *kind, value),
+                "attribute_not_exists(PK)",
+                vec![],
+            )?);
+        }
+        let Some(codes) = self.transact("enqueue_call", items).await? else {
+            return Ok(Enqueued::Queued);
+        };
+        let failed = |i: usize| codes.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
+        let hits: Vec<String> = suppression
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| failed(i + 2))
+            .map(|(_, (kind, value))| format!("{}#{}", kind.as_str(), value))
+            .collect();
+        Ok(if !hits.is_empty() && !failed(0) {
+            Enqueued::Suppressed(hits)
+        } else {
+            Enqueued::Gone
+        })
     }
 
     /// A queued call that cannot be dialled now goes back to the shards'

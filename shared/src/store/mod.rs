@@ -23,7 +23,7 @@ mod unsent;
 
 pub use crate::domain::tenant::Control;
 pub use batches::Batch;
-pub use desk::{queue_pk, DeskClaim, DeskState, QueuedCall, DESK_SK};
+pub use desk::{desk_sort_key, queue_pk, DeskClaim, DeskState, Enqueued, QueuedCall, DESK_SK};
 pub use dispatch::{DuePage, ReadSet, ShardLease};
 pub use drafts::Sequenced;
 pub use leads::{ImportOutcome, TimelineEvent};

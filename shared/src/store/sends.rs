@@ -279,7 +279,7 @@ impl Store {
         }
     }
 
-    fn check(
+    pub(super) fn check(
         &self,
         key: Item,
         condition: &str,

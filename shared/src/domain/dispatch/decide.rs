@@ -97,8 +97,12 @@ pub enum Decision {
     /// The index entry is stale: another tick moved the touch.
     Stale,
     /// A call step that may be called: it joins the tenant's call queue,
-    /// where the desk orders, paces and dials it.
-    Queue { marks: DeskMarks },
+    /// where the desk orders, paces and dials it, unless one of these
+    /// suppression entries exists.
+    Queue {
+        marks: DeskMarks,
+        suppression: Vec<(SuppressionKind, String)>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -717,6 +721,7 @@ pub fn decide(touch: &Touch, ctx: &Context, now: DateTime<Utc>) -> Decision {
                 after_hours_ok: c.after_hours_ok,
                 ..DeskMarks::default()
             },
+            suppression: checks,
         };
     }
     Decision::Send(Box::new(SendPlan {

@@ -47,7 +47,8 @@ fn a_due_call_joins_the_queue_with_the_leads_score_and_hours() {
     l.score = Some(77);
     l.call_hours = Some(CallHours::parse("09:30-15:00").unwrap());
     match w.decide(&call(), open()) {
-        Decision::Queue { marks } => {
+        Decision::Queue { marks, suppression } => {
+            assert!(suppression.contains(&(SuppressionKind::Phone, "+16025550100".into())));
             assert_eq!(marks.queue_score, Some(77));
             assert_eq!(
                 marks.call_hours.map(|h| h.to_string()).as_deref(),
