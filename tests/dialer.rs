@@ -692,3 +692,33 @@ async fn call_outcomes_drive_what_follows_and_free_their_slot() {
     assert_eq!(again[0].from, again[1].from, "a lead hears from one number");
     assert!(again[1].start - again[0].start >= Duration::minutes(30));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shadow_call_frees_its_slot_at_once_and_keeps_its_numbers_gap() {
+    // Seven New York leads, seven numbers, in shadow mode: a shadow call
+    // rings nobody, so it holds no slot past its own send.
+    let mut d = desk("shadowdesk", 7, 1, 7, Faults::NONE, |c| {
+        c.shadow_mode = true;
+        c.windows.jitter_max_secs = 0;
+    })
+    .await;
+    d.ls.clock.set(at("2026-12-07T13:00:00Z"));
+    let first = d.ls.dispatch.tick().await.unwrap();
+    assert_eq!(first.sent, 5, "five slots: {first:?}");
+    d.ls.clock.set(at("2026-12-07T13:01:00Z"));
+    let second = d.ls.dispatch.tick().await.unwrap();
+    assert_eq!(second.sent, 2, "the slots were free again: {second:?}");
+    let outbox = d.ls.store.outbox(&d.tenant).await.unwrap();
+    let numbers: BTreeSet<&str> = outbox.iter().map(|e| e.sender.as_str()).collect();
+    assert_eq!(
+        (outbox.len(), numbers.len()),
+        (7, 7),
+        "one call per number: the gap holds"
+    );
+    let view = get(&mut d.ls, &d.auth, "/admin/campaigns/default/dialer").await;
+    assert_eq!(
+        view["in_flight"].as_array().map(Vec::len),
+        Some(0),
+        "{view}"
+    );
+}

@@ -558,7 +558,20 @@ impl App {
                     )
                     .await?
                 {
-                    Landed::Whole | Landed::FollowUpLeft => Ok(Outcome::Sent),
+                    Landed::Whole | Landed::FollowUpLeft => {
+                        // A shadow call rings nobody and reports no end: its
+                        // slot is free at once (the number's gap still holds).
+                        if let (true, Some(slot)) = (via == "shadow", sending.desk.call_slot) {
+                            if let Err(e) = self
+                                .store
+                                .release_call_slot(&touch.tenant, slot, attempt)
+                                .await
+                            {
+                                tracing::warn!(error = %e, "shadow call's slot left to its lease");
+                            }
+                        }
+                        Ok(Outcome::Sent)
+                    }
                     // Only a reconciliation after the lease ran out can have
                     // moved it, and it asked the provider first.
                     Landed::NotOurs => Err(Error::Conflict(format!(
