@@ -14,6 +14,7 @@ mod doubt;
 mod drafts;
 pub mod keys;
 mod leads;
+mod outbox;
 mod providers;
 mod sends;
 mod signals;
@@ -27,8 +28,9 @@ pub use desk::{desk_sort_key, queue_pk, DeskClaim, DeskState, Enqueued, QueuedCa
 pub use dispatch::{DuePage, ReadSet, ShardLease};
 pub use drafts::Sequenced;
 pub use leads::{ImportOutcome, TimelineEvent};
+pub use outbox::OutboxEntry;
 pub use providers::ProspectState;
-pub use sends::{Landed, OutboxEntry, Release, Reservation, ReserveRequest};
+pub use sends::{Landed, Release, Reservation, ReserveRequest};
 pub use signals::ApplyOutcome;
 
 use crate::error::{Error, Result};

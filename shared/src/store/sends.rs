@@ -14,26 +14,6 @@ use crate::domain::touch::{Channel, Touch, TouchState};
 use crate::error::{Error, Result};
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OutboxEntry {
-    pub tenant: String,
-    pub attempt_id: String,
-    pub lead_id: String,
-    pub step: u8,
-    pub channel: String,
-    pub sender: String,
-    #[serde(default)]
-    pub sender_domain: Option<String>,
-    pub to: String,
-    #[serde(default)]
-    pub subject: Option<String>,
-    pub body: String,
-    #[serde(default)]
-    pub headers: std::collections::BTreeMap<String, String>,
-    pub sent_at: DateTime<Utc>,
-}
 
 /// What a reservation attempt found.
 #[derive(Debug, Clone, PartialEq)]
@@ -795,13 +775,5 @@ impl Store {
                 }
             }
         })
-    }
-
-    pub async fn outbox(&self, tenant: &str) -> Result<Vec<OutboxEntry>> {
-        self.query_all(None, "PK", keys::outbox(tenant), Some("A#"))
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect()
     }
 }
