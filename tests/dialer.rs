@@ -722,3 +722,44 @@ async fn a_shadow_call_frees_its_slot_at_once_and_keeps_its_numbers_gap() {
         "{view}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_desk_dials_nobody_and_resumes_without_calling_anyone_twice() {
+    let mut d = desk("pausedesk", 12, 1, 2, Faults::NONE, |c| {
+        c.windows.jitter_max_secs = 0;
+    })
+    .await;
+    d.ls.clock.set(at("2026-12-07T13:00:00Z"));
+    d.run(at("2026-12-07T13:06:00Z"), None).await;
+    let before = d.calls.len();
+    assert!(before >= 2, "{before}");
+    // The operator pauses the campaign with calls still queued.
+    let r = post(&mut d.ls, &d.auth, "/admin/campaigns/default/pause", "").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    d.run(at("2026-12-07T13:40:00Z"), None).await;
+    assert_eq!(d.calls.len(), before, "nobody is dialled while paused");
+    let view = get(&mut d.ls, &d.auth, "/admin/campaigns/default/dialer").await;
+    assert_eq!(view["status"], "paused", "{view}");
+    let r = post(&mut d.ls, &d.auth, "/admin/campaigns/default/resume", "").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    d.run(at("2026-12-07T14:30:00Z"), None).await;
+    assert!(d.calls.len() > before, "the desk goes on where it stopped");
+    let mut attempts = BTreeSet::new();
+    let mut last: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    for c in &d.calls {
+        assert!(
+            attempts.insert(c.attempt.clone()),
+            "attempt {} twice",
+            c.attempt
+        );
+        if let Some(b) = last.insert(&c.lead, c.start) {
+            assert!(
+                c.start - b >= Duration::minutes(30),
+                "{} dialled again after {}",
+                c.lead,
+                c.start - b
+            );
+        }
+    }
+    assert_eq!(d.stand.tallies().get("retell").map_or(0, |t| t.doubled), 0);
+}
