@@ -11,7 +11,9 @@
 //!   classification (SPEC §9, §11);
 //! - `dialing`: the call desk: queue, pacing, concurrency (SPEC §7-8);
 //! - `safety`: the bounce breaker, domain health and decay (SPEC §10-11);
-//! - `reporting`: the 6-hour status report (SPEC §11).
+//! - `reporting`: the 6-hour status report (SPEC §11);
+//! - `operators`: who signs in to the console, their roles, sessions and
+//!   credentials (SPEC §12).
 
 pub mod campaigns;
 pub mod content;
@@ -20,6 +22,7 @@ pub mod dialing;
 pub mod dispatch;
 pub mod ids;
 pub mod lead;
+pub mod operators;
 pub mod providers;
 pub mod reporting;
 pub mod safety;
