@@ -125,7 +125,7 @@ async fn after_call(store: &Store, signal: &Signal, touches: &[Touch], now: Date
     let t = &signal.tenant;
     let result: Result<()> = async {
         if let Some(slot) = call.desk.call_slot {
-            store.release_call_slot(t, slot, attempt).await?;
+            store.release_call_slot(t, slot, attempt, now).await?;
         }
         let config = store.require_config(t).await?;
         let next = outcome::after_call(signal.kind, call, touches, &config.dialer, now);

@@ -7,7 +7,7 @@
 
 use super::*;
 use shared::domain::dialing::queue::{
-    free_slots, hour_key, rank, ready_numbers, Candidate, NumberState,
+    free_slots, hour_key, number_ready_at, rank, ready_numbers, Candidate, NumberState,
 };
 use shared::domain::dialing::{call_window, DialerSettings};
 use shared::domain::dispatch::decide::{recipient_tz, DeskView};
@@ -27,6 +27,8 @@ pub(crate) struct DeskTurn {
     tz: chrono_tz::Tz,
     /// Another dialer took a slot or a number meanwhile: stop for now.
     contended: bool,
+    /// The tenant has no number: each call is decided (and waits) anyway.
+    no_numbers: bool,
 }
 
 impl DeskTurn {
@@ -37,7 +39,7 @@ impl DeskTurn {
     }
 
     fn open(&self) -> bool {
-        !self.contended && !self.free.is_empty() && !self.ready.is_empty()
+        !self.contended && !self.free.is_empty() && (!self.ready.is_empty() || self.no_numbers)
     }
 
     /// The slot and pacing a dial from `number` takes now.
@@ -90,17 +92,25 @@ impl DeskTurn {
 /// A touch carrying only what loading its tenant and campaign, its time
 /// zone and its keys need: the queue's projection, not the stored call.
 fn stub(q: &QueuedCall, now: DateTime<Utc>) -> Touch {
-    let mut t: Touch = serde_json::from_value(serde_json::json!({
-        "tenant": q.tenant, "lead_id": q.lead_id, "step": q.step, "day": 0,
-        "channel": "voice", "state": "due", "recipient": q.recipient,
-        "message": {"body": "", "template_id": ""}, "fingerprint": "", "created_at": now,
-    }))
-    .expect("a touch from fixed fields");
+    let mut t = stub_for(&q.tenant, now);
+    t.lead_id = q.lead_id.clone();
+    t.step = q.step;
+    t.recipient = q.recipient.clone();
     t.campaign = q.campaign.clone();
     t.timezone = q.timezone.clone();
     t.due_at = q.due_at;
     t.desk = q.desk.clone();
     t
+}
+
+/// An empty call step of `tenant`.
+fn stub_for(tenant: &str, now: DateTime<Utc>) -> Touch {
+    serde_json::from_value(serde_json::json!({
+        "tenant": tenant, "lead_id": "", "step": 0, "day": 0,
+        "channel": "voice", "state": "due", "recipient": "",
+        "message": {"body": "", "template_id": ""}, "fingerprint": "", "created_at": now,
+    }))
+    .expect("a touch from fixed fields")
 }
 
 impl App {
@@ -114,6 +124,46 @@ impl App {
         report: &mut TickReport,
     ) -> Result<()> {
         report.desks += 1;
+        // The semaphore and the numbers first: while every slot is busy,
+        // or every number waits its gap, nothing can be dialled and the
+        // queue is not read. The desk sleeps until the first of them frees
+        // (a call's end wakes it sooner).
+        let probe = Touch {
+            campaign: None,
+            ..stub_for(tenant, now)
+        };
+        self.load(&[(probe, String::new())], now, tenants).await?;
+        let Some(config) = tenants.config(tenant) else {
+            return Err(Error::NotFound(format!("tenant {tenant} of a call queue")));
+        };
+        let settings = config.dialer.clone();
+        let day = now.with_timezone(&config.tz()).date_naive();
+        let state = self.store.desk_state(tenant, day).await?;
+        let free = free_slots(&settings, &state.slots, now);
+        let ready = ready_numbers(&settings, &config.phone_numbers, &state.numbers, now);
+        if !config.phone_numbers.is_empty() && (free.is_empty() || ready.is_empty()) {
+            let slot_free = state
+                .slots
+                .values()
+                .filter(|s| s.busy(now))
+                .filter_map(|s| s.lease_until)
+                .min()
+                .filter(|_| free.is_empty());
+            let number_ready = config
+                .phone_numbers
+                .iter()
+                .map(|n| number_ready_at(&settings, state.numbers.get(n), now))
+                .min()
+                .filter(|_| ready.is_empty());
+            let at = slot_free
+                .into_iter()
+                .chain(number_ready)
+                .max()
+                .unwrap_or(now)
+                .max(now + Duration::seconds(DESK_EVERY_SECS));
+            report.calls_waiting += 1;
+            return self.store.arm_desk(tenant, Some(at), None).await;
+        }
         let queue = self.store.call_queue(tenant, now).await?;
         if queue.is_empty() {
             // Nothing queued: the desk sleeps until a call step joins.
@@ -125,17 +175,11 @@ impl App {
             .map(|q| (stub(q, now), String::new()))
             .collect();
         self.load(&keys, now, tenants).await?;
-        let Some(config) = tenants.config(tenant) else {
-            return Err(Error::NotFound(format!("tenant {tenant} of a call queue")));
-        };
         let again = Some(now + Duration::seconds(DESK_EVERY_SECS));
         if tenants.control(tenant).blocked().is_some() {
             // A switch is thrown: nothing is dialled; the desk looks again.
             return self.store.arm_desk(tenant, again, None).await;
         }
-        let settings = config.dialer.clone();
-        let day = now.with_timezone(&config.tz()).date_naive();
-        let state = self.store.desk_state(tenant, day).await?;
         let mut entries = vec![];
         let mut candidates = vec![];
         for (q, (stub, _)) in queue.into_iter().zip(keys) {
@@ -167,8 +211,9 @@ impl App {
             });
         }
         let mut turn = DeskTurn {
-            free: free_slots(&settings, &state.slots, now),
-            ready: ready_numbers(&settings, &config.phone_numbers, &state.numbers, now),
+            no_numbers: config.phone_numbers.is_empty(),
+            free,
+            ready,
             numbers: state.numbers,
             tz: config.tz(),
             settings,

@@ -565,7 +565,7 @@ impl App {
                         if let (true, Some(slot)) = (via == "shadow", sending.desk.call_slot) {
                             if let Err(e) = self
                                 .store
-                                .release_call_slot(&touch.tenant, slot, attempt)
+                                .release_call_slot(&touch.tenant, slot, attempt, now)
                                 .await
                             {
                                 tracing::warn!(error = %e, "shadow call's slot left to its lease");

@@ -429,20 +429,27 @@ impl Store {
         Ok(vec![slot, number, tally])
     }
 
-    /// Frees the slot `attempt` holds (its call ended). A slot already
-    /// free, or taken by another call since its lease ran out, is left.
-    pub async fn release_call_slot(&self, tenant: &str, slot: u32, attempt: &str) -> Result<bool> {
-        let tx = self.update_tx(
-            Self::key(keys::desk(tenant), slot_sk(slot)),
-            "REMOVE call_attempt, lease_until SET last_attempt = :a",
-            Some("call_attempt = :a"),
-            &[],
-            vec![(":a".into(), s(attempt))],
-        )?;
-        Ok(self
-            .transact("release_call_slot", vec![tx])
-            .await?
-            .is_none())
+    /// Frees the slot `attempt` holds (its call ended) and wakes the desk
+    /// to fill it. A slot already free, or taken by another call since its
+    /// lease ran out, is left (and the desk not woken by it).
+    pub async fn release_call_slot(
+        &self,
+        tenant: &str,
+        slot: u32,
+        attempt: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let items = vec![
+            self.update_tx(
+                Self::key(keys::desk(tenant), slot_sk(slot)),
+                "REMOVE call_attempt, lease_until SET last_attempt = :a",
+                Some("call_attempt = :a"),
+                &[],
+                vec![(":a".into(), s(attempt))],
+            )?,
+            self.arm_tx(tenant, now)?,
+        ];
+        Ok(self.transact("release_call_slot", items).await?.is_none())
     }
 
     /// Makes a call step that went unanswered due again at `at` (through
