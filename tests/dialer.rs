@@ -304,10 +304,10 @@ fn local(t: DateTime<Utc>, zone: &str) -> chrono::NaiveTime {
 async fn a_business_day_of_calls_is_paced_concurrent_capped_and_follows_the_sun() {
     let mut d = desk("sun", 500, ZONES.len(), 20, Faults::NONE, |c| {
         c.dialer.after_hours_voicemail = true;
-        // Compressed attempts: the warning after 2 calls, the stop at 4;
-        // a lead may be called 3 times a day.
+        // Compressed attempts: the warning after 2 calls, the stop at 3
+        // (the day's cap of 3 per lead is shown in the outcomes test).
         c.caps.attempts_warning = 2;
-        c.caps.max_attempts_per_lead = 4;
+        c.caps.max_attempts_per_lead = 3;
         c.dialer.redial_backoff_mins = vec![20, 40];
     })
     .await;
@@ -417,10 +417,25 @@ async fn a_business_day_of_calls_is_paced_concurrent_capped_and_follows_the_sun(
     }
     assert_eq!(violations, 0, "first calls went west while the east waited");
 
-    // The attempts: flagged at 2, stopped at 4.
+    // The attempts: flagged at 2, stopped at 3 (the call step ends there).
     let leads = d.ls.store.leads(&d.tenant).await.unwrap();
     let flagged = leads.iter().filter(|l| l.attempts_exceeded_200).count();
-    assert!(leads.iter().all(|l| l.attempts <= 4));
+    assert!(leads.iter().all(|l| l.attempts <= 3));
+    let mut stopped = 0;
+    for l in leads.iter().filter(|l| l.attempts == 3) {
+        let t =
+            d.ls.store
+                .touch(&d.tenant, &l.id, 1)
+                .await
+                .unwrap()
+                .unwrap();
+        stopped += u32::from(
+            t.end_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("max attempts (3) reached")),
+        );
+    }
+    assert!(stopped > 0, "no call step was ended by the attempts stop");
     assert!(
         leads
             .iter()
@@ -455,7 +470,7 @@ async fn a_business_day_of_calls_is_paced_concurrent_capped_and_follows_the_sun(
         m
     });
     println!(
-        "{} calls to {} leads from {} numbers; peak {peak} in flight ({peak_at:?}); busiest minute {} with {}; {} after-hours voicemails; {flagged} leads flagged; outcomes {outcomes:?}; {:.1} s wall",
+        "{} calls to {} leads from {} numbers; peak {peak} in flight ({peak_at:?}); busiest minute {} with {}; {} after-hours voicemails; {flagged} leads flagged, {stopped} stopped at the attempts cap; outcomes {outcomes:?}; {:.1} s wall",
         calls.len(),
         per_lead.len(),
         by_number.len(),
@@ -579,6 +594,8 @@ async fn call_outcomes_drive_what_follows_and_free_their_slot() {
     // email step the lead skipped for want of an address.
     let mut d = desk("outcomes", 3, 1, 3, Faults::NONE, |c| {
         c.windows.jitter_max_secs = 0;
+        // Two calls a lead a day: the unanswered one waits for tomorrow.
+        c.caps.calls_per_lead_per_day = 2;
         c.sequence.push(SequenceStep {
             step: 2,
             day: 2,
@@ -651,9 +668,10 @@ async fn call_outcomes_drive_what_follows_and_free_their_slot() {
         "{view}"
     );
     let store = d.ls.store.clone();
+    let tenant = d.tenant.clone();
     let step = |i: usize, s: u8| {
         let store = store.clone();
-        let (t, id) = (d.tenant.clone(), ids[i].clone());
+        let (t, id) = (tenant.clone(), ids[i].clone());
         async move { store.touch(&t, &id, s).await.unwrap().unwrap() }
     };
     // No answer: dialled again after the first wait (30 minutes).
@@ -691,6 +709,21 @@ async fn call_outcomes_drive_what_follows_and_free_their_slot() {
     assert_eq!(again.len(), 2, "{again:?}");
     assert_eq!(again[0].from, again[1].from, "a lead hears from one number");
     assert!(again[1].start - again[0].start >= Duration::minutes(30));
+    // Unanswered again: the day's cap (2) holds it until tomorrow's window.
+    d.run(at("2026-12-07T16:00:00Z"), None).await;
+    assert_eq!(d.calls.iter().filter(|c| c.lead == ids[0]).count(), 2);
+    let call = step(0, 1).await;
+    assert_eq!(call.state, TouchState::Due, "{call:?}");
+    assert!(
+        call.wait_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("voice#lead#")),
+        "{call:?}"
+    );
+    assert!(
+        call.due_at.unwrap() >= at("2026-12-08T13:00:00Z"),
+        "{call:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,8 +18,6 @@ pub const DESK_SK: &str = "DESK";
 pub struct DeskState {
     pub slots: BTreeMap<u32, SlotState>,
     pub numbers: BTreeMap<String, NumberState>,
-    /// The desk row's due-index key while it is armed.
-    pub armed: Option<String>,
     /// Today's outcomes by name.
     pub outcomes: BTreeMap<String, u32>,
     /// Today's calls by (tenant-local hour `HH`, number).
@@ -144,8 +142,6 @@ impl Store {
                         in_hour: num(&item, "in_hour"),
                     },
                 );
-            } else if sk == DESK_SK {
-                out.armed = text(&item, "DueSK").filter(|_| item.contains_key("DuePK"));
             } else if sk == today {
                 for (k, v) in &item {
                     let count = v.as_n().ok().and_then(|n| n.parse().ok()).unwrap_or(0);
