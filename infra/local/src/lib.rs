@@ -10,5 +10,6 @@ pub mod mailgun;
 pub mod provision;
 pub mod runner;
 pub mod schedule;
+pub mod serve;
 pub mod sink;
 pub mod standins;

@@ -351,21 +351,31 @@ impl LocalStack {
         body: &str,
     ) -> HttpAnswer {
         let req = Self::request(method, path_and_query, headers, body);
+        HttpAnswer::from(self.handle_http(req).await)
+    }
+
+    /// Hands an HTTP API request to the handler its route belongs to, as
+    /// API Gateway would: `/webhooks/{provider}` to webhook-ingest (with the
+    /// path parameter), everything else to admin. `serve::serve_stack`
+    /// sends real HTTP requests here.
+    pub async fn handle_http(
+        &mut self,
+        mut req: ApiGatewayV2httpRequest,
+    ) -> aws_lambda_events::apigw::ApiGatewayV2httpResponse {
         self.queues_dirty = true;
-        let resp = if let Some(provider) = req
+        if let Some(provider) = req
             .raw_path
             .as_deref()
             .and_then(|p| p.strip_prefix("/webhooks/"))
         {
-            let mut req = req.clone();
-            req.path_parameters = HashMap::from([("provider".to_string(), provider.to_string())]);
+            let provider = provider.to_string();
+            req.path_parameters = HashMap::from([("provider".to_string(), provider)]);
             Box::pin(self.webhook.handle(req)).await
         } else {
             // Any operator action may unblock work: let the next tick run.
             self.last_tick = None;
             Box::pin(self.admin.handle(req)).await
-        };
-        HttpAnswer::from(resp)
+        }
     }
 
     /// The API Gateway (HTTP API v2) request a call arrives as; with it a
