@@ -44,6 +44,12 @@ impl Env {
 pub struct StoreSettings {
     pub table_name: String,
     pub due_shards: u32,
+    /// Keys the hashes of people erased on request: `ERASURE_KEY`, else the
+    /// deployment's `LINK_SIGNING_KEY` (one secret fewer to provision; set
+    /// `ERASURE_KEY` on every function to keep them apart). Either must
+    /// stay as it is once people are erased: another key recognises none
+    /// of them.
+    pub erasure_key: Option<String>,
 }
 
 impl StoreSettings {
@@ -55,6 +61,10 @@ impl StoreSettings {
         Ok(Self {
             table_name: env.require("TABLE_NAME")?,
             due_shards,
+            erasure_key: env
+                .get("ERASURE_KEY")
+                .or_else(|| env.get("LINK_SIGNING_KEY"))
+                .map(str::to_string),
         })
     }
 }

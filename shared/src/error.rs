@@ -13,6 +13,9 @@ pub enum Error {
     Unauthorized(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Signed in, but the role does not allow it.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// Well-formed, but refused by a rule (a draft that may not be approved).
     #[error("refused: {0}")]
     Refused(String),
@@ -71,6 +74,7 @@ impl Error {
             Error::NotFound(_) => "NotFound",
             Error::Unauthorized(_) => "Unauthorized",
             Error::Conflict(_) => "Conflict",
+            Error::Forbidden(_) => "Forbidden",
             Error::Refused(_) => "Refused",
             Error::Store { .. } => "StoreUnavailable",
             Error::Messaging { .. } => "MessagingUnavailable",
@@ -86,6 +90,7 @@ impl Error {
             Error::Unauthorized(_) => 401,
             Error::NotFound(_) => 404,
             Error::Conflict(_) => 409,
+            Error::Forbidden(_) => 403,
             Error::Refused(_) => 422,
             Error::Store { .. } | Error::Messaging { .. } => 503,
             Error::Provider { .. } => 502,

@@ -1,6 +1,7 @@
 //! Streaming lead import, shared by the admin API and the local `import`
 //! tool: rows come from any iterator (a CSV or JSON dataset reader), are
-//! checked against suppression at intake, deduplicated within the file, and
+//! checked against suppression at intake (people erased on request are
+//! refused outright), deduplicated within the file, and
 //! written in chunks of 50 with a few requests each, several chunks in
 //! flight. Memory stays bounded by the chunks in flight plus one id per
 //! distinct lead (to count duplicates within the file). Re-importing the
@@ -8,6 +9,7 @@
 
 use crate::domain::ids::TenantId;
 use crate::domain::lead::{Lead, LeadRef};
+use crate::domain::targeting::erasure::{erased_field, ErasureKey, ERASED_REASON};
 use crate::domain::targeting::intake::csv_rows::DetectionHandle;
 use crate::domain::targeting::intake::datasets::{parse_json_dataset, DatasetKind};
 use crate::domain::targeting::intake::{
@@ -71,6 +73,11 @@ pub struct ImportReport {
     pub held: u64,
     pub error_count: u64,
     pub errors: Vec<RowError>,
+    /// Rows of people erased on request: refused and not stored. `refused`
+    /// lists the first `LISTED` by line and the field that matched (never
+    /// its value).
+    pub refused_erased: u64,
+    pub refused: Vec<RowError>,
     pub merges: Vec<MergeRecord>,
     pub held_leads: Vec<HeldRecord>,
     /// Values left out of leads that did import (a bad phone, an unknown
@@ -86,7 +93,7 @@ pub struct ImportReport {
 impl ImportReport {
     pub fn summary(&self) -> String {
         format!(
-            "{}: {} rows, {} created, {} merged, {} unchanged, {} duplicates in file, {} suppressed, {} held, {} errors, {} values dropped",
+            "{}: {} rows, {} created, {} merged, {} unchanged, {} duplicates in file, {} suppressed, {} held, {} refused (erased on request), {} errors, {} values dropped",
             self.source,
             self.rows,
             self.created,
@@ -95,6 +102,7 @@ impl ImportReport {
             self.duplicates_in_file,
             self.suppressed_at_intake,
             self.held,
+            self.refused_erased,
             self.error_count,
             self.dropped_count
         )
@@ -276,6 +284,21 @@ pub fn intake_suppression(
     })
 }
 
+/// The key to recognise erased people by, when the tenant has any. With
+/// erased people on the list and no key to recognise them, nothing is
+/// imported: the import fails rather than bring one of them back.
+fn erasure_check<'a>(store: &'a Store, listed: &HashSet<String>) -> Result<Option<&'a ErasureKey>> {
+    let prefix = SuppressionKind::Erased.key("");
+    if !listed.iter().any(|k| k.starts_with(&prefix)) {
+        return Ok(None);
+    }
+    store.erasure_key().map(Some).ok_or_else(|| {
+        Error::Config(
+            "the tenant has people erased on request, and this function has no ERASURE_KEY or LINK_SIGNING_KEY to recognise them: nothing imported".into(),
+        )
+    })
+}
+
 /// One chunk's result, folded into the report as chunks complete.
 struct ChunkDone {
     lines: Vec<u64>,
@@ -348,6 +371,7 @@ pub async fn import_rows(
         .iter()
         .map(SuppressionEntry::key)
         .collect();
+    let erased_key = erasure_check(store, &listed)?;
     let mut report = ImportReport {
         source: source.to_string(),
         ..Default::default()
@@ -430,6 +454,23 @@ pub async fn import_rows(
                 dropped,
             })) => {
                 report.rows += 1;
+                // Before anything of the row is kept or echoed: an erased
+                // person's values go nowhere, not even into the report.
+                if let Some(field) = erased_key.and_then(|key| {
+                    erased_field(key, tenant, &lead, |h| {
+                        listed.contains(&SuppressionKind::Erased.key(h))
+                    })
+                }) {
+                    report.refused_erased += 1;
+                    if report.refused.len() < LISTED {
+                        report.refused.push(RowError {
+                            line,
+                            field: field.into(),
+                            reason: ERASED_REASON.into(),
+                        });
+                    }
+                    continue;
+                }
                 report.dropped_count += dropped.len() as u64;
                 let room = LISTED.saturating_sub(report.dropped.len());
                 report.dropped.extend(dropped.into_iter().take(room));

@@ -92,7 +92,7 @@ impl App {
         self.store
             .audit(
                 tenant,
-                "operator",
+                &crate::console::actor(),
                 "campaign_enroll",
                 &format!(
                     "campaign {id}: {} enrolled, {} refused",

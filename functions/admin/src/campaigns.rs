@@ -169,7 +169,7 @@ impl App {
             .map_err(|e| Error::invalid(format!("campaign.{}", e.field), e.reason))?;
         let version = self
             .store
-            .put_campaign(tenant, &c, 0, "operator", "campaign_created")
+            .put_campaign(tenant, &c, 0, &crate::console::actor(), "campaign_created")
             .await?;
         Ok((201, view(&c, version)))
     }
@@ -200,7 +200,13 @@ impl App {
             .map_err(|e| Error::invalid(format!("campaign.{}", e.field), e.reason))?;
         let version = self
             .store
-            .put_campaign(tenant, &c, version, "operator", "campaign_updated")
+            .put_campaign(
+                tenant,
+                &c,
+                version,
+                &crate::console::actor(),
+                "campaign_updated",
+            )
             .await?;
         // Whom it is for changed: every lead is scored again against the
         // campaigns (paged, as after a config change).
@@ -233,7 +239,7 @@ impl App {
         let action = format!("campaign_{}", status.as_str());
         let version = self
             .store
-            .put_campaign(tenant, &c, version, "operator", &action)
+            .put_campaign(tenant, &c, version, &crate::console::actor(), &action)
             .await?;
         // The campaigns a lead is scored against changed: leads not yet
         // enrolled find their campaign again. Those enrolled keep theirs.

@@ -180,7 +180,7 @@ impl App {
         self.store
             .audit(
                 tenant,
-                "operator",
+                &crate::console::actor(),
                 "draft_edited",
                 &format!("lead {lead_id} step {}", touch.step),
                 now,
@@ -217,7 +217,7 @@ impl App {
         self.store
             .audit(
                 tenant,
-                "operator",
+                &crate::console::actor(),
                 "draft_approved",
                 &format!("lead {lead_id} step {}", touch.step),
                 now,
@@ -271,7 +271,7 @@ impl App {
                 self.store
                     .audit(
                         tenant,
-                        "operator",
+                        &crate::console::actor(),
                         "draft_rejected",
                         &format!("lead {lead_id} step {}: {reason}", touch.step),
                         now,
@@ -380,7 +380,7 @@ impl App {
         self.store
             .audit(
                 tenant,
-                "operator",
+                &crate::console::actor(),
                 "batch_created",
                 &format!("{} with {} drafts", batch.id, batch.scope.len()),
                 now,
@@ -449,7 +449,7 @@ impl App {
                 self.store
                     .audit(
                         tenant,
-                        "operator",
+                        &crate::console::actor(),
                         "batch_void",
                         &format!("{id}: {why}"),
                         now,
@@ -499,7 +499,7 @@ impl App {
         self.store
             .audit(
                 tenant,
-                "operator",
+                &crate::console::actor(),
                 "batch_approved",
                 &format!("{id}: {approved} drafts for {} leads", by_lead.len()),
                 now,

@@ -34,8 +34,10 @@ use subtle::ConstantTimeEq;
 
 mod campaign_work;
 mod campaigns;
+mod console;
 mod dialer;
 mod drafts;
+mod erasures;
 mod live;
 mod overview;
 mod unsubscribe;
@@ -60,6 +62,8 @@ pub struct App {
     pub live: Option<Arc<shared::adapters::senders::live::LiveSenders>>,
     /// Is Mailgun's webhook signing key set for this deployment?
     pub mailgun_signing_key_set: bool,
+    /// Signs the console's session cookies and CSRF tokens (32+ bytes).
+    pub session_key: Vec<u8>,
 }
 
 /// Hash stored for a tenant token's secret part.
@@ -140,6 +144,9 @@ impl App {
         if let Some(token) = path.strip_prefix("/unsubscribe/") {
             return self.unsubscribe(&method, token).await;
         }
+        if path == "/console" || path.starts_with("/console/") {
+            return Box::pin(self.console(&req)).await;
+        }
         if (method.as_str(), path.trim_end_matches('/')) == ("GET", "/admin/suppressions/export") {
             return match self.export_suppressions(&req).await {
                 Ok(csv) => csv_response(200, csv, "suppressions.csv"),
@@ -198,7 +205,25 @@ impl App {
             return self.bootstrap(&body, now).await;
         }
         let tenant = self.authenticate(req).await?;
-        let t = tenant.as_str();
+        self.tenant_route(&tenant, method, rest, req, raw, &body, now)
+            .await
+    }
+
+    /// A tenant's routes once it is known (from a bearer token, or from a
+    /// console session whose operator may do what the route does).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn tenant_route(
+        &self,
+        t: &str,
+        method: &str,
+        rest: &[&str],
+        req: &ApiGatewayV2httpRequest,
+        raw: Vec<u8>,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(u16, Value)> {
+        let path = format!("/admin/{}", rest.join("/"));
+        let body = body.to_string();
         // Boxed: go-live's probes and the in-doubt settlement are large futures.
         if let Some(answer) = Box::pin(self.live_routes(t, method, rest, &body, now)).await {
             return answer;
@@ -208,6 +233,32 @@ impl App {
         }
         match (method, rest) {
             ("GET", ["control-plane"]) => self.control_plane(t, now).await,
+            ("GET", ["operators"]) => {
+                let ops: Vec<Value> = self
+                    .store
+                    .operators(t)
+                    .await?
+                    .iter()
+                    .map(|o| json!({"login": o.login, "display_name": o.display_name, "role": o.role.as_str(), "disabled": o.disabled}))
+                    .collect();
+                Ok((200, json!({"operators": ops})))
+            }
+            ("POST", ["operators"]) => {
+                let b: Value = parse_body(&body, "body")?;
+                let field = |k: &str| b[k].as_str().unwrap_or("").to_string();
+                let op = console::new_operator(
+                    t,
+                    &field("login"),
+                    &field("display_name"),
+                    &field("role"),
+                    &field("password"),
+                    now,
+                )?;
+                self.store
+                    .create_operator(&op, &crate::console::actor(), now)
+                    .await?;
+                Ok((201, json!({"login": op.login, "role": op.role.as_str()})))
+            }
             ("GET", ["config"]) => Ok((
                 200,
                 serde_json::to_value(self.store.require_config(t).await?).unwrap_or_default(),
@@ -338,7 +389,7 @@ impl App {
                 self.store
                     .audit(
                         t,
-                        "operator",
+                        &crate::console::actor(),
                         "suppress",
                         &format!("{} {value}", r.kind.as_str()),
                         now,
@@ -354,6 +405,7 @@ impl App {
                 self.remove_suppression(t, kind, value, now).await
             }
             ("GET", ["outbox"]) => Ok((200, json!({"outbox": self.store.outbox(t).await?}))),
+            ("POST", ["erasures"]) => self.erase(t, &body, now).await,
             ("GET", ["audit"]) => {
                 let rows: Vec<Value> = self
                     .store
@@ -437,7 +489,7 @@ impl App {
             now,
         )?;
         let mut report = import_rows(
-            &self.store,
+            &self.keyed_store(),
             self.enrich.as_ref(),
             &config,
             source,
@@ -449,7 +501,13 @@ impl App {
         report.unmapped_columns = opened.unmapped;
         report.detected = opened.detection.map(|d| d.get());
         self.store
-            .audit(tenant, "operator", "import", &report.summary(), now)
+            .audit(
+                tenant,
+                &crate::console::actor(),
+                "import",
+                &report.summary(),
+                now,
+            )
             .await?;
         Ok((200, serde_json::to_value(&report).unwrap_or_default()))
     }
@@ -512,7 +570,7 @@ impl App {
             .put_config(
                 &config,
                 &new_domains,
-                "operator",
+                &crate::console::actor(),
                 if rescore {
                     "config replaced; re-scoring every lead"
                 } else {
@@ -568,7 +626,7 @@ impl App {
         self.store
             .audit(
                 tenant,
-                "operator",
+                &crate::console::actor(),
                 "unsuppress",
                 &format!("{} {value} (was: {})", kind.as_str(), removed.reason),
                 now,
@@ -615,7 +673,13 @@ impl App {
             file.lines
         );
         self.store
-            .audit(tenant, "operator", "suppressions_import", &summary, now)
+            .audit(
+                tenant,
+                &crate::console::actor(),
+                "suppressions_import",
+                &summary,
+                now,
+            )
             .await?;
         let errors = &file.errors[..error_count.min(LISTED)];
         Ok((
@@ -675,7 +739,7 @@ impl App {
             other => return Err(Error::NotFound(format!("no control action `{other}`"))),
         };
         self.store
-            .audit(tenant, "operator", action, &reason, now)
+            .audit(tenant, &crate::console::actor(), action, &reason, now)
             .await?;
         Ok((
             200,

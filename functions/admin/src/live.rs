@@ -148,7 +148,7 @@ impl App {
                 "live: sends go to the providers"
             };
             self.store
-                .put_config(&config, &[], "operator", detail, now)
+                .put_config(&config, &[], &crate::console::actor(), detail, now)
                 .await?;
         }
         Ok((
@@ -224,7 +224,7 @@ impl App {
         self.store
             .audit(
                 tenant,
-                "operator",
+                &crate::console::actor(),
                 "in_doubt_resolved",
                 &format!("lead {lead_id} step {step}: {}", r.resolution),
                 now,

@@ -40,6 +40,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             aws::secretsmanager(&sdk),
             Arc::new(shared::ports::SystemClock),
         )?),
+        session_key: env.require("CONSOLE_SESSION_KEY")?.into_bytes(),
         mailgun_signing_key_set: env
             .get("MAILGUN_WEBHOOK_SIGNING_KEY")
             .is_some_and(|k| !k.is_empty()),

@@ -87,17 +87,25 @@ impl aws_types::service_config::LoadServiceConfig for EnvServiceConfig {
     }
 }
 
-/// The store every function uses, from `TABLE_NAME` and `DUE_SHARDS`.
+/// The store every function uses, from `TABLE_NAME` and `DUE_SHARDS`, keying
+/// erased people with `ERASURE_KEY` (else `LINK_SIGNING_KEY`) when set.
 pub fn store_from_env(
     env: &crate::config::Env,
     config: &SdkConfig,
 ) -> Result<crate::store::Store, crate::error::Error> {
     let settings = crate::config::StoreSettings::from_env(env)?;
-    Ok(crate::store::Store::new(
-        dynamodb(config),
-        settings.table_name,
-        settings.due_shards,
-    ))
+    let store =
+        crate::store::Store::new(dynamodb(config), settings.table_name, settings.due_shards);
+    Ok(
+        match settings
+            .erasure_key
+            .as_deref()
+            .and_then(crate::store::ErasureKey::new)
+        {
+            Some(key) => store.with_erasure_key(key),
+            None => store,
+        },
+    )
 }
 
 pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {

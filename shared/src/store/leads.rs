@@ -42,6 +42,23 @@ impl Store {
         i.extend(Self::key(keys::lead(&lead.tenant, &lead.id), "LEAD"));
         i.insert("GSI1PK".into(), s(keys::leads_index(&lead.tenant)));
         i.insert("GSI1SK".into(), s(lead.id.clone()));
+        // What the console's search matches, lower-cased (DynamoDB's
+        // `contains` is case-sensitive).
+        let search: Vec<String> = [
+            &lead.email,
+            &lead.first_name,
+            &lead.last_name,
+            &lead.company,
+            &lead.company_domain,
+            &lead.phone,
+            &lead.city,
+        ]
+        .iter()
+        .filter_map(|f| f.as_deref().map(str::to_lowercase))
+        .collect();
+        if !search.is_empty() {
+            i.insert("search".into(), s(search.join(" | ")));
+        }
         Ok(i)
     }
 
@@ -53,6 +70,21 @@ impl Store {
         kind: &str,
         detail: &str,
     ) -> Result<TransactWriteItem> {
+        self.put_tx(
+            Self::event_item(tenant, lead, at, kind, detail)?,
+            None,
+            vec![],
+        )
+    }
+
+    /// One timeline event of a lead, as stored.
+    pub(crate) fn event_item(
+        tenant: &str,
+        lead: &str,
+        at: DateTime<Utc>,
+        kind: &str,
+        detail: &str,
+    ) -> Result<Item> {
         let mut i = to_item(&TimelineEvent {
             at,
             kind: kind.into(),
@@ -62,7 +94,7 @@ impl Store {
             keys::lead(tenant, lead),
             format!("EV#{}#{}", ts(at), short_id()),
         ));
-        self.put_tx(i, None, vec![])
+        Ok(i)
     }
 
     pub async fn lead(&self, tenant: &str, lead: &str) -> Result<Option<Lead>> {

@@ -12,9 +12,12 @@ mod desk;
 mod dispatch;
 mod doubt;
 mod drafts;
+mod erasure;
 pub mod keys;
 mod leads;
+mod operators;
 mod outbox;
+mod pages;
 mod providers;
 mod sends;
 mod signals;
@@ -22,13 +25,17 @@ mod suppressions;
 mod tenants;
 mod unsent;
 
+pub use crate::domain::targeting::erasure::ErasureKey;
 pub use crate::domain::tenant::Control;
 pub use batches::Batch;
 pub use desk::{desk_sort_key, queue_pk, DeskClaim, DeskState, Enqueued, QueuedCall, DESK_SK};
 pub use dispatch::{DuePage, ReadSet, ShardLease};
 pub use drafts::Sequenced;
+pub use erasure::ErasureReport;
 pub use leads::{ImportOutcome, TimelineEvent};
+pub use operators::SessionRow;
 pub use outbox::OutboxEntry;
+pub use pages::{Cursor, LeadFilter, Page};
 pub use providers::ProspectState;
 pub use sends::{Landed, Release, Reservation, ReserveRequest};
 pub use signals::ApplyOutcome;
@@ -98,6 +105,9 @@ pub struct Store {
     shards: u32,
     requests: Arc<RequestCounter>,
     fuse: Option<Arc<Fuse>>,
+    /// Keys the hashes that stand in for people erased on request: with
+    /// it, an import recognises and refuses them (see `import_rows`).
+    erasure_key: Option<ErasureKey>,
 }
 
 fn sdk<E, R>(op: &'static str) -> impl Fn(SdkError<E, R>) -> Error
@@ -154,7 +164,22 @@ impl Store {
             shards: shards.max(1),
             requests: Arc::new(RequestCounter::default()),
             fuse: None,
+            erasure_key: None,
         }
+    }
+
+    /// The same store, keying erased people's hashes with `key`.
+    pub fn with_erasure_key(self, key: ErasureKey) -> Self {
+        Self {
+            erasure_key: Some(key),
+            ..self
+        }
+    }
+
+    /// The key erased people's hashes are made with, if this deployment
+    /// set one.
+    pub fn erasure_key(&self) -> Option<&ErasureKey> {
+        self.erasure_key.as_ref()
     }
 
     /// The same store (same counter) that dies after the fuse's requests.

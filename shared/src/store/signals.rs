@@ -67,7 +67,14 @@ impl Store {
                 Some("version = :v"),
                 vec![(":v", n(old_version))],
             )?);
-            items.push(self.event_put(tenant, &lead.id, now, "signal", &plan.summary)?);
+            // The timeline names the event it came from: erasing the lead
+            // finds the event (and the raw payload kept with it) from here.
+            let mut event = Self::event_item(tenant, &lead.id, now, "signal", &plan.summary)?;
+            event.insert(
+                WEBHOOK_EVENT_ATTR.into(),
+                s(keys::webhook_event(tenant, provider, event_id)),
+            );
+            items.push(self.put_tx(event, None, vec![])?);
             for (touch, to) in &plan.end {
                 items.push(self.update_tx(
                     Self::key(keys::lead(tenant, &lead.id), keys::touch_sk(touch.step)),
@@ -281,6 +288,10 @@ impl Store {
 
     // ------------------------------------------------------------ providers
 }
+
+/// The attribute of a lead's timeline event that holds the partition key
+/// of the webhook event it was applied from.
+pub(crate) const WEBHOOK_EVENT_ATTR: &str = "webhook_event";
 
 /// How long a publisher holds an event before another may publish it.
 pub const PUBLISH_LEASE_SECS: i64 = 60;

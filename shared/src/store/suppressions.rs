@@ -3,7 +3,7 @@
 use super::*;
 use crate::domain::targeting::suppression::{SuppressionEntry, SuppressionKind};
 use crate::error::{Error, Result};
-use aws_sdk_dynamodb::types::{PutRequest, ReturnValue, WriteRequest};
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, ReturnValue, WriteRequest};
 use chrono::{DateTime, Utc};
 use futures::stream::StreamExt;
 use std::collections::HashSet;
@@ -99,17 +99,38 @@ impl Store {
     /// Writes items with BatchWriteItem, 25 a request and 4 requests in
     /// flight, retrying unprocessed items with a short backoff.
     pub(crate) async fn batch_put(&self, items: Vec<Item>) -> Result<()> {
-        let writes = items.chunks(25).map(|chunk| async move {
-            let mut pending: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|i| {
-                    PutRequest::builder()
-                        .set_item(Some(i.clone()))
-                        .build()
-                        .map(|p| WriteRequest::builder().put_request(p).build())
-                        .map_err(|e| Error::store("batch_write build", e))
-                })
-                .collect::<Result<_>>()?;
+        let requests = items
+            .into_iter()
+            .map(|i| {
+                PutRequest::builder()
+                    .set_item(Some(i))
+                    .build()
+                    .map(|p| WriteRequest::builder().put_request(p).build())
+                    .map_err(|e| Error::store("batch_write build", e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.batch_write(requests).await
+    }
+
+    /// Deletes items by key with BatchWriteItem, as `batch_put` writes.
+    /// A key of no item is no error.
+    pub(crate) async fn batch_delete(&self, keys: Vec<Item>) -> Result<()> {
+        let requests = keys
+            .into_iter()
+            .map(|k| {
+                DeleteRequest::builder()
+                    .set_key(Some(k))
+                    .build()
+                    .map(|d| WriteRequest::builder().delete_request(d).build())
+                    .map_err(|e| Error::store("batch_write build", e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.batch_write(requests).await
+    }
+
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<()> {
+        let writes = requests.chunks(25).map(|chunk| async move {
+            let mut pending: Vec<WriteRequest> = chunk.to_vec();
             for round in 0..6u32 {
                 if pending.is_empty() {
                     return Ok(());

@@ -79,13 +79,17 @@ pub enum SuppressionKind {
     Email,
     Domain,
     Phone,
+    /// A person erased on request: the keyed hash of one of their
+    /// identifiers (`targeting::erasure`), never the value itself.
+    Erased,
 }
 
 impl SuppressionKind {
-    pub const ALL: [SuppressionKind; 3] = [
+    pub const ALL: [SuppressionKind; 4] = [
         SuppressionKind::Email,
         SuppressionKind::Domain,
         SuppressionKind::Phone,
+        SuppressionKind::Erased,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,10 +97,11 @@ impl SuppressionKind {
             SuppressionKind::Email => "email",
             SuppressionKind::Domain => "domain",
             SuppressionKind::Phone => "phone",
+            SuppressionKind::Erased => "erased",
         }
     }
 
-    /// `email`, `domain` or `phone`, in any case.
+    /// `email`, `domain`, `phone` or `erased`, in any case.
     pub fn parse(name: &str) -> Option<Self> {
         let name = name.trim().to_lowercase();
         Self::ALL.into_iter().find(|k| k.as_str() == name)
@@ -114,11 +119,16 @@ impl SuppressionKind {
             SuppressionKind::Email => canonical_email(raw),
             SuppressionKind::Domain => canonical_domain(raw),
             SuppressionKind::Phone => canonical_phone_in(raw, country),
+            SuppressionKind::Erased => {
+                let h = raw.trim().to_lowercase();
+                (h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).then_some(h)
+            }
         }
     }
 
     /// The kind of a bare value on a line of its own: with an `@` it is an
-    /// email; starting with `+`, or mostly digits, a phone; else a domain.
+    /// email; starting with `+`, or mostly digits, a phone; else a domain
+    /// (never `erased`: a hash is only read from a `kind` column).
     pub fn detect(raw: &str) -> Self {
         let raw = raw.trim();
         let chars = raw.chars().filter(|c| !c.is_whitespace()).count();
