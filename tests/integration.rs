@@ -2,11 +2,13 @@
 //! moto): each test provisions its own stack from `infra/template.yaml`.
 //! This target covers the campaign end to end, concurrent ticks, tenant
 //! isolation, redelivery and dead-lettering, import reports, the sample
-//! events and the SAM template; `controls.rs` covers what stops a send.
+//! events and the SAM template, and the stack served over real HTTP;
+//! `controls.rs` covers what stops a send.
 
 use chrono::Duration;
 use integration_tests::*;
-use local_stack::runner::{mailgun_event, mailgun_reply, LOCAL_MAILGUN_KEY};
+use local_stack::runner::{mailgun_event, mailgun_reply, LOCAL_BOOTSTRAP_TOKEN, LOCAL_MAILGUN_KEY};
+use local_stack::serve::serve_stack;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -542,4 +544,79 @@ fn the_sam_template_passes_cfn_lint_and_sam_validate() {
         String::from_utf8_lossy(&sam.stdout),
         String::from_utf8_lossy(&sam.stderr)
     );
+}
+
+// A current-thread runtime, the harder case for `serve_stack`: the stack's
+// pooled connections were opened on this runtime, and are used from the
+// server's own thread while this test awaits.
+#[tokio::test]
+async fn a_local_stack_answers_real_http_through_its_admin_and_webhook_functions() {
+    // GIVEN a provisioned stack served over HTTP
+    let ls = Arc::new(tokio::sync::Mutex::new(
+        stack("serve", at(IN_WINDOW), None).await,
+    ));
+    let served = serve_stack(ls.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("local server bound");
+    let http = shared::adapters::http::client().unwrap();
+
+    // WHEN a tenant is bootstrapped over HTTP
+    let created = http
+        .post(format!("{}/admin/tenants", served.url()))
+        .bearer_auth(LOCAL_BOOTSTRAP_TOKEN)
+        .body(serde_json::json!({ "tenant": "served", "name": "Served Co" }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let token = created.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+
+    // THEN its token works on the admin routes, with the query string
+    let leads = http
+        .get(format!("{}/admin/leads?status=new&q=nobody", served.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(leads.status(), 200);
+    // AND an unknown route, a malformed webhook and a missing token are refused
+    let status = |path: &'static str| {
+        let http = http.clone();
+        let url = format!("{}{path}", served.url());
+        let token = token.clone();
+        async move {
+            http.post(url)
+                .bearer_auth(token)
+                .body("timestamp=1&token=x&signature=forged")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status("/admin/no-such-route").await, 404);
+    assert_eq!(status("/elsewhere").await, 404);
+    // (webhook-ingest's answer to a body that is no Mailgun event; admin
+    // would have said 404)
+    assert_eq!(status("/webhooks/mailgun").await, 400);
+    let anonymous = http
+        .get(format!("{}/admin/config", served.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    // AND the test still holds the stack: the tenant is in its store
+    let config = ls
+        .lock()
+        .await
+        .store
+        .require_config("served")
+        .await
+        .unwrap();
+    assert_eq!(config.tenant.as_str(), "served");
+    served.stop();
 }

@@ -2,6 +2,7 @@
 //! emulators shared by the test process, and helpers to bootstrap tenants,
 //! import leads and get touches due.
 
+pub mod browser;
 pub mod hooks;
 
 use chrono::{DateTime, Utc};
