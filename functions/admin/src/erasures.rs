@@ -16,9 +16,6 @@ use shared::domain::targeting::erasure::{ErasureKey, ErasureRequest, Person};
 use shared::error::{Error, Result};
 use shared::store::Store;
 
-/// Who asks, in the audit row, until the console passes its operator.
-const ACTOR: &str = "operator";
-
 /// What an erasure does not reach, told to the operator with its report.
 const NOT_REACHED: &str = "Erased from this tenant's table. Not reached: copies at providers \
 (Mailgun, Twilio, Retell, HeyReach, enrichment APIs), log lines, table backups until they \
@@ -107,7 +104,13 @@ impl App {
         };
         let report = self
             .store
-            .erase_person(tenant, &request, &self.erasure_key()?, ACTOR, now)
+            .erase_person(
+                tenant,
+                &request,
+                &self.erasure_key()?,
+                &crate::console::actor(),
+                now,
+            )
             .await?;
         Ok((
             200,

@@ -4,8 +4,12 @@
 //! - `T#t` / `CONFIG`, `AUTH`, `CONTROL`: tenant config, hashed token, switches
 //! - `TENANTS` / `T#t`: the tenant registry (schedules walk it)
 //! - `T#t#DOMAIN#d` / `WARMUP#<date>`: warmup rows of a sending domain
+//! - `T#t` / `CAMPAIGN#<id>`, `REACH#email#<e>`, `REACH#phone#<p>`: campaigns, and
+//!   which lead a campaign claimed a person's email or number for
 //! - `T#t#L#<lead>` / `LEAD`, `TOUCH#nn`, `EV#<ts>#<id>`: a lead, its touches, its timeline
-//! - `T#t#SUPP` / `<kind>#<value>`: suppression entries
+//!   (a signal's event names its webhook event in `webhook_event`)
+//! - `T#t#SUPP` / `<kind>#<value>`: suppression entries (`erased#<hash>`: a person
+//!   erased on request, by the keyed hash of an email or number)
 //! - `T#t#CTR#<date>` / `<scope>`: daily counters (TTL)
 //! - `T#t#RATE` / `<hour>`: hourly send/bounce buckets (TTL)
 //! - `T#t#WH#<provider>#<event>` / `EVENT`
