@@ -37,6 +37,10 @@ pub fn local_parameters(slack_url: Option<&str>) -> HashMap<String, String> {
             "local-link-signing-key-not-a-secret".to_string(),
         ),
         (
+            "ConsoleSessionKey".to_string(),
+            "local-console-session-key-not-a-secret".to_string(),
+        ),
+        (
             "SlackWebhookUrl".to_string(),
             slack_url.unwrap_or("").to_string(),
         ),
@@ -318,6 +322,7 @@ impl LocalStack {
                 batch_ttl: Duration::hours(24),
                 live: Some(live),
                 mailgun_signing_key_set: true,
+                session_key: req(&admin_env, "CONSOLE_SESSION_KEY")?.into_bytes(),
             },
             provisioned,
             clock,
