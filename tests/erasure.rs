@@ -358,7 +358,10 @@ async fn an_erased_person_leaves_no_trace_and_is_refused_at_the_next_import_and_
     assert_eq!(by_number["items"], 0, "{by_number}");
     let last = scan(&ls).await;
     let left = traces(&last, &[TRACES.as_slice(), &[me.as_str()]].concat());
-    assert!(left.is_empty(), "traces after the second erasure: {left:#?}");
+    assert!(
+        left.is_empty(),
+        "traces after the second erasure: {left:#?}"
+    );
 
     // AND a request that names no one, or names them badly, is a 400 naming the field
     for (body, field) in [
@@ -379,4 +382,94 @@ async fn an_erased_person_leaves_no_trace_and_is_refused_at_the_next_import_and_
     }
     ls.cleanup().await;
     eprintln!("erasure test took {:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrichment_keeps_nothing_of_an_erased_person_a_provider_matches() {
+    let mut ls = stack("erasure-enrich", at(IN_WINDOW), None).await;
+    let t = "erase-enrich";
+    let auth = tenant(&mut ls, t, |c| {
+        c.enrichment.waterfall = vec!["people_match".into()];
+    })
+    .await;
+    // GIVEN a person erased before any lead of theirs came in
+    let (status, answer) = erase(
+        &mut ls,
+        &auth,
+        &json!({"email": EMAIL, "phone": "(212) 555-0177"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        (
+            answer["items"].clone(),
+            answer["erasure"]["hashed_entries_added"].clone()
+        ),
+        (json!(0), json!(2))
+    );
+    // AND a people-match provider that answers with them for their company
+    let pm = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/people/match"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"person": {
+            "first_name": "Zebulon", "last_name": "Quaxworth", "email": EMAIL, "email_status": "verified",
+            "title": "Owner", "seniority": "owner",
+            "linkedin_url": "https://www.linkedin.com/in/zebulon-quaxworth",
+            "phone_numbers": [{"sanitized_number": "+12125550177"}],
+            "organization": {"name": "Riverside Autos", "estimated_num_employees": 14}
+        }})))
+        .expect(1)
+        .mount(&pm)
+        .await;
+    let settings = shared::adapters::enrichment::HttpSettings {
+        timeout: std::time::Duration::from_secs(5),
+        retry: shared::domain::targeting::enrichment::RetryPolicy {
+            max_retries: 0,
+            base: std::time::Duration::from_millis(10),
+            max_delay: std::time::Duration::from_secs(1),
+        },
+    };
+    ls.enrich.providers = vec![std::sync::Arc::new(
+        shared::adapters::enrichment::PeopleMatch::new(pm.uri(), "k", settings).unwrap(),
+    )];
+    // (keyed as the deployed function is: `LINK_SIGNING_KEY` is in its environment)
+    let key = ErasureKey::new(&ls.admin.links.signing_key).unwrap();
+    ls.enrich.store = ls.store.clone().with_erasure_key(key);
+
+    // WHEN a lead at their company, named only "Zeb Q", is imported and enriched
+    let report = import(
+        &mut ls,
+        &auth,
+        "first_name,last_name,company,website,company_phone,state,country\nZeb,Q,Riverside Autos,https://riverside-autos.example,(212) 555-0190,NY,US\n",
+    )
+    .await;
+    assert_eq!(report["created"], 1, "{report}");
+    ls.drain().await.unwrap();
+
+    // THEN the lead keeps what the provider said of the company, nothing of the person
+    let leads = ls.store.leads(t).await.unwrap();
+    let lead = &leads[0];
+    assert_eq!(
+        (
+            lead.email.as_deref(),
+            lead.phone.as_deref(),
+            lead.title.as_deref()
+        ),
+        (None, None, None),
+        "{lead:?}"
+    );
+    assert_eq!(lead.employees, Some(14), "{lead:?}");
+    assert!(
+        lead.enrichment
+            .as_deref()
+            .unwrap_or_default()
+            .contains("matched a person erased on request; dropped email"),
+        "{:?}",
+        lead.enrichment
+    );
+    let items = scan(&ls).await;
+    let left = traces(&items, &TRACES);
+    assert!(left.is_empty(), "traces left: {left:#?}");
+    pm.verify().await;
+    ls.cleanup().await;
 }

@@ -3,7 +3,8 @@
 //! lead lacks is still missing; each one behind a circuit (state in the
 //! store, shared by every instance) and a monthly credit budget (an atomic
 //! counter). A provider that is not deployed, open, over budget or failing
-//! is skipped with the reason written down: the lead always goes on.
+//! is skipped with the reason written down: the lead always goes on. An
+//! answer that matched a person erased on request keeps nothing of them.
 //!
 //! An asynchronous provider that has not finished leaves its job id on the
 //! lead and the message is retried later (SQS redelivery); the retry polls
@@ -17,6 +18,8 @@ use shared::domain::targeting::enrichment::{
     apply_patch, month_key, CircuitPolicy, EnrichmentPatch, EnrichmentQuery, Lookup, Missing,
     ProviderError,
 };
+use shared::domain::targeting::erasure::{forget_person, Person};
+use shared::domain::targeting::suppression::SuppressionKind;
 use shared::domain::targeting::timezone::{resolve_timezone, LocationHints, TimezoneSource};
 use shared::domain::tenant::TenantConfig;
 use shared::edge::{parse_body, process_sqs, ErrorCount};
@@ -156,6 +159,40 @@ impl App {
             .await
     }
 
+    /// Takes out of a provider's answer what it says of a person erased on
+    /// request (matched by the keyed hash of its email or number): none of
+    /// it is stored, and the lead is not reached through them. Without a
+    /// key (`ERASURE_KEY` or `LINK_SIGNING_KEY`) nothing is checked here;
+    /// the import that let the lead in refuses erased people itself.
+    async fn forget_erased(
+        &self,
+        tenant: &str,
+        patch: &mut EnrichmentPatch,
+        lead: &Lead,
+    ) -> Result<Vec<&'static str>> {
+        let Some(key) = self.store.erasure_key() else {
+            return Ok(vec![]);
+        };
+        let matched = Person::of_patch(patch, lead.country.as_deref());
+        if matched.is_empty() {
+            return Ok(vec![]);
+        }
+        let wanted: Vec<(SuppressionKind, String)> = matched
+            .hashes(key, tenant)
+            .into_iter()
+            .map(|h| (SuppressionKind::Erased, h))
+            .collect();
+        if self
+            .store
+            .suppression_hits(tenant, &wanted)
+            .await?
+            .is_empty()
+        {
+            return Ok(vec![]);
+        }
+        Ok(forget_person(patch))
+    }
+
     /// Runs the tenant's waterfall over `lead`, resuming a pending job.
     async fn waterfall(
         &self,
@@ -252,9 +289,16 @@ impl App {
                 .await;
             let mut refund = charged;
             match result {
-                Ok(Lookup::Found(patch)) => {
+                Ok(Lookup::Found(mut patch)) => {
                     circuit.record_success();
                     refund = false;
+                    let forgotten = self.forget_erased(tenant, &mut patch, &work).await?;
+                    if !forgotten.is_empty() {
+                        w.notes.push(format!(
+                            "{name}: matched a person erased on request; dropped {}",
+                            forgotten.join(", ")
+                        ));
+                    }
                     let filled = apply_patch(&mut work, &patch);
                     w.notes.push(if filled.is_empty() {
                         format!("{name}: matched, nothing new")

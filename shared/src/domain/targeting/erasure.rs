@@ -12,6 +12,7 @@
 //! and erasing one person must not refuse every colleague at the next import.
 //! Nor is the company domain suppressed: the rest of the company did not ask.
 
+use super::enrichment::EnrichmentPatch;
 use super::suppression::{canonical_email, canonical_phone_in, SuppressionKind};
 use crate::domain::lead::Lead;
 use hmac::{Hmac, KeyInit, Mac};
@@ -148,6 +149,23 @@ impl Person {
         person
     }
 
+    /// The person a provider's answer matched: the email and number
+    /// `apply_patch` would store (national numbers read in `country`, the
+    /// lead's).
+    pub fn of_patch(patch: &EnrichmentPatch, country: Option<&str>) -> Self {
+        let mut person = Person::default();
+        person
+            .emails
+            .extend(patch.email.as_deref().and_then(canonical_email));
+        person.phones.extend(
+            patch
+                .phone
+                .as_deref()
+                .and_then(|p| canonical_phone_in(p, country)),
+        );
+        person
+    }
+
     pub fn is_empty(&self) -> bool {
         self.emails.is_empty() && self.phones.is_empty()
     }
@@ -242,6 +260,27 @@ pub fn erased_field(
         .identifiers()
         .find(|(kind, v)| erased(&key.hash(tenant, *kind, v)))
         .map(|(kind, _)| kind.as_str())
+}
+
+/// Takes what a provider's answer says of the person it matched out of
+/// it (email, number, title, seniority, LinkedIn), leaving what it says of
+/// the company: for an answer that matched a person erased on request.
+/// Returns the fields taken out.
+pub fn forget_person(patch: &mut EnrichmentPatch) -> Vec<&'static str> {
+    let mut taken = Vec::new();
+    for (slot, name) in [
+        (&mut patch.email, "email"),
+        (&mut patch.email_status, "email_status"),
+        (&mut patch.phone, "phone"),
+        (&mut patch.title, "title"),
+        (&mut patch.seniority, "seniority"),
+        (&mut patch.linkedin_url, "linkedin_url"),
+    ] {
+        if slot.take().is_some() {
+            taken.push(name);
+        }
+    }
+    taken
 }
 
 /// Mentions of an erased person in free text (an audit row's detail, an
@@ -411,6 +450,31 @@ mod tests {
         assert_eq!(erased_field(&k, "acme", &switchboard, on_list), None);
         // Nor does the same person in another tenant.
         assert_eq!(erased_field(&k, "other", &lead, on_list), None);
+    }
+
+    #[test]
+    fn a_providers_answer_is_read_as_stored_and_forgets_the_person_not_the_company() {
+        let mut patch = EnrichmentPatch {
+            email: Some("Jo@X.example".into()),
+            email_status: Some("verified".into()),
+            phone: Some("020 7946 0958".into()),
+            title: Some("Owner".into()),
+            company: Some("X Ltd".into()),
+            employees: Some(12),
+            ..Default::default()
+        };
+        let p = Person::of_patch(&patch, Some("GB"));
+        assert_eq!(p.emails, vec!["jo@x.example"]);
+        assert_eq!(p.phones, vec!["+442079460958"]);
+        assert_eq!(
+            forget_person(&mut patch),
+            vec!["email", "email_status", "phone", "title"]
+        );
+        assert!(Person::of_patch(&patch, Some("GB")).is_empty());
+        assert_eq!(
+            (patch.company.as_deref(), patch.employees),
+            (Some("X Ltd"), Some(12))
+        );
     }
 
     #[test]
