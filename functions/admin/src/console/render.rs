@@ -119,4 +119,13 @@ mod tests {
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("<script>alert"));
     }
+
+    #[test]
+    fn every_template_renders_with_nothing_in_its_context() {
+        // Filters and tests are looked up at render time: an unknown one
+        // would fail only on the page.
+        for (name, _) in TEMPLATES {
+            render(name, &serde_json::json!({})).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
 }

@@ -1,0 +1,321 @@
+//! The operator console in a real browser (headless Chromium through
+//! ChromeDriver) against the local stack served over HTTP: sign-in, a batch
+//! approved and its touches due, a draft rejected and redrafted, pause
+//! seen in the banner and honoured by a tick, why a touch waits, roles,
+//! tenant isolation, CSRF, and an accessibility check (axe-core) with a
+//! screenshot of every page.
+
+use integration_tests::browser::{artifact, Browser};
+use integration_tests::*;
+use local_stack::runner::LocalStack;
+use local_stack::serve::{serve_stack, Served};
+use serde_json::json;
+use shared::domain::touch::TouchState;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Two tenants with drafts waiting and an admin, an approver and a viewer
+/// in `acme`, an admin in `beta`; the stack served on loopback.
+async fn console_stack() -> (Arc<Mutex<LocalStack>>, Served, String) {
+    let mut ls = stack("console", at(IN_WINDOW), None).await;
+    let acme = tenant(&mut ls, "acme", |_| {}).await;
+    import(
+        &mut ls,
+        &acme,
+        &csv(&[
+            dealer("ann@alpha-motors.example", "NY"),
+            dealer("bob@bravo-autos.example", "NY"),
+            dealer("cy@charlie-cars.example", "NY"),
+        ]),
+    )
+    .await;
+    let beta = tenant(&mut ls, "beta", |_| {}).await;
+    import(
+        &mut ls,
+        &beta,
+        &csv(&[dealer("zed@zulu-motors.example", "NY")]),
+    )
+    .await;
+    ls.drain().await.expect("pipeline drains");
+    for (auth, login, role) in [
+        (&acme, "ada", "admin"),
+        (&acme, "abe", "approver"),
+        (&acme, "vic", "viewer"),
+        (&beta, "bea", "admin"),
+    ] {
+        let r = post(
+            &mut ls,
+            auth,
+            "/admin/operators",
+            &json!({"login": login, "display_name": login.to_uppercase(), "role": role, "password": PASSWORD}).to_string(),
+        )
+        .await;
+        assert_eq!(r.status, 201, "operator {login}: {}", r.body);
+    }
+    let ls = Arc::new(Mutex::new(ls));
+    let served = serve_stack(ls.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("console served");
+    (ls, served, acme)
+}
+
+async fn sign_in(b: &Browser, url: &str, tenant: &str, login: &str) {
+    b.goto(&format!("{url}/console")).await;
+    assert!(
+        b.current_url().await.ends_with("/console/sign-in"),
+        "a visitor is sent to sign in"
+    );
+    b.find("#tenant").await.send_keys(tenant).await;
+    b.find("#login").await.send_keys(login).await;
+    b.find("#password").await.send_keys(PASSWORD).await;
+    b.find("#sign-in").await.click().await;
+    let h1 = b.find("h1").await.text().await;
+    if h1 != "Control plane" {
+        panic!("{login} signed in: {}", b.page_source().await);
+    }
+}
+
+/// Checks the page for accessibility and keeps a screenshot of it.
+async fn look(b: &Browser, name: &str) {
+    b.assert_accessible(name).await;
+    b.screenshot(&artifact(&format!("console-{name}"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_approves_rejects_pauses_and_reads_why_a_touch_waits() {
+    let (ls, served, _acme) = console_stack().await;
+    let url = served.url();
+    let b = Browser::start().await;
+    sign_in(&b, &url, "acme", "ada").await;
+    look(&b, "control-plane").await;
+
+    // Reject one draft with a reason: it is written again.
+    b.goto(&format!("{url}/console/approvals")).await;
+    look(&b, "approvals").await;
+    let first = b.find("article.draft").await;
+    let id = first.attr("id").await.expect("draft id");
+    let (lead, step) = {
+        let rest = id.trim_start_matches("draft-");
+        let (l, s) = rest.rsplit_once('-').unwrap();
+        (l.to_string(), s.parse::<u8>().unwrap())
+    };
+    b.find(&format!("#r-{lead}-{step}"))
+        .await
+        .send_keys("too generic")
+        .await;
+    b.find(&format!("#{id} [data-key=reject]"))
+        .await
+        .click()
+        .await;
+    assert_eq!(b.find("h1").await.text().await, "Approval queue");
+    {
+        let mut ls = ls.lock().await;
+        ls.drain().await.unwrap();
+        let l = ls.store.lead("acme", &lead).await.unwrap().unwrap();
+        assert_eq!(l.rejections.len(), 1, "the rejection is remembered");
+        assert_eq!(l.rejections[0].reason, "too generic");
+        let t = ls.store.touch("acme", &lead, step).await.unwrap().unwrap();
+        assert_eq!(t.state, TouchState::Draft, "redrafted for approval");
+    }
+
+    // Prepare a batch: its frozen scope, preview hash and expiry are shown;
+    // approving makes the touches due.
+    b.goto(&format!("{url}/console/approvals")).await;
+    b.find("#prepare-batch").await.click().await;
+    let hash = b.find("#preview-hash").await.text().await;
+    assert!(hash.len() >= 16, "the preview hash: {hash}");
+    look(&b, "batch").await;
+    b.find("#approve-batch").await.click().await;
+    let result = b.find("#batch-result").await.text().await;
+    assert!(result.starts_with("Approved"), "{result}");
+    {
+        let ls = ls.lock().await;
+        let due = states(&ls, "acme", &lead).await;
+        assert!(due.contains(&TouchState::Due), "{due:?}");
+    }
+
+    // Pause from the control plane, behind a confirmation: the banner
+    // says so and a tick sends nothing; resume.
+    b.goto(&format!("{url}/console")).await;
+    b.find("#pause").await.click().await;
+    look(&b, "confirm-pause").await;
+    b.find("#confirm").await.click().await;
+    let banner = b.find("#banner").await.text().await;
+    assert!(banner.contains("Sending is paused"), "{banner}");
+    {
+        let mut ls = ls.lock().await;
+        let report = ls.tick().await.unwrap();
+        assert_eq!(report.sent, 0, "paused: {report:?}");
+        assert!(ls.store.outbox("acme").await.unwrap().is_empty());
+    }
+    b.find("#resume").await.click().await;
+    b.find("#confirm").await.click().await;
+    assert!(
+        b.find_all("#banner.paused").await.is_empty(),
+        "the pause banner is gone"
+    );
+    {
+        let mut ls = ls.lock().await;
+        let report = ls.tick().await.unwrap();
+        assert!(report.sent > 0, "resumed: {report:?}");
+    }
+
+    // A lead's page says why its next touch waits.
+    b.goto(&format!("{url}/console/leads/{lead}")).await;
+    let why = b.find("#next-wait").await.text().await;
+    assert!(why.contains("step"), "{why}");
+    look(&b, "lead").await;
+
+    // Every other page renders, passes the accessibility check and is kept.
+    for (path, name) in [
+        ("/console/leads", "leads"),
+        ("/console/leads?status=contacted&tier=1", "leads-filtered"),
+        ("/console/inbox", "inbox"),
+        ("/console/campaigns", "campaigns"),
+        ("/console/deliverability", "deliverability"),
+        ("/console/memory", "memory"),
+        ("/console/suppressions", "suppressions"),
+        ("/console/in-doubt", "in-doubt"),
+        ("/console/audit", "audit"),
+        ("/console/erase", "erase"),
+        ("/console/operators", "operators"),
+    ] {
+        b.goto(&format!("{url}{path}")).await;
+        let h1 = b.find("h1").await.text().await;
+        assert!(!h1.starts_with("Something failed"), "{path}: {h1}");
+        look(&b, name).await;
+    }
+
+    // The audit trail names the operator who did each thing.
+    b.goto(&format!("{url}/console/audit")).await;
+    let audit = b.find("#audit").await.text().await;
+    for action in ["batch_approved", "pause", "resume", "sign_in"] {
+        assert!(
+            audit
+                .lines()
+                .any(|l| l.contains("op:ada") && l.contains(action)),
+            "{action} by op:ada in:\n{audit}"
+        );
+    }
+
+    // Signing out ends the session: the old cookie no longer opens a page.
+    b.find(".signout button").await.click().await;
+    b.goto(&format!("{url}/console/leads")).await;
+    assert!(b.current_url().await.ends_with("/console/sign-in"));
+    b.quit().await;
+    served.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_tenants_and_csrf_are_enforced_on_every_form() {
+    let (ls, served, _acme) = console_stack().await;
+    let url = served.url();
+    let b = Browser::start().await;
+
+    // A viewer sees drafts but no approve button, and a forged approval
+    // (with a valid CSRF token) is refused.
+    sign_in(&b, &url, "acme", "vic").await;
+    b.goto(&format!("{url}/console/approvals")).await;
+    assert!(!b.find_all("article.draft").await.is_empty());
+    assert!(b.find_all("[data-key=approve]").await.is_empty());
+    let id = b.find("article.draft").await.attr("id").await.unwrap();
+    let (lead, step) = id
+        .trim_start_matches("draft-")
+        .rsplit_once('-')
+        .map(|(l, s)| (l.to_string(), s.to_string()))
+        .unwrap();
+    let post = |path: String, with_csrf: bool| {
+        format!(
+            "const done = arguments[arguments.length - 1];
+             const csrf = document.querySelector('input[name=csrf]').value;
+             const body = new URLSearchParams({{confirmed: 'yes', reason: 'x'}});
+             if ({with_csrf}) body.set('csrf', csrf);
+             fetch('{path}', {{method: 'POST', body, redirect: 'manual'}}).then(r => done(r.type === 'opaqueredirect' ? 303 : r.status));"
+        )
+    };
+    let status = b
+        .execute_async(
+            &post(format!("/console/drafts/{lead}/{step}/approve"), true),
+            vec![],
+        )
+        .await;
+    assert_eq!(status, 403, "a viewer may not approve");
+    let status = b
+        .execute_async(&post("/console/control/pause".into(), true), vec![])
+        .await;
+    assert_eq!(status, 403, "a viewer may not pause");
+    {
+        let ls = ls.lock().await;
+        let t = ls
+            .store
+            .touch("acme", &lead, step.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.state, TouchState::Draft);
+        assert!(!ls.store.control("acme").await.unwrap().paused);
+    }
+    b.find(".signout button").await.click().await;
+
+    // An admin's form without its CSRF token is refused; with it, it works.
+    sign_in(&b, &url, "acme", "ada").await;
+    let status = b
+        .execute_async(&post("/console/control/pause".into(), false), vec![])
+        .await;
+    assert_eq!(status, 403, "no CSRF token");
+    assert!(!ls.lock().await.store.control("acme").await.unwrap().paused);
+    let status = b
+        .execute_async(&post("/console/control/pause".into(), true), vec![])
+        .await;
+    assert_eq!(status, 303, "with its token the same form works");
+    assert!(ls.lock().await.store.control("acme").await.unwrap().paused);
+
+    // Nothing of tenant beta is reachable from acme's session, by any URL.
+    let beta_lead = lead_id("beta", "zed@zulu-motors.example");
+    for path in [
+        format!("/console/leads/{beta_lead}"),
+        "/console/leads?q=zulu".to_string(),
+        "/console/approvals".to_string(),
+        "/console/inbox?status=new".to_string(),
+        "/console/audit".to_string(),
+        "/console/suppressions".to_string(),
+    ] {
+        b.goto(&format!("{url}{path}")).await;
+        let html = b.page_source().await;
+        assert!(!html.contains("zulu"), "{path} shows tenant beta's data");
+        if path.contains(&beta_lead) {
+            let h1 = b.find("h1").await.text().await;
+            assert_eq!(h1, "Not found", "{path}");
+        } else {
+            assert!(!html.contains(&beta_lead), "{path} shows beta's lead");
+        }
+    }
+    let status = b
+        .execute_async(
+            &post(format!("/console/drafts/{beta_lead}/1/approve"), true),
+            vec![],
+        )
+        .await;
+    assert_ne!(status, 303, "approving beta's draft from acme");
+    {
+        let ls = ls.lock().await;
+        let t = ls
+            .store
+            .touch("beta", &beta_lead, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.state, TouchState::Draft, "beta's draft untouched");
+    }
+    // A cursor made for beta's list does not read it from acme's session.
+    b.goto(&format!(
+        "{url}/console/leads?cursor=eyJHU0kxUEsiOiJUI2JldGEjTEVBRFMifQ"
+    ))
+    .await;
+    let h1 = b.find("h1").await.text().await;
+    assert_eq!(h1, "That did not work", "a foreign cursor is refused");
+    b.quit().await;
+    served.stop();
+}
