@@ -194,6 +194,33 @@ async fn an_erased_person_leaves_no_trace_and_is_refused_at_the_next_import_and_
         .await;
         assert_eq!(r.status, 201, "{}", r.body);
     }
+    // AND what the dialer leaves behind a call to them: the day's call
+    // counter and the desk slot that made the call (keyed as the dispatch
+    // tick and the desk key them)
+    for (pk, sk, attr, value) in [
+        (
+            format!("T#{T}#CTR#2026-12-01"),
+            format!("voice#lead#{me}"),
+            "n",
+            AttributeValue::N("1".into()),
+        ),
+        (
+            format!("T#{T}#DESK"),
+            "SLOT#00".to_string(),
+            "lead_id",
+            AttributeValue::S(me.clone()),
+        ),
+    ] {
+        ls.ddb
+            .put_item()
+            .table_name(ls.store.table())
+            .item("PK", AttributeValue::S(pk))
+            .item("SK", AttributeValue::S(sk))
+            .item(attr, value)
+            .send()
+            .await
+            .unwrap();
+    }
     let (_, mine, _) = ls.store.lead_view(T, &me).await.unwrap().unwrap();
     let my_touches = mine.len() as u64;
     let sam_touches = ls.store.touches(T, &sam).await.unwrap();
@@ -231,6 +258,10 @@ async fn an_erased_person_leaves_no_trace_and_is_refused_at_the_next_import_and_
     assert_eq!(e["hashed_entries_added"], 2, "{answer}");
     assert!(e["audit_rows_scrubbed"].as_u64().unwrap() >= 2, "{answer}");
     assert_eq!(e["batches_rewritten"], 1, "{answer}");
+    assert_eq!(
+        (e["call_counters"].clone(), e["desk_slots"].clone()),
+        (json!(1), json!(1))
+    );
     assert!(traces(&[answer.to_string().to_lowercase()], &TRACES).is_empty());
     // AND no item of the table holds their email, name, number or lead id
     let after = scan(&ls).await;

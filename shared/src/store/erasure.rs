@@ -20,7 +20,9 @@
 //!   `[erased]` in place of each mention;
 //! - approval batches listing the leads, found from the audit's
 //!   `batch_created` rows: the leads taken out of the frozen scope, and an
-//!   open batch made void (what it froze is gone).
+//!   open batch made void (what it froze is gone);
+//! - the leads' ids elsewhere (a lead id is an unkeyed hash of the email):
+//!   their daily call counters, and the dialing desk's slots.
 //!
 //! Order: the hashed entries are written first (an import running
 //! meanwhile is refused from then on) and each lead's own item is deleted
@@ -28,6 +30,7 @@
 
 use super::signals::WEBHOOK_EVENT_ATTR;
 use super::*;
+use crate::domain::dispatch::caps::lead_calls_scope;
 use crate::domain::ids::{LeadId, TenantId};
 use crate::domain::lead::Lead;
 use crate::domain::targeting::erasure::{
@@ -39,6 +42,9 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Longest operator reason kept in the audit row.
 const REASON_KEPT: usize = 200;
+/// Days back a lead's call counter may still be stored (its TTL is three
+/// days past its day; DynamoDB deletes expired items within about two).
+const COUNTER_DAYS: i64 = 7;
 
 /// What an erasure did, in counts: no personal data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -66,6 +72,10 @@ pub struct ErasureReport {
     pub hashed_entries_present: u32,
     pub audit_rows_scrubbed: u32,
     pub batches_rewritten: u32,
+    /// The leads' daily call counters (`voice#lead#<id>`, kept a few days).
+    pub call_counters: u32,
+    /// Dialing-desk slots whose last call was one of the leads, cleared.
+    pub desk_slots: u32,
 }
 
 impl ErasureReport {
@@ -81,11 +91,13 @@ impl ErasureReport {
             + self.clear_suppression_entries
             + self.audit_rows_scrubbed
             + self.batches_rewritten
+            + self.call_counters
+            + self.desk_slots
     }
 
     pub fn summary(&self) -> String {
         format!(
-            "{} leads, {} touches, {} timeline events, {} other lead items, {} webhook events, {} outbox entries, {} claims, {} clear suppression entries deleted; {} audit rows and {} batches scrubbed; {} identifiers hashed ({} new)",
+            "{} leads, {} touches, {} timeline events, {} other lead items, {} webhook events, {} outbox entries, {} claims, {} clear suppression entries, {} call counters deleted; {} audit rows, {} batches and {} desk slots scrubbed; {} identifiers hashed ({} new)",
             self.leads,
             self.touches,
             self.timeline_events,
@@ -94,8 +106,10 @@ impl ErasureReport {
             self.outbox_entries,
             self.reach_claims,
             self.clear_suppression_entries,
+            self.call_counters,
             self.audit_rows_scrubbed,
             self.batches_rewritten,
+            self.desk_slots,
             self.identifiers,
             self.hashed_entries_added,
         )
@@ -261,6 +275,20 @@ impl Store {
             )
             .await?;
         report.clear_suppression_entries = clear.len() as u32;
+        let counters = self
+            .present(
+                leads
+                    .iter()
+                    .flat_map(|l| {
+                        (-COUNTER_DAYS..=1).map(move |d| {
+                            let day = (now + chrono::Duration::days(d)).date_naive();
+                            Self::key(keys::counters(t, &day.to_string()), lead_calls_scope(&l.id))
+                        })
+                    })
+                    .collect(),
+            )
+            .await?;
+        report.call_counters = counters.len() as u32;
         let mentions = Mentions::new(&person, &leads);
         let (audit_rows, batch_ids) = self.scrubbed_audit(t, &mentions).await?;
         report.audit_rows_scrubbed = audit_rows.len() as u32;
@@ -273,9 +301,11 @@ impl Store {
                 .into_iter()
                 .chain(webhook_events)
                 .chain(claims)
-                .chain(clear),
+                .chain(clear)
+                .chain(counters),
         ))
         .await?;
+        report.desk_slots = self.clear_desk_slots(t, &lead_ids).await?;
         self.batch_put(audit_rows.into_iter().chain(batches).collect())
             .await?;
         self.batch_delete(distinct(other_items)).await?;
@@ -392,6 +422,32 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Takes the leads' ids off the dialing desk's slots whose call has
+    /// ended (a slot keeps its last call's lead); a slot still on a call
+    /// keeps it until the call ends (then the next call overwrites it).
+    async fn clear_desk_slots(&self, t: &str, leads: &HashSet<&str>) -> Result<u32> {
+        let mut cleared = 0;
+        for slot in self
+            .query_all(None, "PK", keys::desk(t), Some("SLOT#"))
+            .await?
+        {
+            let Some(lead) = str_attr(&slot, "lead_id").filter(|l| leads.contains(l)) else {
+                continue;
+            };
+            let tx = self.update_tx(
+                key_of(&slot),
+                "REMOVE lead_id",
+                Some("lead_id = :l AND attribute_not_exists(call_attempt)"),
+                &[],
+                vec![(":l".into(), s(lead))],
+            )?;
+            if self.transact("clear_desk_slot", vec![tx]).await?.is_none() {
+                cleared += 1;
+            }
+        }
+        Ok(cleared)
     }
 
     /// The keys among `keys` that have an item.

@@ -15,6 +15,11 @@ pub struct CapReservation {
     pub limit: u32,
 }
 
+/// The counter of a lead's calls in a day (the one cap named by a lead).
+pub fn lead_calls_scope(lead_id: &str) -> String {
+    format!("voice#lead#{lead_id}")
+}
+
 /// The sending identity chosen for a touch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SenderChoice {
@@ -56,7 +61,7 @@ pub fn caps_for_send(
                 format!("voice#number#{}", sender.identity),
                 c.voice_per_number,
             ),
-            cap(format!("voice#lead#{lead_id}"), c.calls_per_lead_per_day),
+            cap(lead_calls_scope(lead_id), c.calls_per_lead_per_day),
         ],
         Channel::Sms => vec![
             cap(format!("sms#number#{}", sender.identity), c.sms_per_number),
