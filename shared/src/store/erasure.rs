@@ -236,7 +236,12 @@ impl Store {
                 || canonical_phone(to).is_some_and(|p| person.phones.contains(&p))
         };
         let outbox: Vec<Item> = self
-            .query_all(None, "PK", keys::outbox(t), Some("A#"))
+            .query_fields(
+                None,
+                keys::outbox(t),
+                Some("A#"),
+                &["PK", "SK", "lead_id", "to"],
+            )
             .await?
             .iter()
             .filter(|i| {
@@ -306,8 +311,8 @@ impl Store {
         ))
         .await?;
         report.desk_slots = self.clear_desk_slots(t, &lead_ids).await?;
-        self.batch_put(audit_rows.into_iter().chain(batches).collect())
-            .await?;
+        self.rewrite_audit(audit_rows).await?;
+        self.batch_put(batches).await?;
         self.batch_delete(distinct(other_items)).await?;
         self.batch_delete(distinct(lead_items)).await?;
 
@@ -391,37 +396,69 @@ impl Store {
     }
 
     /// Every lead of the tenant, only its id and contact fields, from the
-    /// leads index (a Query of the tenant's index partition, page by page).
+    /// leads index.
     async fn lead_contacts(&self, t: &str) -> Result<Vec<Contact>> {
+        self.query_fields(
+            Some("TenantIndex"),
+            keys::leads_index(t),
+            None,
+            &["id", "email", "phone", "mobile_phone"],
+        )
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
+    }
+
+    /// Every item of partition `pk` (of the table, or of the tenant index),
+    /// with only `fields`, page by page: how an erasure reads partitions
+    /// that only grow (the leads index, the outbox, the audit trail)
+    /// without holding their bodies in memory.
+    async fn query_fields(
+        &self,
+        index: Option<&str>,
+        pk: String,
+        sk_prefix: Option<&str>,
+        fields: &[&str],
+    ) -> Result<Vec<Item>> {
+        let (pk_attr, sk_attr) = match index {
+            Some(_) => ("GSI1PK", "GSI1SK"),
+            None => ("PK", "SK"),
+        };
+        let names: Vec<String> = (0..fields.len()).map(|i| format!("#f{i}")).collect();
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
             self.spend()?;
-            let page = self
+            let mut q = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name("TenantIndex")
-                .key_condition_expression("GSI1PK = :pk")
-                .expression_attribute_values(":pk", s(keys::leads_index(t)))
-                .projection_expression("#id, #email, #phone, #mobile")
-                .expression_attribute_names("#id", "id")
-                .expression_attribute_names("#email", "email")
-                .expression_attribute_names("#phone", "phone")
-                .expression_attribute_names("#mobile", "mobile_phone")
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk("query lead contacts"))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(from_item(item)?);
+                .set_index_name(index.map(str::to_string))
+                .expression_attribute_names("#pk", pk_attr)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .projection_expression(names.join(", "))
+                .set_exclusive_start_key(start.take());
+            for (name, field) in names.iter().zip(fields) {
+                q = q.expression_attribute_names(name, *field);
             }
+            q = match sk_prefix {
+                Some(p) => q
+                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+                    .expression_attribute_names("#sk", sk_attr)
+                    .expression_attribute_values(":sk", s(p)),
+                None => q.key_condition_expression("#pk = :pk"),
+            };
+            if index.is_none() {
+                q = q.consistent_read(true);
+            }
+            let page = q.send().await.map_err(sdk("query fields"))?;
+            out.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
+                _ => return Ok(out),
             }
         }
-        Ok(out)
     }
 
     /// Takes the leads' ids off the dialing desk's slots whose call has
@@ -463,26 +500,59 @@ impl Store {
             .collect())
     }
 
-    /// The tenant's audit rows that mention the person, rewritten, and the
-    /// ids of every batch the trail says was created.
+    /// The tenant's audit rows that mention the person (each key with its
+    /// detail scrubbed), and the ids of every batch the trail says was
+    /// created.
     async fn scrubbed_audit(
         &self,
         t: &str,
         mentions: &Mentions,
-    ) -> Result<(Vec<Item>, Vec<String>)> {
-        let mut rewritten = Vec::new();
+    ) -> Result<(Vec<(Item, String)>, Vec<String>)> {
+        let mut scrubbed = Vec::new();
         let mut batch_ids = BTreeSet::new();
-        for mut row in self.query_all(None, "PK", keys::audit(t), None).await? {
+        for row in self
+            .query_fields(
+                None,
+                keys::audit(t),
+                None,
+                &["PK", "SK", "action", "detail"],
+            )
+            .await?
+        {
             let detail = str_attr(&row, "detail").unwrap_or_default();
             if str_attr(&row, "action") == Some("batch_created") {
                 batch_ids.extend(detail.split_whitespace().next().map(str::to_string));
             }
-            if let Some(scrubbed) = mentions.scrub(detail) {
-                row.insert("detail".into(), s(scrubbed));
-                rewritten.push(row);
+            if let Some(clean) = mentions.scrub(detail) {
+                scrubbed.push((key_of(&row), clean));
             }
         }
-        Ok((rewritten, batch_ids.into_iter().collect()))
+        Ok((scrubbed, batch_ids.into_iter().collect()))
+    }
+
+    /// Writes the scrubbed details over the audit rows' own, 25 rows a
+    /// transaction (only the detail changes: the rest of a row is as it was).
+    async fn rewrite_audit(&self, rows: Vec<(Item, String)>) -> Result<()> {
+        for chunk in rows.chunks(25) {
+            let items = chunk
+                .iter()
+                .map(|(key, detail)| {
+                    self.update_tx(
+                        key.clone(),
+                        "SET detail = :d",
+                        Some("attribute_exists(PK)"),
+                        &[],
+                        vec![(":d".into(), s(detail.as_str()))],
+                    )
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if let Some(codes) = self.transact("rewrite_audit", items).await? {
+                return Err(crate::error::Error::Conflict(format!(
+                    "audit rows changed while being scrubbed: {codes:?}"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The batches among `ids` whose frozen scope lists one of `leads`,
