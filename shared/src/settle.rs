@@ -4,6 +4,7 @@
 //! gives its caps back and makes it due again; cancelled gives the caps
 //! back and passes the step over.
 
+use crate::domain::campaigns::results::count_send;
 use crate::domain::dispatch::decide::{after_answer, Context, Known};
 use crate::domain::lead::Lead;
 use crate::domain::tenant::{Control, TenantConfig};
@@ -80,6 +81,8 @@ pub async fn settle(
                 .clone()
                 .unwrap_or_else(|| format!("settled:{attempt}"));
             let after = after_answer(&open, &ctx, true, now);
+            // It went out when it was attempted, not when it was settled.
+            let counted = count_send(&open, config, open.attempted_at.unwrap_or(now));
             store
                 .confirm(
                     &open,
@@ -88,6 +91,7 @@ pub async fn settle(
                     &after,
                     lead.version,
                     None,
+                    counted,
                     now,
                 )
                 .await?

@@ -1,6 +1,7 @@
 //! What an operator does with a campaign beyond editing it: its report
-//! (funnel, sends per channel per day, replies, bookings, bounces,
-//! unsubscribes, A/B results, today's share), and enrolling leads by hand.
+//! (from its results counters: the funnel, sends per channel per day,
+//! reply rates by step and hour, bounce rate by warmup day, channels, A/B
+//! results, today's share), and enrolling leads by hand.
 
 use super::*;
 use shared::domain::campaigns::enrollment::may_enroll;
@@ -17,21 +18,21 @@ struct EnrollRequest {
 }
 
 impl App {
-    /// `GET /admin/campaigns/{id}/report`.
+    /// `GET /admin/campaigns/{id}/report`: the campaign's results
+    /// counters (one query, however many leads it has; see
+    /// `domain::campaigns::results`), its status and today's share.
     pub async fn campaign_report(
         &self,
         tenant: &str,
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Value> {
-        let config = self.store.require_config(tenant).await?;
-        let (campaign, version) = self.store.campaign(tenant, id, now).await?;
-        let mut leads = Vec::new();
-        for lead in self.store.leads(tenant).await? {
-            let touches = self.store.touches(tenant, &lead.id).await?;
-            leads.push((lead, touches));
-        }
-        let r = report::build(id, &leads, config.tz());
+        let (config, (campaign, version), rows) = futures::try_join!(
+            self.store.require_config(tenant),
+            self.store.campaign(tenant, id, now),
+            self.store.campaign_results(tenant, id),
+        )?;
+        let r = report::build(id, &rows);
         let today = now.with_timezone(&config.tz()).date_naive();
         let share = campaign
             .daily_share

@@ -5,6 +5,7 @@ use crate::{parse_json, App};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use shared::domain::campaigns::report;
 use shared::domain::content::drafting::{approval_problem, edit, rejection, DraftContext};
 use shared::domain::content::guard::should_hold;
 use shared::domain::dispatch::sequence::due_at;
@@ -539,37 +540,19 @@ impl App {
         ))
     }
 
-    /// `GET /admin/variants`: how each template's A/B variants did, from the
-    /// touches sent: sends, and leads that replied or booked afterwards.
-    pub(crate) async fn variants(&self, tenant: &str) -> Result<(u16, Value)> {
-        let mut rows: BTreeMap<(String, String), [u32; 4]> = BTreeMap::new();
-        for lead in self.store.leads(tenant).await? {
-            let replied =
-                lead.replies > 0 || matches!(lead.status, LeadStatus::Replied | LeadStatus::Booked);
-            let booked = lead.status == LeadStatus::Booked;
-            for t in self.store.touches(tenant, &lead.id).await? {
-                if t.message.template_id.is_empty() || t.state == TouchState::Skipped {
-                    continue;
-                }
-                let r = rows
-                    .entry((t.message.template_id.clone(), t.message.variant_label()))
-                    .or_default();
-                r[0] += 1;
-                if t.state == TouchState::Sent {
-                    r[1] += 1;
-                    r[2] += u32::from(replied);
-                    r[3] += u32::from(booked);
-                }
-            }
-        }
-        let rows: Vec<Value> = rows
-            .into_iter()
-            .map(|((template, variant), [drafted, sent, replied, booked])| {
-                json!({"template_id": template, "variant": variant, "drafted": drafted, "sent": sent,
-                       "replied": replied, "booked": booked,
-                       "reply_rate": if sent > 0 { f64::from(replied) / f64::from(sent) } else { 0.0 }})
-            })
-            .collect();
-        Ok((200, json!({"variants": rows})))
+    /// `GET /admin/variants`: how each template's A/B variants did across
+    /// the tenant's campaigns, from their results counters (one query a
+    /// campaign): drafted, sent, and the first replies and bookings of the
+    /// leads they were the last touch of.
+    pub(crate) async fn variants(&self, tenant: &str, now: DateTime<Utc>) -> Result<(u16, Value)> {
+        let campaigns = self.store.campaigns(tenant, now).await?;
+        let parts = futures::future::try_join_all(
+            campaigns
+                .iter()
+                .map(|(c, _)| self.store.campaign_results(tenant, c.id.as_str())),
+        )
+        .await?;
+        let rows: Vec<_> = parts.into_iter().flatten().collect();
+        Ok((200, json!({"variants": report::variants(&rows)})))
     }
 }

@@ -355,7 +355,7 @@ impl App {
             ("POST", ["batches"]) => self.create_batch(t, &body, now).await,
             ("GET", ["batches", id]) => self.get_batch(t, id).await,
             ("POST", ["batches", id, "approve"]) => self.approve_batch(t, id, now).await,
-            ("GET", ["variants"]) => self.variants(t).await,
+            ("GET", ["variants"]) => self.variants(t, now).await,
             ("GET", ["presets"]) => {
                 let presets: BTreeMap<&str, _> = shared::domain::dispatch::sequence::presets()
                     .into_iter()

@@ -9,6 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use shared::adapters::outbox::ShadowOutbox;
+use shared::domain::campaigns::results::count_send;
 use shared::domain::campaigns::{campaign_of, Campaign};
 use shared::domain::dispatch::decide::{
     before_reading, decide, AfterSend, Context, Decision, Known, SendPlan, WaitKind,
@@ -555,6 +556,7 @@ impl App {
                         &plan.after,
                         plan.lead_version,
                         outbox.as_ref(),
+                        count_send(&sending, &facts.config, now),
                         now,
                     )
                     .await?

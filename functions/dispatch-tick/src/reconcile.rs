@@ -27,7 +27,17 @@ impl App {
                 let version = facts.lead.as_ref().map_or(0, |l| l.version);
                 let landed = self
                     .store
-                    .confirm(touch, attempt, &provider_id, after, version, None, now)
+                    .confirm(
+                        touch,
+                        attempt,
+                        &provider_id,
+                        after,
+                        version,
+                        None,
+                        // It went out when it was attempted.
+                        count_send(touch, &facts.config, touch.attempted_at.unwrap_or(now)),
+                        now,
+                    )
                     .await?;
                 tracing::warn!(tenant = %touch.tenant, lead = %touch.lead_id, step = touch.step, "unconfirmed send found at the provider: confirmed");
                 Ok(match landed {

@@ -435,6 +435,12 @@ pub struct Lead {
     /// moved to its campaign's nurture track.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub attempts_exceeded_200: bool,
+    /// Funnel stages already counted in its campaign's results, as
+    /// `<campaign>#<stage>` (`replied`, `booked`, `bounced`,
+    /// `unsubscribed`): a second reply or a booking made again after a
+    /// cancellation is not counted twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub results_counted: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_sent_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

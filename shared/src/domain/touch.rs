@@ -236,7 +236,27 @@ pub struct Touch {
     /// Its place at the dialing desk, for a call step.
     #[serde(flatten)]
     pub desk: DeskMarks,
+    /// How its send was counted in the campaign results (written with the
+    /// send's confirmation): a reply or bounce later counts under the same
+    /// hour and warmup day, without reading the tenant's config again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_as: Option<CountedSend>,
     pub created_at: DateTime<Utc>,
+}
+
+/// The time buckets a send was counted in (see
+/// `domain::campaigns::results`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountedSend {
+    /// The tenant's day it went out on.
+    pub day: chrono::NaiveDate,
+    /// The hour it went out at, the recipient's local time (the tenant's
+    /// when the recipient's time zone is unknown).
+    pub hour: u8,
+    /// Days since its sending domain's warmup began (1 = the first day),
+    /// for an email from a domain with a known start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_day: Option<u32>,
 }
 
 /// A call step's marks at the dialing desk.

@@ -85,6 +85,12 @@ impl Store {
                 vec![],
             )?);
         }
+        // The campaign's results count the lead enrolled and its steps
+        // drafted, once: with the sequence's own write.
+        items.extend(self.tally_items(
+            &lead.tenant,
+            &crate::domain::campaigns::results::on_sequence(lead, touches),
+        )?);
         // The person is claimed for this lead's campaign in the same write:
         // two leads of one person (a map listing and an email contact)
         // racing into two campaigns cannot both enter.

@@ -11,6 +11,9 @@
 //! - `T#t#SUPP` / `<kind>#<value>`: suppression entries (`erased#<hash>`: a person
 //!   erased on request, by the keyed hash of an email or number)
 //! - `T#t#CTR#<date>` / `<scope>`: daily counters (TTL)
+//! - `T#t#RESULTS#<campaign>` / `FUNNEL`, `STEP#nn`, `HOUR#hh`, `CHANNEL#<c>`, `DAY#<date>`,
+//!   `WDAY#nnn`, `VARIANT#<template>#<label>`: a campaign's results counters, one
+//!   attribute per event (`sent`, `replied`...; see `domain::campaigns::results`)
 //! - `T#t#RATE` / `<hour>`: hourly send/bounce buckets (TTL)
 //! - `T#t#WH#<provider>#<event>` / `EVENT`
 //! - `WHTOKEN#<provider>#<token>` / `TOKEN`: a used webhook token (deployment-wide, TTL)
@@ -58,6 +61,10 @@ pub fn suppression(t: &str) -> String {
 }
 pub fn counters(t: &str, day: &str) -> String {
     format!("T#{t}#CTR#{day}")
+}
+/// A campaign's results counters (no TTL: the report's history).
+pub fn results(t: &str, campaign: &str) -> String {
+    format!("T#{t}#RESULTS#{campaign}")
 }
 pub fn rates(t: &str) -> String {
     format!("T#{t}#RATE")

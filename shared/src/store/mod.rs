@@ -19,6 +19,7 @@ mod operators;
 mod outbox;
 mod pages;
 mod providers;
+mod results;
 mod sends;
 mod signals;
 mod suppressions;

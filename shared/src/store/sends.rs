@@ -4,13 +4,14 @@
 //! `unsent`).
 
 use super::*;
+use crate::domain::campaigns::results;
 use crate::domain::dispatch::caps::{CapReservation, SenderChoice};
 use crate::domain::dispatch::decide::AfterSend;
 use crate::domain::dispatch::failure::LeadMark;
 use crate::domain::lead::LeadStatus;
 use crate::domain::targeting::suppression::SuppressionKind;
 use crate::domain::targeting::suppression::{canonical_email, canonical_phone};
-use crate::domain::touch::{Channel, Touch, TouchState};
+use crate::domain::touch::{Channel, CountedSend, Touch, TouchState};
 use crate::error::{Error, Result};
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -367,6 +368,16 @@ impl Store {
                 ),
             )?);
         }
+        // The funnel counts the lead contacted and nurtured with the
+        // changes that make it so.
+        items.extend(self.tally_items(
+            t,
+            &results::on_after(
+                touch.campaign.as_deref(),
+                after.contacted,
+                after.flag_attempts,
+            ),
+        )?);
         Ok(items)
     }
 
@@ -375,6 +386,8 @@ impl Store {
     /// send bucket and the shadow outbox row, in one transaction. If the
     /// next step or the lead changed since they were read, the send is
     /// still recorded, and the touch keeps a follow-up mark in the due index.
+    /// The campaign's results count the send (in `counted`'s buckets) in
+    /// the same transaction, so a confirm that lands counts it once.
     #[allow(clippy::too_many_arguments)]
     pub async fn confirm(
         &self,
@@ -384,8 +397,13 @@ impl Store {
         after: &AfterSend,
         lead_version: u64,
         outbox: Option<&OutboxEntry>,
+        counted: CountedSend,
         now: DateTime<Utc>,
     ) -> Result<Landed> {
+        let touch = &Touch {
+            counted_as: Some(counted),
+            ..touch.clone()
+        };
         let whole = self.confirm_items(
             touch,
             attempt_id,
@@ -424,19 +442,32 @@ impl Store {
             (":now".into(), s(ts(now))),
             (":pid".into(), s(provider_id)),
         ];
+        // The buckets the send is counted in stay with the touch: its
+        // reply or bounce is counted in the same ones.
+        let counted = match &touch.counted_as {
+            Some(c) => {
+                touch_values.push((
+                    ":counted".into(),
+                    serde_dynamo::to_attribute_value(c)
+                        .map_err(|e| Error::store("serialize", e))?,
+                ));
+                ", counted_as = :counted"
+            }
+            None => "",
+        };
         let touch_update = if after.is_some() {
-            "SET #state = :sent, sent_at = :now, provider_message_id = :pid REMOVE DuePK, DueSK, lease_until, caps_taken, caps_day"
+            format!("SET #state = :sent, sent_at = :now, provider_message_id = :pid{counted} REMOVE DuePK, DueSK, lease_until, caps_taken, caps_day")
         } else {
             touch_values.push((
                 ":dsk".into(),
                 s(due_sort_key(now, t, &touch.lead_id, touch.step)),
             ));
             touch_values.push((":yes".into(), AttributeValue::Bool(true)));
-            "SET #state = :sent, sent_at = :now, provider_message_id = :pid, DueSK = :dsk, follow_up = :yes REMOVE lease_until, caps_taken, caps_day"
+            format!("SET #state = :sent, sent_at = :now, provider_message_id = :pid, DueSK = :dsk, follow_up = :yes{counted} REMOVE lease_until, caps_taken, caps_day")
         };
         let mut items = vec![self.update_tx(
             Self::key(keys::lead(t, &touch.lead_id), keys::touch_sk(touch.step)),
-            touch_update,
+            &touch_update,
             Some("#state = :sending AND attempt_id = :attempt"),
             &[("#state", "state")],
             touch_values,
@@ -494,6 +525,7 @@ impl Store {
         if let Some((after, _)) = after {
             items.extend(self.after_items(touch, after, now)?);
         }
+        items.extend(self.tally_items(t, &results::on_send(touch))?);
         // The bounce rate is a rate of emails: only they count as sends.
         // The tenant's buckets feed the breaker, the domain's its health
         // (kept for the longest window domain health may use); other

@@ -75,6 +75,9 @@ impl Store {
                 s(keys::webhook_event(tenant, provider, event_id)),
             );
             items.push(self.put_tx(event, None, vec![])?);
+            // The campaign's results count what the signal changed, with
+            // the lead that marks it counted.
+            items.extend(self.tally_items(tenant, &plan.results)?);
             for (touch, to) in &plan.end {
                 items.push(self.update_tx(
                     Self::key(keys::lead(tenant, &lead.id), keys::touch_sk(touch.step)),

@@ -7,6 +7,7 @@ pub mod enrollment;
 pub mod presets;
 pub mod recommend;
 pub mod report;
+pub mod results;
 
 use crate::domain::dispatch::sequence::SequenceStep;
 use crate::domain::dispatch::window::SendWindow;

@@ -83,6 +83,7 @@ impl DraftContext<'_> {
             requested: false,
             send_failures: 0,
             desk: Default::default(),
+            counted_as: None,
             created_at: self.now,
         }
     }

@@ -73,6 +73,7 @@ pub(crate) fn touch(step: u8, state: TouchState) -> Touch {
         requested: false,
         send_failures: 0,
         desk: Default::default(),
+        counted_as: None,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
     }
 }

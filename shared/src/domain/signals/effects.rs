@@ -4,6 +4,7 @@
 
 use super::replies::ReplyClass;
 use super::{Signal, SignalKind};
+use crate::domain::campaigns::results::{self, Tally};
 use crate::domain::lead::{Lead, LeadStatus};
 use crate::domain::targeting::suppression::{canonical_email, canonical_phone, SuppressionKind};
 use crate::domain::touch::{Channel, Touch, TouchState};
@@ -54,6 +55,9 @@ pub struct Plan {
     pub referral: Option<String>,
     /// Send the call's recording by SMS and email (once).
     pub recording_followup: bool,
+    /// What the campaign's results count (with the lead's write; its
+    /// `results_counted` is marked in `lead`).
+    pub results: Tally,
 }
 
 /// What applying `signal` to `lead` (with its `touches`) changes, at `now`.
@@ -354,6 +358,7 @@ pub fn plan(signal: &Signal, lead: Option<&Lead>, touches: &[Touch], now: DateTi
     } else {
         out.summary.clone()
     };
+    out.results = results::on_signal(signal, lead, l.as_mut(), touches);
     out.lead = l;
     out
 }

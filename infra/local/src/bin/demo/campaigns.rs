@@ -115,15 +115,13 @@ pub async fn report(ls: &LocalStack, tenant: &str) -> Res<()> {
             .await
             .map_err(|e| e.to_string())?;
         println!(
-            "   {} ({}, {}): {} enrolled, {} waiting to enrol; {} sent to {} leads, {} pending; replied {}, booked {}, bounced {}, unsubscribed {}{}",
+            "   {} ({}, {}): {} enrolled, {} contacted; {} sent; replied {}, booked {}, bounced {}, unsubscribed {}{}",
             c.id.as_str(),
             c.name,
             c.status.as_str(),
             r["enrolled"],
-            r["recommended"],
-            r["sent"],
             r["contacted"],
-            r["pending"],
+            r["sent"],
             r["replied"],
             r["booked"],
             r["bounced"],
@@ -133,24 +131,33 @@ pub async fn report(ls: &LocalStack, tenant: &str) -> Res<()> {
                 .map(|cap| format!("; share today {}/{cap}", r["share_today"]["used"]))
                 .unwrap_or_default()
         );
-        let days: Vec<String> = r["sends"]
-            .as_object()
+        let days: Vec<String> = r["per_day"]
+            .as_array()
             .into_iter()
             .flatten()
-            .map(|(day, by)| {
-                let channels: Vec<String> = by
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(ch, n)| format!("{ch} {n}"))
+            .map(|d| {
+                let channels: Vec<String> = ["email", "voice", "sms", "linkedin"]
+                    .iter()
+                    .filter(|ch| d[**ch].as_u64().unwrap_or(0) > 0)
+                    .map(|ch| format!("{ch} {}", d[*ch]))
                     .collect();
-                format!("{} {}", &day[5..], channels.join("+"))
+                let day = d["day"].as_str().unwrap_or("");
+                format!("{} {}", day.get(5..).unwrap_or(day), channels.join("+"))
             })
             .collect();
         if !days.is_empty() {
             println!("      sends per day: {}", days.join(", "));
         }
-        for v in r["variants"].as_array().into_iter().flatten() {
+        let steps: Vec<String> = r["by_step"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| format!("step {} {}/{}", s["step"], s["replied"], s["sent"]))
+            .collect();
+        if !steps.is_empty() {
+            println!("      replies by step: {}", steps.join(", "));
+        }
+        for v in r["ab"].as_array().into_iter().flatten() {
             println!(
                 "      A/B {} {}: sent {}, replied {}, booked {}",
                 v["template_id"].as_str().unwrap_or(""),
