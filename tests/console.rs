@@ -246,6 +246,10 @@ async fn roles_tenants_and_csrf_are_enforced_on_every_form() {
         .execute_async(&post("/console/control/pause".into(), true), vec![])
         .await;
     assert_eq!(status, 403, "a viewer may not pause");
+    let status = b
+        .execute_async(&post("/console/erase".into(), true), vec![])
+        .await;
+    assert_eq!(status, 403, "a viewer may not erase");
     {
         let ls = ls.lock().await;
         let t = ls
@@ -316,6 +320,105 @@ async fn roles_tenants_and_csrf_are_enforced_on_every_form() {
     .await;
     let h1 = b.find("h1").await.text().await;
     assert_eq!(h1, "That did not work", "a foreign cursor is refused");
+    b.quit().await;
+    served.stop();
+}
+
+/// Every string in every item of the table, lower-cased, one per item.
+async fn scan(ls: &LocalStack) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = ls
+            .ddb
+            .scan()
+            .table_name(ls.store.table())
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("scan");
+        items.extend(
+            page.items
+                .unwrap_or_default()
+                .iter()
+                .map(|i| format!("{i:?}").to_lowercase()),
+        );
+        match page.last_evaluated_key {
+            Some(k) if !k.is_empty() => start = Some(k),
+            _ => return items,
+        }
+    }
+}
+
+const PERSON: &str = "first_name,last_name,email,phone,company,website,city,state,country,industry\n\
+Zebulon,Quixote,zeb@quixote-cars.example,(303) 555-0199,Quixote Cars,https://quixote-cars.example,Denver,CO,US,Used car dealer\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_erases_a_person_from_the_console_and_no_trace_is_left() {
+    let (ls, served, acme) = console_stack().await;
+    {
+        let mut ls = ls.lock().await;
+        let r = import(&mut ls, &acme, PERSON).await;
+        assert_eq!(r["created"], 1, "{r}");
+        ls.drain().await.unwrap();
+        let items = scan(&ls).await;
+        assert!(
+            items.iter().any(|i| i.contains("zebulon")),
+            "the person is stored first"
+        );
+    }
+    let url = served.url();
+    let b = Browser::start().await;
+    sign_in(&b, &url, "acme", "ada").await;
+    b.goto(&format!("{url}/console/erase")).await;
+    b.find("#e-email")
+        .await
+        .send_keys("zeb@quixote-cars.example")
+        .await;
+    b.find("#e-phone").await.send_keys("(303) 555-0199").await;
+    b.find("#e-reason").await.send_keys("GDPR request 88").await;
+    b.find("#e-confirm").await.click().await;
+    b.find("#erase").await.click().await;
+    let report = b.find("#erase-report").await.text().await;
+    assert!(
+        !report.contains("quixote"),
+        "the report names nobody: {report}"
+    );
+    look(&b, "erased").await;
+
+    let mut ls = ls.lock().await;
+    let needles = [
+        "zeb@quixote-cars.example",
+        "zebulon",
+        "quixote",
+        "3035550199",
+        "555-0199",
+    ];
+    let items = scan(&ls).await;
+    let traces: Vec<String> = items
+        .iter()
+        .flat_map(|i| {
+            needles
+                .iter()
+                .filter(|n| i.contains(**n))
+                .map(move |n| format!("{n} in {i}"))
+        })
+        .collect();
+    assert!(
+        traces.is_empty(),
+        "traces of the erased person: {traces:#?}"
+    );
+    let audit = audit(&mut ls, &acme).await;
+    assert!(
+        audit
+            .iter()
+            .any(|(actor, action, _)| actor == "op:ada" && action == "erasure"),
+        "the erasure is audited as the operator: {audit:?}"
+    );
+    let again = import(&mut ls, &acme, PERSON).await;
+    assert_eq!(again["created"], 0, "refused at the next import: {again}");
+    assert_eq!(again["refused_erased"], 1, "{again}");
+    drop(ls);
     b.quit().await;
     served.stop();
 }

@@ -38,7 +38,7 @@ pub fn local_parameters(slack_url: Option<&str>) -> HashMap<String, String> {
         ),
         (
             "ConsoleSessionKey".to_string(),
-            "local-console-session-key-not-a-secret".to_string(),
+            LOCAL_CONSOLE_KEY.to_string(),
         ),
         (
             "SlackWebhookUrl".to_string(),
@@ -54,6 +54,8 @@ pub fn local_parameters(slack_url: Option<&str>) -> HashMap<String, String> {
 /// Local-only credentials (the emulators check none).
 pub const LOCAL_MAILGUN_KEY: &str = "local-mailgun-signing-key";
 pub const LOCAL_BOOTSTRAP_TOKEN: &str = "local-bootstrap-token-not-a-secret";
+/// The local stack's console session key (not a secret: local only).
+pub const LOCAL_CONSOLE_KEY: &str = "local-console-session-key-not-a-secret";
 
 pub use crate::schedule::Schedule;
 

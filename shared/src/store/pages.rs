@@ -6,6 +6,7 @@ use super::*;
 use crate::domain::lead::Lead;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
+use serde::{Deserialize, Serialize};
 
 /// Where the next page starts: DynamoDB's LastEvaluatedKey, opaque to the
 /// browser (base64url of its string attributes).
@@ -43,6 +44,38 @@ pub struct Page<T> {
     pub next: Option<Cursor>,
 }
 
+/// What a list of leads shows of each: read with a projection, so a page
+/// moves a few hundred bytes a lead, not the whole item.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LeadRow {
+    pub id: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub company_domain: Option<String>,
+    pub status: Option<String>,
+    pub tier: Option<String>,
+    pub score: Option<u8>,
+    pub campaign: Option<String>,
+    pub timezone: Option<String>,
+    pub reply_class: Option<String>,
+}
+
+const PROJECTION: &[&str] = &[
+    "id",
+    "email",
+    "phone",
+    "company",
+    "company_domain",
+    "status",
+    "tier",
+    "score",
+    "campaign",
+    "timezone",
+    "reply_class",
+];
+
 /// A filter on the leads list, applied by DynamoDB while it pages.
 #[derive(Debug, Clone, Default)]
 pub struct LeadFilter {
@@ -79,6 +112,7 @@ impl Store {
         limit: usize,
         cursor: Option<&Cursor>,
         filter: Option<Filter<'_>>,
+        projection: &[&str],
     ) -> Result<Page<Item>> {
         let mut start = cursor.map(|c| c.decode(pk_attr, &pk)).transpose()?;
         let mut items = Vec::new();
@@ -105,6 +139,20 @@ impl Store {
                     .expression_attribute_values(":sk", s(p)),
                 None => q.key_condition_expression("#pk = :pk"),
             };
+            if !projection.is_empty() {
+                // The keys too: the cursor is made of them.
+                let mut attrs: Vec<String> = Vec::new();
+                for (i, a) in projection
+                    .iter()
+                    .chain(["PK", "SK", "GSI1PK", "GSI1SK"].iter())
+                    .enumerate()
+                {
+                    let name = format!("#p{i}");
+                    q = q.expression_attribute_names(name.clone(), *a);
+                    attrs.push(name);
+                }
+                q = q.projection_expression(attrs.join(", "));
+            }
             match &filter {
                 Some((expr, names, values)) => {
                     q = q.filter_expression(*expr);
@@ -159,7 +207,7 @@ impl Store {
         filter: &LeadFilter,
         limit: usize,
         cursor: Option<&Cursor>,
-    ) -> Result<Page<Lead>> {
+    ) -> Result<Page<LeadRow>> {
         let mut clauses = Vec::new();
         let mut names: Vec<(&str, &str)> = Vec::new();
         let mut values: Vec<(&str, AttributeValue)> = Vec::new();
@@ -169,11 +217,13 @@ impl Store {
             values.push((":status", s(st.clone())));
         }
         if let Some(tier) = filter.tier {
-            clauses.push("tier = :tier");
+            clauses.push("#tier = :tier");
+            names.push(("#tier", "tier"));
             values.push((":tier", s(format!("tier{tier}"))));
         }
         if let Some(c) = &filter.campaign {
-            clauses.push("campaign = :campaign");
+            clauses.push("#campaign = :campaign");
+            names.push(("#campaign", "campaign"));
             values.push((":campaign", s(c.clone())));
         }
         if let Some(z) = &filter.timezone {
@@ -182,9 +232,11 @@ impl Store {
             values.push((":tz", s(z.clone())));
         }
         if let Some(q) = filter.text.as_deref().filter(|q| !q.is_empty()) {
-            clauses.push(
-                "(contains(search, :q) OR contains(email, :q) OR contains(company_domain, :q))",
-            );
+            clauses
+                .push("(contains(#search, :q) OR contains(#email, :q) OR contains(#cdomain, :q))");
+            names.push(("#search", "search"));
+            names.push(("#email", "email"));
+            names.push(("#cdomain", "company_domain"));
             values.push((":q", s(q.to_lowercase())));
         }
         let expr = clauses.join(" AND ");
@@ -198,6 +250,7 @@ impl Store {
                 limit,
                 cursor,
                 (!clauses.is_empty()).then_some((expr.as_str(), names, values)),
+                PROJECTION,
             )
             .await?;
         Ok(Page {
@@ -227,6 +280,7 @@ impl Store {
                 limit,
                 cursor,
                 None,
+                &[],
             )
             .await?;
         let get = |i: &Item, k: &str| {
@@ -267,6 +321,7 @@ impl Store {
             limit,
             cursor,
             None,
+            &[],
         )
         .await
     }
@@ -284,13 +339,16 @@ impl Store {
         cursor: Option<&Cursor>,
     ) -> Result<Page<crate::domain::touch::Touch>> {
         let mut clauses = Vec::new();
+        let mut names: Vec<(&str, &str)> = Vec::new();
         let mut values: Vec<(&str, AttributeValue)> = Vec::new();
         if let Some(c) = campaign {
-            clauses.push("campaign = :campaign");
+            clauses.push("#campaign = :campaign");
+            names.push(("#campaign", "campaign"));
             values.push((":campaign", s(c)));
         }
         if let Some(t) = tier {
-            clauses.push("tier = :tier");
+            clauses.push("#tier = :tier");
+            names.push(("#tier", "tier"));
             values.push((":tier", s(format!("tier{t}"))));
         }
         let expr = clauses.join(" AND ");
@@ -303,7 +361,8 @@ impl Store {
                 true,
                 limit,
                 cursor,
-                (!clauses.is_empty()).then_some((expr.as_str(), vec![], values)),
+                (!clauses.is_empty()).then_some((expr.as_str(), names, values)),
+                &[],
             )
             .await?;
         Ok(Page {

@@ -128,7 +128,7 @@ impl Store {
         self.batch_write(requests).await
     }
 
-    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<()> {
+    pub(super) async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<()> {
         let writes = requests.chunks(25).map(|chunk| async move {
             let mut pending: Vec<WriteRequest> = chunk.to_vec();
             for round in 0..6u32 {

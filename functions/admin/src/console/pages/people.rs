@@ -34,6 +34,16 @@ impl App {
                 ))
             }
         };
+        // An email finds its lead in one read: a lead's id is its dedup key's
+        // hash. Free text pages through the leads index with a filter.
+        if let Some(q) = form.opt("q").filter(|q| q.contains('@')) {
+            let tenant = TenantId::parse(&who.tenant)?;
+            let key = format!("email:{}", q.trim().to_lowercase());
+            let id = shared::domain::ids::LeadId::from_dedup_key(&tenant, &key).to_string();
+            if self.store.lead(&who.tenant, &id).await?.is_some() {
+                return Ok(http::redirect(&format!("/console/leads/{id}")));
+            }
+        }
         let filter = LeadFilter {
             status,
             tier,

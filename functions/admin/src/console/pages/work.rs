@@ -6,6 +6,10 @@ use shared::domain::signals::replies::ReplyClass;
 use shared::domain::signals::ReplyNote;
 use shared::domain::touch::Touch;
 
+/// Drafts on one page of the queue: each is read whole (body, guard,
+/// notes) with its lead, and an approver works them one at a time.
+const DRAFTS_PAGE: usize = 20;
+
 impl App {
     pub(super) async fn approvals(
         &self,
@@ -21,7 +25,7 @@ impl App {
                 &who.tenant,
                 campaign.as_deref(),
                 tier,
-                PAGE,
+                DRAFTS_PAGE,
                 cursor(form).as_ref(),
             )
             .await?;

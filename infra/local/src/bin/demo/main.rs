@@ -25,6 +25,7 @@ type Res<T> = Result<T, String>;
 
 mod campaigns;
 mod live;
+mod serve;
 mod signals;
 
 fn check(what: &str, status: u16, body: &str, want: u16) -> Res<()> {
@@ -464,6 +465,9 @@ async fn run(started: Instant) -> Res<()> {
     if doubled > 0 {
         return Err(format!("{doubled} sends went out twice"));
     }
+    if serve::asked() {
+        return serve::console(ls, acme, &token_a).await;
+    }
     Ok(())
 }
 
@@ -780,6 +784,8 @@ async fn report(ls: &LocalStack, tenants: &[&str], sink: &AlertSink, started: In
         14,
         started.elapsed().as_secs_f64()
     );
-    ls.cleanup().await;
+    if !serve::asked() {
+        ls.cleanup().await;
+    }
     Ok(())
 }
