@@ -6,6 +6,7 @@
 
 mod alerts;
 mod batches;
+mod bulk;
 mod campaigns;
 mod counters;
 mod desk;
@@ -36,7 +37,7 @@ pub use erasure::ErasureReport;
 pub use leads::{ImportOutcome, TimelineEvent};
 pub use operators::SessionRow;
 pub use outbox::OutboxEntry;
-pub use pages::{Cursor, LeadFilter, Page};
+pub use pages::{Cursor, LeadFilter, LeadRow, Page};
 pub use providers::ProspectState;
 pub use sends::{Landed, Release, Reservation, ReserveRequest};
 pub use signals::ApplyOutcome;
