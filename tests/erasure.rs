@@ -364,6 +364,8 @@ async fn an_erased_person_leaves_no_trace_and_is_refused_at_the_next_import_and_
     });
     // THEN a function with no key to recognise erased people imports
     // nothing (and alerts) rather than bring them back
+    ls.prospect.store =
+        shared::store::Store::new(ls.ddb.clone(), ls.store.table(), ls.store.shards());
     let blind = ls.prospect.run().await.unwrap();
     let run = &blind.tenants[T];
     assert!(run.note.contains("erased on request"), "{run:?}");
