@@ -6,6 +6,7 @@
 //! screenshot of every page.
 
 use integration_tests::browser::{artifact, Browser};
+use integration_tests::hooks;
 use integration_tests::*;
 use local_stack::runner::LocalStack;
 use local_stack::serve::{serve_stack, Served};
@@ -197,8 +198,70 @@ async fn an_admin_approves_rejects_pauses_and_reads_why_a_touch_waits() {
         assert!(report.sent > 0, "resumed: {report:?}");
     }
 
+    // A reply lands in the inbox; the operator answers in the thread and
+    // marks the meeting booked.
+    let ann = lead_id("acme", "ann@alpha-motors.example");
+    {
+        let ls = ls.lock().await;
+        let req = hooks::mailgun_inbound(
+            "acme",
+            ls.now().timestamp(),
+            "reply-ann-1",
+            "ann@alpha-motors.example",
+            "Re: reviews",
+            "Sounds interesting. Can you call me Tuesday afternoon?",
+            &[],
+        );
+        let (status, body) = hooks::deliver(&ls, req).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    b.goto(&format!("{url}/console/inbox")).await;
+    look(&b, "inbox-replied").await;
+    b.find(&format!("a[href='/console/leads/{ann}']"))
+        .await
+        .click()
+        .await;
+    b.find("#reply-body")
+        .await
+        .send_keys("Tuesday at 3pm works. I will call you then.")
+        .await;
+    b.find("#send-reply").await.click().await;
+    wait_until(
+        &b,
+        "return document.getElementById('message-210') !== null;",
+    )
+    .await;
+    look(&b, "lead-thread").await;
+    {
+        let mut ls = ls.lock().await;
+        ls.tick().await.unwrap();
+        let out = ls.store.outbox("acme").await.unwrap();
+        let reply = out
+            .iter()
+            .find(|o| o.lead_id == ann && o.step == 210)
+            .expect("the operator's reply was sent");
+        assert_eq!(reply.to, "ann@alpha-motors.example");
+        assert!(
+            reply.subject.as_deref().unwrap_or("").starts_with("Re: "),
+            "{reply:?}"
+        );
+        assert!(reply.body.starts_with("Tuesday at 3pm works."));
+        let first = out
+            .iter()
+            .find(|o| o.lead_id == ann && o.step == 1)
+            .unwrap();
+        assert_eq!(reply.sender, first.sender, "from the same mailbox");
+    }
+    b.find("#mark-booked").await.click().await;
+    wait_until(
+        &b,
+        "return document.getElementById('lead-status').textContent.startsWith('booked');",
+    )
+    .await;
+
     // A lead's page says why its next touch waits.
-    b.goto(&format!("{url}/console/leads/{lead}")).await;
+    let cy = lead_id("acme", "cy@charlie-cars.example");
+    b.goto(&format!("{url}/console/leads/{cy}")).await;
     let why = b.find("#next-wait").await.text().await;
     assert!(why.contains("step"), "{why}");
     look(&b, "lead").await;

@@ -40,6 +40,7 @@ mod drafts;
 mod erasures;
 mod live;
 mod overview;
+mod replies;
 mod unsubscribe;
 mod upload;
 
@@ -334,6 +335,7 @@ impl App {
                     json!({"lead": lead, "touches": touches, "timeline": timeline}),
                 ))
             }
+            ("POST", ["leads", id, "reply"]) => self.reply_to_lead(t, id, &body, now).await,
             ("GET", ["drafts"]) => {
                 let drafts: Vec<Value> = self
                     .store

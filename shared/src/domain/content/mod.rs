@@ -4,6 +4,7 @@
 pub mod drafting;
 pub mod followup;
 pub mod guard;
+pub mod reply;
 pub mod sms;
 pub mod template;
 pub mod writer;

@@ -43,6 +43,7 @@ impl App {
             ("GET", ["leads"]) => self.leads_page(who, form, req, now).await,
             ("GET", ["leads", id]) => self.lead_page(who, id, req, now).await,
             ("POST", ["leads", id, "outcome"]) => self.mark_outcome(who, id, form, now).await,
+            ("POST", ["leads", id, "reply"]) => self.reply_form(who, id, form, req, now).await,
             ("GET", ["campaigns"]) => self.campaigns_page(who, req, now).await,
             ("GET", ["campaigns", id]) => self.campaign_page(who, id, req, now).await,
             ("POST", ["campaigns", id, action]) => {

@@ -103,6 +103,25 @@ impl App {
                     why(&lead, t, now)
                 )
             });
+        let thread: Vec<Value> = touches
+            .iter()
+            .filter(|t| {
+                t.channel == shared::domain::touch::Channel::Email
+                    && matches!(
+                        t.state,
+                        TouchState::Sent | TouchState::Due | TouchState::Sending
+                    )
+            })
+            .map(|t| {
+                json!({"step": t.step, "subject": t.message.subject, "body": t.message.body,
+                            "state": t.state, "sent_at": t.sent_at, "from": t.sender,
+                            "by_operator": t.message.source == "operator"})
+            })
+            .collect();
+        let replies: Vec<&shared::store::TimelineEvent> = timeline
+            .iter()
+            .filter(|e| e.kind.contains("repl"))
+            .collect();
         let title = lead
             .email
             .clone()
@@ -113,9 +132,31 @@ impl App {
             "lead.html",
             "leads",
             &format!("Lead {title}"),
-            json!({"lead": lead, "touches": rows, "timeline": timeline, "next_wait": next_wait}),
+            json!({"lead": lead, "touches": rows, "timeline": timeline, "next_wait": next_wait,
+                   "thread": thread, "replies": replies}),
         )
         .await
+    }
+
+    pub(super) async fn reply_form(
+        &self,
+        who: &Who,
+        id: &str,
+        form: &Form,
+        req: &ApiGatewayV2httpRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Response> {
+        who.require(Action::ReplyToLeads)?;
+        self.call(
+            who,
+            "POST",
+            &["leads", id, "reply"],
+            json!({"body": form.get("body")}),
+            req,
+            now,
+        )
+        .await?;
+        Ok(http::redirect(&format!("/console/leads/{id}")))
     }
 
     pub(super) async fn suppressions_page(
