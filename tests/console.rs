@@ -286,10 +286,38 @@ async fn an_admin_approves_rejects_pauses_and_reads_why_a_touch_waits() {
         look(&b, name).await;
     }
 
+    // A campaign is created from the console as a draft, its sequence
+    // generated and shown with its (empty) results.
+    b.goto(&format!("{url}/console/campaigns")).await;
+    b.execute("document.querySelector('details').open = true;", vec![])
+        .await;
+    b.find("#c-id").await.send_keys("spring-push").await;
+    b.find("#c-name").await.send_keys("Spring push").await;
+    b.find("#c-industries")
+        .await
+        .send_keys("used car dealer, rv dealer")
+        .await;
+    b.find("#create").await.click().await;
+    wait_h1(&b, "Campaign Spring push").await;
+    assert_eq!(b.find("#campaign-state").await.text().await, "draft");
+    assert!(
+        b.find_all("#seq-h + ol li").await.len() >= 3,
+        "the generated sequence"
+    );
+    look(&b, "campaign").await;
+
     // The audit trail names the operator who did each thing.
     b.goto(&format!("{url}/console/audit")).await;
     let audit = b.find("#audit").await.text().await;
-    for action in ["batch_approved", "pause", "resume", "sign_in"] {
+    for action in [
+        "batch_approved",
+        "pause",
+        "resume",
+        "sign_in",
+        "reply_sent",
+        "mark_outcome",
+        "campaign_created",
+    ] {
         assert!(
             audit
                 .lines()

@@ -215,6 +215,18 @@ impl LocalStack {
             settings.table_name.clone(),
             settings.due_shards,
         );
+        // One store serves every local function: it keys erased people's
+        // hashes as the deployed admin, enrich, prospect and webhook
+        // functions do (their LINK_SIGNING_KEY).
+        let store = match shared::config::StoreSettings::from_env(&env("admin"))
+            .ok()
+            .and_then(|s| s.erasure_key)
+            .as_deref()
+            .and_then(shared::store::ErasureKey::new)
+        {
+            Some(key) => store.with_erasure_key(key),
+            None => store,
+        };
         let queue = |binary: &str, var: &str| -> Result<Arc<SqsQueue>, String> {
             Ok(Arc::new(SqsQueue::new(
                 sqs.clone(),

@@ -45,6 +45,10 @@ impl App {
             ("POST", ["leads", id, "outcome"]) => self.mark_outcome(who, id, form, now).await,
             ("POST", ["leads", id, "reply"]) => self.reply_form(who, id, form, req, now).await,
             ("GET", ["campaigns"]) => self.campaigns_page(who, req, now).await,
+            ("POST", ["campaigns"]) => {
+                self.campaign_action(who, "", "create", form, req, now)
+                    .await
+            }
             ("GET", ["campaigns", id]) => self.campaign_page(who, id, req, now).await,
             ("POST", ["campaigns", id, action]) => {
                 self.campaign_action(who, id, action, form, req, now).await

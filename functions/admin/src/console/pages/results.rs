@@ -95,7 +95,13 @@ impl App {
                 c
             })
             .collect();
-        let tz = self.store.require_config(&who.tenant).await?.tz();
+        let config = self.store.require_config(&who.tenant).await?;
+        let offers: Vec<Value> = config
+            .offers
+            .iter()
+            .map(|o| json!({"id": o.id, "name": o.name}))
+            .collect();
+        let tz = config.tz();
         let today = now.with_timezone(&tz).date_naive();
         let mut days = Vec::new();
         for back in (0..14).rev() {
@@ -108,7 +114,7 @@ impl App {
             "campaigns.html",
             "campaigns",
             "Campaigns",
-            json!({"campaigns": campaigns, "chart": sends_chart(&days)}),
+            json!({"campaigns": campaigns, "chart": sends_chart(&days), "offers": offers}),
         )
         .await
     }
@@ -155,20 +161,35 @@ impl App {
             Some("paused") => vec![("resume", "Resume"), ("archive", "Archive")],
             _ => vec![],
         };
-        let mut editable = campaign.clone();
-        if let Value::Object(m) = &mut editable {
-            for k in ["state", "status", "version", "created_at", "updated_at"] {
-                m.remove(k);
-            }
-        }
+        // Only what an edit may write (the route refuses anything else).
+        let editable: serde_json::Map<String, Value> = [
+            "name",
+            "target",
+            "offer",
+            "preset",
+            "custom",
+            "sequence",
+            "nurture",
+            "senders",
+            "windows",
+            "tiers",
+            "auto_enroll",
+            "ramp",
+            "daily_share",
+        ]
+        .iter()
+        .filter_map(|k| Some((k.to_string(), campaign.get(*k)?.clone())))
+        .collect();
         let funnel_chart = funnel_chart(&report);
+        let charts = campaign_charts(&report);
         self.page(
             who,
             "campaign.html",
             "campaigns",
             &format!("Campaign {}", campaign["name"].as_str().unwrap_or(id)),
             json!({"campaign": campaign, "report": report, "dialer": dialer,
-                   "actions": actions, "editable": editable, "funnel_chart": funnel_chart}),
+                   "actions": actions, "editable": editable, "funnel_chart": funnel_chart,
+                   "charts": charts}),
         )
         .await
     }
@@ -184,6 +205,36 @@ impl App {
     ) -> Result<Response> {
         who.require(Action::EditCampaigns)?;
         match action {
+            "create" => {
+                let config = self.store.require_config(&who.tenant).await?;
+                let mut target = serde_json::to_value(&config.icp).unwrap_or_default();
+                let list = |k: &str| -> Vec<String> {
+                    form.get(k)
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                };
+                target["name"] = json!(form.get("name"));
+                for (field, k) in [
+                    ("industries", "industries"),
+                    ("titles", "titles"),
+                    ("us_states", "states"),
+                ] {
+                    if !list(k).is_empty() {
+                        target[field] = json!(list(k));
+                    }
+                }
+                let body = json!({"id": form.get("id").trim(), "name": form.get("name").trim(),
+                                  "offer": form.get("offer").trim(), "preset": form.get("preset"),
+                                  "target": target});
+                let v = self
+                    .call(who, "POST", &["campaigns"], body, req, now)
+                    .await?;
+                let id = v["id"].as_str().unwrap_or(id).to_string();
+                return Ok(http::redirect(&format!("/console/campaigns/{id}")));
+            }
             "edit" => {
                 let body: Value = serde_json::from_str(form.get("campaign"))
                     .map_err(|e| Error::invalid("campaign", format!("not valid JSON: {e}")))?;
@@ -484,6 +535,148 @@ fn sends_chart(days: &[(String, BTreeMap<&'static str, u32>)]) -> String {
     }
     svg.push_str("</ul>");
     svg
+}
+
+/// The campaign's charts from its report (itself read from the results
+/// counters): sends per day per channel, reply rate by step, by send hour
+/// (recipient-local), bounce rate by warmup day, channel effectiveness and
+/// the A/B results; each an SVG with its figures in its title.
+fn campaign_charts(report: &Value) -> Vec<Value> {
+    let rows = |k: &str| report[k].as_array().cloned().unwrap_or_default();
+    let mut charts = Vec::new();
+    let days: Vec<(String, BTreeMap<&'static str, u32>)> = rows("per_day")
+        .iter()
+        .map(|d| {
+            let n = |k: &str| d[k].as_u64().unwrap_or(0) as u32;
+            let m = BTreeMap::from([
+                ("email", n("email")),
+                ("sms", n("sms")),
+                ("call", n("voice")),
+                ("linkedin", n("linkedin")),
+            ]);
+            (d["day"].as_str().unwrap_or("").chars().skip(5).collect(), m)
+        })
+        .collect();
+    if !days.is_empty() {
+        charts.push(json!({"id": "per-day", "title": "Sends per day per channel", "svg": sends_chart(&days)}));
+    }
+    let rate = |k: &str, label: &dyn Fn(&Value) -> String, num: &str, den: &str, rate: &str| {
+        rows(k)
+            .iter()
+            .map(|r| {
+                (
+                    label(r),
+                    r[rate].as_f64().unwrap_or(0.0),
+                    format!(
+                        "{} of {}",
+                        r[num].as_u64().unwrap_or(0),
+                        r[den].as_u64().unwrap_or(0)
+                    ),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for (id, title, bars) in [
+        (
+            "by-step",
+            "Reply rate by step",
+            rate(
+                "by_step",
+                &|r| format!("step {}", r["step"]),
+                "replied",
+                "sent",
+                "reply_rate",
+            ),
+        ),
+        (
+            "by-hour",
+            "Reply rate by send hour (recipient-local)",
+            rate(
+                "by_hour",
+                &|r| format!("{:02}:00", r["hour"].as_u64().unwrap_or(0)),
+                "replied",
+                "sent",
+                "reply_rate",
+            ),
+        ),
+        (
+            "by-warmup-day",
+            "Bounce rate by warmup day",
+            rate(
+                "by_warmup_day",
+                &|r| format!("day {}", r["day"]),
+                "bounced",
+                "sent",
+                "bounce_rate",
+            ),
+        ),
+        (
+            "by-channel",
+            "Reply rate by channel",
+            rate(
+                "by_channel",
+                &|r| r["channel"].as_str().unwrap_or("").to_string(),
+                "replied",
+                "sent",
+                "reply_rate",
+            ),
+        ),
+        (
+            "ab",
+            "A/B: reply rate by template variant",
+            rate(
+                "ab",
+                &|r| {
+                    format!(
+                        "{} {}",
+                        r["template_id"].as_str().unwrap_or(""),
+                        r["variant"].as_str().unwrap_or("")
+                    )
+                },
+                "replied",
+                "sent",
+                "reply_rate",
+            ),
+        ),
+    ] {
+        if !bars.is_empty() {
+            charts.push(json!({"id": id, "title": title, "svg": rate_chart(id, title, &bars)}));
+        }
+    }
+    charts
+}
+
+/// Horizontal bars of rates (0-1), each labelled with its figures.
+fn rate_chart(id: &str, title: &str, bars: &[(String, f64, String)]) -> String {
+    let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(0.01);
+    let h = bars.len() * 24 + 6;
+    let mut svg = format!(
+        "<svg class=\"chart\" id=\"{id}-chart\" viewBox=\"0 0 760 {h}\" width=\"100%\" role=\"img\" aria-label=\"{title}\">"
+    );
+    for (i, (label, rate, detail)) in bars.iter().enumerate() {
+        let y = 4 + i * 24;
+        let w = 420.0 * rate / max;
+        let _ = write!(
+            svg,
+            "<text x=\"0\" y=\"{}\">{}</text><rect class=\"bar\" x=\"180\" y=\"{y}\" width=\"{w:.1}\" height=\"18\"><title>{}: {:.1}% ({detail})</title></rect><text x=\"{:.1}\" y=\"{}\">{:.1}% ({detail})</text>",
+            y + 14,
+            escape(label),
+            escape(label),
+            rate * 100.0,
+            185.0 + w,
+            y + 14,
+            rate * 100.0
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Text for SVG: template ids and labels are the tenant's own words.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The campaign's funnel (enrolled → contacted → replied → booked) as bars.
