@@ -22,7 +22,7 @@
 //!   and the attempts warning's flag (the same transaction).
 //! - enrolled, drafted: by the transaction that writes the lead's
 //!   sequence (once: it is conditional on the lead's version and on the
-//!   touches being new).
+//!   touches being new). A redraft after a rejection adds no draft.
 //! - replied, booked, bounced, unsubscribed: by the transaction that
 //!   applies the signal (deduplicated by event id), only when the signal
 //!   changes the lead that way (a reply counted, a status reached) and
