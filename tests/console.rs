@@ -555,3 +555,130 @@ async fn an_admin_erases_a_person_from_the_console_and_no_trace_is_left() {
     b.quit().await;
     served.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recommendation_changes_nothing_until_an_admin_approves_it() {
+    let (ls, served, _acme) = console_stack().await;
+    // GIVEN results where subject A of a template clearly wins its A/B test
+    let (campaign, template) = {
+        let ls = ls.lock().await;
+        let now = ls.now();
+        let campaign = ls.store.campaigns("acme", now).await.unwrap()[0]
+            .0
+            .id
+            .as_str()
+            .to_string();
+        let mut config = ls.store.require_config("acme").await.unwrap();
+        let t = config
+            .templates
+            .templates
+            .iter_mut()
+            .find(|t| !t.subject.is_empty())
+            .expect("an email template");
+        if t.subject.len() < 2 {
+            t.subject.push("A second subject".into());
+        }
+        let template = t.id.clone();
+        ls.store
+            .put_config(&config, &[], "test", "two subjects", now)
+            .await
+            .unwrap();
+        for (label, replied) in [("subject A, body A", "18"), ("subject B, body A", "4")] {
+            ls.ddb
+                .put_item()
+                .table_name(ls.store.table())
+                .item("PK", s(format!("T#acme#RESULTS#{campaign}")))
+                .item("SK", s(format!("VARIANT#{template}#{label}")))
+                .item("sent", n("120"))
+                .item("replied", n(replied))
+                .send()
+                .await
+                .unwrap();
+        }
+        (campaign, template)
+    };
+    let subjects = |config: &shared::domain::tenant::TenantConfig| {
+        config
+            .templates
+            .templates
+            .iter()
+            .find(|t| t.id == template)
+            .unwrap()
+            .subject
+            .len()
+    };
+    let b = Browser::start().await;
+    // An approver sees it and may add a note, but may not approve.
+    sign_in(&b, &served.url(), "acme", "abe").await;
+    b.goto(&format!("{}/console/memory", served.url())).await;
+    let rec = b.find("#rec-1 h3").await.text().await;
+    assert!(
+        rec.contains(&template) && rec.contains("subject A"),
+        "{rec}"
+    );
+    assert!(b.find_all("#rec-1 button").await.is_empty());
+    b.find("#m-text")
+        .await
+        .send_keys("Dealers answer after lunch")
+        .await;
+    b.find("#add-memory").await.click().await;
+    wait_until(
+        &b,
+        "return document.getElementById('entries-operator_note').textContent.includes('after lunch');",
+    )
+    .await;
+    {
+        let ls = ls.lock().await;
+        let config = ls.store.require_config("acme").await.unwrap();
+        assert_eq!(subjects(&config), 2, "nothing changed before approval");
+    }
+    b.find(".signout button").await.click().await;
+    wait_h1(&b, "Sign in").await;
+    // THEN the admin's approval keeps only the winner and leaves a learning
+    sign_in(&b, &served.url(), "acme", "ada").await;
+    b.goto(&format!("{}/console/memory", served.url())).await;
+    look(&b, "memory-recommendation").await;
+    b.find("#rec-1 button.ok").await.click().await;
+    wait_until(
+        &b,
+        "return document.getElementById('no-recommendations') !== null;",
+    )
+    .await;
+    let learned = b.find("#entries-system_learning").await.text().await;
+    assert!(
+        learned.contains("op:ada") && learned.contains("120"),
+        "{learned}"
+    );
+    let ls = ls.lock().await;
+    let config = ls.store.require_config("acme").await.unwrap();
+    assert_eq!(subjects(&config), 1, "the winner alone is kept");
+    let audit = audit_rows(&ls).await;
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.contains("recommendation_approved") && a.contains(&campaign)),
+        "{audit:?}"
+    );
+    drop(ls);
+    b.quit().await;
+    served.stop();
+}
+
+fn s(v: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::S(v.into())
+}
+
+fn n(v: &str) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::N(v.into())
+}
+
+async fn audit_rows(ls: &LocalStack) -> Vec<String> {
+    ls.store
+        .audit_page("acme", 100, None)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|(at, actor, action, detail)| format!("{at} {actor} {action} {detail}"))
+        .collect()
+}

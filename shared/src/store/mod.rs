@@ -16,6 +16,7 @@ mod drafts;
 mod erasure;
 pub mod keys;
 mod leads;
+mod memory;
 mod operators;
 mod outbox;
 mod pages;

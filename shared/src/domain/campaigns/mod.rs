@@ -4,6 +4,7 @@
 //! and the channels it can really use. A tenant runs several at once.
 
 pub mod enrollment;
+pub mod learning;
 pub mod presets;
 pub mod recommend;
 pub mod report;

@@ -2,6 +2,7 @@
 //! system (control, results), working the queue (approvals, inbox), and
 //! people and lists (leads, suppressions, erasure, operators).
 
+mod memory;
 mod people;
 pub(crate) use people::new_operator;
 mod results;
@@ -55,6 +56,10 @@ impl App {
             }
             ("GET", ["deliverability"]) => self.deliverability(who, req, now).await,
             ("GET", ["memory"]) => self.memory(who, req, now).await,
+            ("POST", ["memory"]) => self.add_memory_form(who, form, now).await,
+            ("POST", ["memory", "recommendations", id, decision]) => {
+                self.decide_form(who, id, decision, now).await
+            }
             ("GET", ["suppressions"]) => self.suppressions_page(who, form, req).await,
             ("GET", ["suppressions", "export"]) => {
                 let csv = to_csv(&self.store.suppressions_of(&who.tenant, None).await?);

@@ -277,85 +277,50 @@ impl App {
                 )
             })
             .collect();
-        let domains: Vec<Value> = cp["domain_health"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|d| {
-                let name = d["domain"].as_str().unwrap_or("");
-                let warmup = cp["warmup"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|w| w["domain"] == d["domain"])
-                    .and_then(|w| {
-                        w["rows"]
-                            .as_array()?
-                            .iter()
-                            .find(|r| r["phase"] == "active")
-                            .map(|r| format!("week {}: {} a day", r["week"], r["daily_cap"]))
-                    })
-                    .unwrap_or_else(|| "after warmup".into());
-                let sent = counters
-                    .get(&format!("email#domain#{name}"))
-                    .copied()
-                    .unwrap_or(0);
+        let config = self.store.require_config(&who.tenant).await?;
+        let hours = config.domain_health.window_hours;
+        let labels = shared::domain::safety::breaker::window_buckets(now, hours);
+        let mut domains = Vec::new();
+        for d in cp["domain_health"].as_array().into_iter().flatten() {
+            let name = d["domain"].as_str().unwrap_or("").to_ascii_lowercase();
+            // One BatchGetItem of the window's hourly buckets.
+            let buckets = self
+                .store
+                .domain_rate_buckets(&who.tenant, &name, &labels)
+                .await?;
+            let t = shared::domain::safety::domain_health::Totals::of(&buckets);
+            let rate = |n: u32| (t.sends > 0).then(|| f64::from(n) / f64::from(t.sends));
+            let warmup = cp["warmup"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|w| w["domain"] == d["domain"])
+                .and_then(|w| {
+                    w["rows"]
+                        .as_array()?
+                        .iter()
+                        .find(|r| r["phase"] == "active")
+                        .map(|r| format!("week {}: {} a day", r["week"], r["daily_cap"]))
+                })
+                .unwrap_or_else(|| "after warmup".into());
+            let sent = counters
+                .get(&format!("email#domain#{name}"))
+                .copied()
+                .unwrap_or(0);
+            domains.push(
                 json!({"domain": name, "state": d["state"], "reason": d["reason"],
-                       "cap_today": d["cap_today"], "sent": sent, "warmup": warmup,
-                       "bounce_rate": d["bounce_rate"], "complaints": d["complaints"],
-                       "unsubscribes": d["unsubscribes"]})
-            })
-            .collect();
+                   "cap_today": d["cap_today"], "sent": sent, "warmup": warmup,
+                   "window_sends": t.sends,
+                   "bounce_rate": rate(t.bounces), "complaint_rate": rate(t.complaints),
+                   "unsubscribe_rate": rate(t.unsubscribes)}),
+            );
+        }
         self.page(
             who,
             "deliverability.html",
             "deliverability",
             "Deliverability",
-            json!({"cp": cp, "domains": domains}),
-        )
-        .await
-    }
-
-    /// Memory and learning (SPEC §11): what the system keeps and what it
-    /// would change, each waiting for an operator.
-    pub(super) async fn memory(
-        &self,
-        who: &Who,
-        _req: &ApiGatewayV2httpRequest,
-        _now: DateTime<Utc>,
-    ) -> Result<Response> {
-        let config = self.store.require_config(&who.tenant).await?;
-        let constraints = vec![
-            format!(
-                "Email caps: {} a mailbox, {} a tenant a day",
-                config.caps.email_per_mailbox, config.caps.email_per_tenant
-            ),
-            format!(
-                "SMS caps: {} a number, {} a tenant a day",
-                config.caps.sms_per_number, config.caps.sms_per_tenant
-            ),
-            "Calls only between 08:00 and 21:00 recipient-local time".to_string(),
-        ];
-        let audit = self.store.audit_page(&who.tenant, 200, None).await?;
-        let notes: Vec<String> = audit
-            .items
-            .iter()
-            .filter(|(_, _, action, _)| action == "reject" || action == "draft_rejected")
-            .map(|(at, actor, _, detail)| format!("{at} {actor}: {detail}"))
-            .take(20)
-            .collect();
-        let entries = json!({
-            "Constraints": constraints,
-            "Operator notes (rejection reasons, remembered when redrafting)": notes,
-            "System learning": Vec::<String>::new(),
-            "Playbooks": Vec::<String>::new(),
-        });
-        self.page(
-            who,
-            "memory.html",
-            "memory",
-            "Memory and learning",
-            json!({"entries": entries, "recommendations": Vec::<String>::new()}),
+            json!({"cp": cp, "domains": domains, "window_hours": hours}),
         )
         .await
     }
