@@ -341,6 +341,9 @@ async fn roles_tenants_and_csrf_are_enforced_on_every_form() {
     let url = served.url();
     let b = Browser::start().await;
 
+    // The sign-in page and an error page pass the accessibility check too.
+    b.goto(&format!("{url}/console/sign-in")).await;
+    look(&b, "sign-in").await;
     // A viewer sees drafts but no approve button, and a forged approval
     // (with a valid CSRF token) is refused.
     sign_in(&b, &url, "acme", "vic").await;
@@ -403,6 +406,63 @@ async fn roles_tenants_and_csrf_are_enforced_on_every_form() {
         .await;
     assert_eq!(status, 303, "with its token the same form works");
     assert!(ls.lock().await.store.control("acme").await.unwrap().paused);
+
+    b.goto(&format!("{url}/console/leads/00000000000000000000"))
+        .await;
+    assert_eq!(b.find("h1").await.text().await, "Not found");
+    look(&b, "not-found").await;
+
+    // Keyboard: j moves to the next draft, a approves it.
+    b.goto(&format!("{url}/console/approvals")).await;
+    let ids: Vec<String> = {
+        let mut v = Vec::new();
+        for e in b.find_all("article.draft").await {
+            v.push(e.attr("id").await.unwrap());
+        }
+        v
+    };
+    assert!(ids.len() >= 2, "{ids:?}");
+    b.send_keys_to_page("j").await;
+    wait_until(
+        &b,
+        &format!("return document.activeElement.id === '{}';", ids[1]),
+    )
+    .await;
+    b.send_keys_to_page("a").await;
+    wait_until(
+        &b,
+        &format!("return document.getElementById('{}') === null;", ids[1]),
+    )
+    .await;
+    {
+        let (l, st) = ids[1]
+            .trim_start_matches("draft-")
+            .rsplit_once('-')
+            .unwrap();
+        let ls = ls.lock().await;
+        let t = ls
+            .store
+            .touch("acme", l, st.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(t.state, TouchState::Draft, "approved with the keyboard");
+        let (l0, s0) = ids[0]
+            .trim_start_matches("draft-")
+            .rsplit_once('-')
+            .unwrap();
+        let t0 = ls
+            .store
+            .touch("acme", l0, s0.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            t0.state,
+            TouchState::Draft,
+            "the first draft was skipped, not approved"
+        );
+    }
 
     // Nothing of tenant beta is reachable from acme's session, by any URL.
     let beta_lead = lead_id("beta", "zed@zulu-motors.example");
