@@ -517,32 +517,6 @@ async fn roles_tenants_and_csrf_are_enforced_on_every_form() {
     served.stop();
 }
 
-/// Every string in every item of the table, lower-cased, one per item.
-async fn scan(ls: &LocalStack) -> Vec<String> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = ls
-            .ddb
-            .scan()
-            .table_name(ls.store.table())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .expect("scan");
-        items.extend(
-            page.items
-                .unwrap_or_default()
-                .iter()
-                .map(|i| format!("{i:?}").to_lowercase()),
-        );
-        match page.last_evaluated_key {
-            Some(k) if !k.is_empty() => start = Some(k),
-            _ => return items,
-        }
-    }
-}
-
 const PERSON: &str = "first_name,last_name,email,phone,company,website,city,state,country,industry\n\
 Zebulon,Quixote,zeb@quixote-cars.example,(303) 555-0199,Quixote Cars,https://quixote-cars.example,Denver,CO,US,Used car dealer\n";
 

@@ -77,48 +77,6 @@ fn other() -> String {
     )
 }
 
-/// Every item of the stack's table, each flattened to one lower-case
-/// string of its keys and values (a test may Scan; the code never does).
-async fn scan(ls: &LocalStack) -> Vec<String> {
-    fn flat(v: &AttributeValue, out: &mut String) {
-        match v {
-            AttributeValue::S(s) | AttributeValue::N(s) => out.push_str(s),
-            AttributeValue::Ss(v) | AttributeValue::Ns(v) => out.push_str(&v.join(" ")),
-            AttributeValue::L(l) => l.iter().for_each(|v| flat(v, out)),
-            AttributeValue::M(m) => m.iter().for_each(|(k, v)| {
-                out.push_str(k);
-                out.push('=');
-                flat(v, out);
-                out.push(' ');
-            }),
-            AttributeValue::B(b) => out.push_str(&String::from_utf8_lossy(b.as_ref())),
-            other => out.push_str(&format!("{other:?}")),
-        }
-        out.push(' ');
-    }
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = ls
-            .ddb
-            .scan()
-            .table_name(ls.store.table())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .expect("scan");
-        for item in page.items.unwrap_or_default() {
-            let mut s = String::new();
-            flat(&AttributeValue::M(item), &mut s);
-            items.push(s.to_lowercase());
-        }
-        match page.last_evaluated_key {
-            Some(k) if !k.is_empty() => start = Some(k),
-            _ => return items,
-        }
-    }
-}
-
 /// The items holding any of `needles`, with the needle found.
 fn traces<'a>(items: &'a [String], needles: &[&'a str]) -> Vec<(&'a str, &'a str)> {
     items
