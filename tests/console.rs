@@ -716,3 +716,178 @@ async fn audit_rows(ls: &LocalStack) -> Vec<String> {
         .map(|(at, actor, action, detail)| format!("{at} {actor} {action} {detail}"))
         .collect()
 }
+
+/// The sign-in form's CSRF token and pre-session cookie, as a browser
+/// would get them.
+async fn sign_in_form(ls: &mut LocalStack) -> (String, String) {
+    let resp = ls
+        .handle_http(LocalStack::request("GET", "/console/sign-in", &[], ""))
+        .await;
+    let cookie = resp.cookies[0].split(';').next().unwrap().to_string();
+    let html = match resp.body {
+        Some(aws_lambda_events::encodings::Body::Text(t)) => t,
+        _ => panic!("no page"),
+    };
+    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    let csrf = html[at..].split('"').next().unwrap().to_string();
+    (cookie, csrf)
+}
+
+async fn try_sign_in(ls: &mut LocalStack, login: &str, password: &str) -> u16 {
+    signed_in(ls, login, password).await.0
+}
+
+/// Signs in over HTTP: the status and the session cookie (if any).
+async fn signed_in(ls: &mut LocalStack, login: &str, password: &str) -> (u16, String) {
+    let (cookie, csrf) = sign_in_form(ls).await;
+    let body = format!(
+        "csrf={csrf}&tenant=acme&login={login}&password={}",
+        password.replace(' ', "+")
+    );
+    let resp = ls
+        .handle_http(LocalStack::request(
+            "POST",
+            "/console/sign-in",
+            &[
+                ("cookie", &cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            &body,
+        ))
+        .await;
+    let cookie = resp
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-outbound_session="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .unwrap_or_default();
+    (resp.status_code as u16, cookie)
+}
+
+/// The status of the leads page for the session `cookie`.
+async fn leads_status(ls: &mut LocalStack, cookie: &str) -> i64 {
+    let req = LocalStack::request("GET", "/console/leads", &[("cookie", cookie)], "");
+    ls.handle_http(req).await.status_code
+}
+
+/// Posts a console form as the session `cookie` (its CSRF token read from
+/// the page `page`); the status.
+async fn post_form(ls: &mut LocalStack, cookie: &str, page: &str, path: &str, body: &str) -> u16 {
+    let resp = ls
+        .handle_http(LocalStack::request("GET", page, &[("cookie", cookie)], ""))
+        .await;
+    let html = match resp.body {
+        Some(aws_lambda_events::encodings::Body::Text(t)) => t,
+        _ => panic!("no page"),
+    };
+    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    let csrf = html[at..].split('"').next().unwrap();
+    let resp = ls
+        .handle_http(LocalStack::request(
+            "POST",
+            path,
+            &[
+                ("cookie", cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            &format!("csrf={csrf}&{body}"),
+        ))
+        .await;
+    resp.status_code as u16
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_wrong_passwords_lock_a_login_for_a_while_and_are_audited() {
+    let (ls, served, _acme) = console_stack().await;
+    served.stop();
+    let mut ls = ls.lock().await;
+    assert_eq!(
+        try_sign_in(&mut ls, "abe", PASSWORD).await,
+        303,
+        "the right password works"
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            try_sign_in(&mut ls, "abe", "not the password at all").await,
+            401
+        );
+    }
+    assert_eq!(
+        try_sign_in(&mut ls, "abe", PASSWORD).await,
+        429,
+        "locked, even with the right password"
+    );
+    assert_eq!(
+        try_sign_in(&mut ls, "ada", PASSWORD).await,
+        303,
+        "other logins are not"
+    );
+    let failed = audit_rows(&ls)
+        .await
+        .iter()
+        .filter(|a| a.contains("op:abe sign_in_failed"))
+        .count();
+    assert_eq!(failed, 5, "each failure is audited");
+    // A quarter of an hour later and one more, the lock is gone.
+    ls.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(try_sign_in(&mut ls, "abe", PASSWORD).await, 303);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabling_an_operator_ends_its_sessions_and_a_role_change_keeps_it_disabled() {
+    let (ls, served, _acme) = console_stack().await;
+    served.stop();
+    let mut ls = ls.lock().await;
+    let (_, admin) = signed_in(&mut ls, "ada", PASSWORD).await;
+    let (_, viewer) = signed_in(&mut ls, "vic", PASSWORD).await;
+    assert_eq!(leads_status(&mut ls, &viewer).await, 200);
+    let change = "/console/operators/change";
+    assert_eq!(
+        post_form(
+            &mut ls,
+            &admin,
+            "/console/operators",
+            change,
+            "login=vic&role=viewer&state=disable"
+        )
+        .await,
+        303
+    );
+    assert_eq!(
+        leads_status(&mut ls, &viewer).await,
+        303,
+        "the disabled viewer's session ended"
+    );
+    assert_eq!(
+        try_sign_in(&mut ls, "vic", PASSWORD).await,
+        401,
+        "and it cannot sign in"
+    );
+    // A role change that says nothing of access leaves it disabled.
+    assert_eq!(
+        post_form(
+            &mut ls,
+            &admin,
+            "/console/operators",
+            change,
+            "login=vic&role=approver&state=keep"
+        )
+        .await,
+        303
+    );
+    let vic = ls.store.operator("acme", "vic").await.unwrap().unwrap();
+    assert!(vic.disabled, "still disabled after a role change");
+    assert_eq!(vic.role, shared::domain::operators::Role::Approver);
+    // An admin cannot lock themselves out.
+    assert_eq!(
+        post_form(
+            &mut ls,
+            &admin,
+            "/console/operators",
+            change,
+            "login=ada&role=viewer&state=keep"
+        )
+        .await,
+        422
+    );
+}

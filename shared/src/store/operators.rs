@@ -13,6 +13,12 @@ fn operators_pk(t: &str) -> String {
 fn sessions_pk(t: &str) -> String {
     format!("T#{t}#SESSION")
 }
+fn signin_pk(t: &str) -> String {
+    format!("T#{t}#SIGNIN")
+}
+
+/// Failed sign-ins are counted in quarter hours.
+const SIGNIN_BUCKET_SECS: i64 = 900;
 
 /// A signed-in session as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +86,7 @@ impl Store {
         tenant: &str,
         login: &str,
         role: Role,
-        disabled: bool,
+        disabled: Option<bool>,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -88,12 +94,29 @@ impl Store {
             .operator(tenant, login)
             .await?
             .ok_or_else(|| Error::NotFound(format!("operator {login}")))?;
+        let before = (op.role, op.disabled);
+        let disabled = disabled.unwrap_or(op.disabled);
         let lowered = role < op.role || (disabled && !op.disabled);
         op.role = role;
         op.disabled = disabled;
         let mut item = to_item(&op)?;
         item.extend(Self::key(operators_pk(tenant), format!("LOGIN#{login}")));
-        self.put(item).await?;
+        // Only over what was read: two admins' edits do not undo each other.
+        let condition = if before.1 {
+            "#role = :role AND disabled = :yes"
+        } else {
+            "#role = :role AND attribute_not_exists(disabled)"
+        };
+        let mut values = vec![(":role", s(before.0.as_str()))];
+        if before.1 {
+            values.push((":yes", AttributeValue::Bool(true)));
+        }
+        let put = with_role_name(self.put_tx(item, Some(condition), values)?);
+        if self.transact("set_operator", vec![put]).await?.is_some() {
+            return Err(Error::Conflict(format!(
+                "operator {login} changed meanwhile; reload and try again"
+            )));
+        }
         self.audit(
             tenant,
             actor,
@@ -109,6 +132,56 @@ impl Store {
         if lowered {
             self.revoke_sessions(tenant, login).await?;
         }
+        Ok(())
+    }
+
+    /// Failed sign-ins of `login` in this quarter hour and the one before
+    /// (one BatchGetItem).
+    pub async fn signin_failures(
+        &self,
+        tenant: &str,
+        login: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u32> {
+        let b = now.timestamp().div_euclid(SIGNIN_BUCKET_SECS);
+        let keys = [b, b - 1]
+            .iter()
+            .map(|b| Self::key(signin_pk(tenant), format!("{login}#{b}")))
+            .collect();
+        Ok(self
+            .batch_get(keys)
+            .await?
+            .iter()
+            .filter_map(|i| i.get("n")?.as_n().ok()?.parse::<u32>().ok())
+            .sum())
+    }
+
+    /// Counts one failed sign-in of `login` (expires by TTL), with an
+    /// audit row.
+    pub async fn count_signin_failure(
+        &self,
+        tenant: &str,
+        login: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let b = now.timestamp().div_euclid(SIGNIN_BUCKET_SECS);
+        let count = self.update_tx(
+            Self::key(signin_pk(tenant), format!("{login}#{b}")),
+            "ADD n :one SET #ttl = :ttl",
+            None,
+            &[("#ttl", "ttl")],
+            vec![
+                (":one".into(), n(1)),
+                (":ttl".into(), n(now.timestamp() + DAY_SECS)),
+            ],
+        )?;
+        let audit = self.put_tx(
+            Self::audit_item(tenant, &format!("op:{login}"), "sign_in_failed", "", now),
+            None,
+            vec![],
+        )?;
+        self.transact("count_signin_failure", vec![count, audit])
+            .await?;
         Ok(())
     }
 
@@ -191,6 +264,20 @@ impl Store {
             .filter(|r| r.expires > now)
             .collect())
     }
+}
+
+/// A conditional put whose condition names `#role`.
+fn with_role_name(tx: TransactWriteItem) -> TransactWriteItem {
+    let put = tx.put.expect("a put");
+    let put = Put::builder()
+        .table_name(put.table_name)
+        .set_item(Some(put.item))
+        .set_condition_expression(put.condition_expression)
+        .set_expression_attribute_values(put.expression_attribute_values)
+        .expression_attribute_names("#role", "role")
+        .build()
+        .expect("table and item are set");
+    TransactWriteItem::builder().put(put).build()
 }
 
 fn session_row(id: &str, i: &Item) -> Option<SessionRow> {

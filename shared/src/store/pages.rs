@@ -29,8 +29,21 @@ impl Cursor {
         let bytes = B64.decode(&self.0).map_err(|_| bad())?;
         let m: std::collections::BTreeMap<String, String> =
             serde_json::from_slice(&bytes).map_err(|_| bad())?;
-        // A cursor of another tenant's list would read that partition.
+        // A cursor of another tenant's list would read that partition;
+        // one with other keys than the list's would fail in the store.
         if m.get(pk_attr).map(String::as_str) != Some(pk) {
+            return Err(bad());
+        }
+        let wanted: &[&str] = match pk_attr {
+            "GSI1PK" => &["GSI1PK", "GSI1SK", "PK", "SK"],
+            "DuePK" => &["DuePK", "DueSK", "PK", "SK"],
+            _ => &["PK", "SK"],
+        };
+        let tenant_prefix: String = pk.split_inclusive('#').take(2).collect();
+        if m.len() != wanted.len()
+            || !wanted.iter().all(|k| m.contains_key(*k))
+            || !m["PK"].starts_with(&tenant_prefix)
+        {
             return Err(bad());
         }
         Ok(m.into_iter().map(|(k, v)| (k, s(v))).collect())

@@ -30,6 +30,10 @@ fn headers(content_type: &'static str) -> HeaderMap {
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(
+        "strict-transport-security",
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    h.insert(
         "cache-control",
         HeaderValue::from_static("no-store, max-age=0"),
     );
@@ -48,8 +52,15 @@ pub fn html(status: u16, body: String) -> Response {
 /// A 303 to `to` (after a form: the browser GETs the result).
 pub fn redirect(to: &str) -> Response {
     let mut r = html(303, String::new());
-    if let Ok(v) = HeaderValue::from_str(to) {
-        r.headers.insert("location", v);
+    match HeaderValue::from_str(to) {
+        Ok(v) => {
+            r.headers.insert("location", v);
+        }
+        // Our paths are ASCII; anything else goes home rather than nowhere.
+        Err(_) => {
+            r.headers
+                .insert("location", HeaderValue::from_static("/console"));
+        }
     }
     r
 }
@@ -73,11 +84,13 @@ pub fn page_error(status: u16, message: &str) -> Response {
 
 pub fn error_page(e: &Error) -> Response {
     let status = e.http_status();
+    // What failed inside stays in the logs.
     let message = match e {
         Error::Invalid { field, reason } => format!("{field}: {reason}"),
         Error::Store { .. } | Error::Messaging { .. } => {
             "The store is unavailable for a moment; try again.".to_string()
         }
+        _ if status >= 500 => "Something failed on our side; it was logged. Try again.".to_string(),
         other => other.to_string(),
     };
     if status >= 500 {
@@ -86,7 +99,8 @@ pub fn error_page(e: &Error) -> Response {
     page_error(status, &message)
 }
 
-/// A compiled-in asset, cached for a day (their names change with them).
+/// A compiled-in asset, cached for five minutes (a deploy reaches every
+/// browser soon after).
 pub fn asset(file: &str) -> Response {
     let (body, content_type) = match file {
         "console.css" => (CSS, "text/css; charset=utf-8"),
@@ -98,7 +112,7 @@ pub fn asset(file: &str) -> Response {
     r.headers = headers(content_type);
     r.headers.insert(
         "cache-control",
-        HeaderValue::from_static("public, max-age=86400"),
+        HeaderValue::from_static("public, max-age=300"),
     );
     r.body = Some(Body::Text(body.to_string()));
     r

@@ -63,13 +63,17 @@ impl App {
     pub(crate) async fn console(&self, req: &ApiGatewayV2httpRequest) -> Response {
         let method = req.request_context.http.method.as_str().to_string();
         let path = req.raw_path.clone().unwrap_or_default();
-        let rest: Vec<String> = path
+        let rest: Vec<String> = match path
             .trim_start_matches("/console")
             .trim_matches('/')
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|s| decode_path_segment(s).unwrap_or_default())
-            .collect();
+            .map(decode_path_segment)
+            .collect::<Result<_>>()
+        {
+            Ok(r) => r,
+            Err(e) => return http::error_page(&e),
+        };
         let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
         if let ["assets", file] = rest.as_slice() {
             return http::asset(file);
@@ -106,8 +110,12 @@ impl App {
             );
         }
         if let ["sign-out"] = rest.as_slice() {
-            if method == "POST" {
-                let _ = self.store.close_session(&who.tenant, &who.session_id).await;
+            // Only the form signs out (a link or a prefetch must not).
+            if method != "POST" {
+                return http::redirect("/console");
+            }
+            if let Err(e) = self.store.close_session(&who.tenant, &who.session_id).await {
+                return http::error_page(&e);
             }
             let mut r = http::redirect("/console/sign-in");
             r.cookies.push(session::clear_cookie());

@@ -12,8 +12,9 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-/// The session cookie's name.
-pub const COOKIE: &str = "outbound_session";
+/// The session cookie's name: `__Host-` makes the browser refuse it from
+/// anything but this host, over HTTPS, for the whole path.
+pub const COOKIE: &str = "__Host-outbound_session";
 /// The shortest session key accepted (bytes).
 pub const MIN_KEY: usize = 32;
 
@@ -210,9 +211,9 @@ mod tests {
         }
         assert!(clear_cookie().contains("Max-Age=0"));
         assert_eq!(
-            from_cookie_header("theme=dark; outbound_session=v1.a.b.c.1.sig; x=1"),
+            from_cookie_header("theme=dark; __Host-outbound_session=v1.a.b.c.1.sig; x=1"),
             Some("v1.a.b.c.1.sig")
         );
-        assert_eq!(from_cookie_header("outbound_session="), None);
+        assert_eq!(from_cookie_header("__Host-outbound_session="), None);
     }
 }

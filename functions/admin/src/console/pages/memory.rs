@@ -136,46 +136,58 @@ impl App {
                 ))
             })?;
         let who_acts = actor();
-        let entry = if approved {
-            let (category, done) = match &rec.change {
-                Change::KeepVariant {
-                    template_id,
-                    subject,
-                    body,
-                } => {
-                    let mut config = self.store.require_config(&who.tenant).await?;
-                    let done = keep_variant(&mut config.templates, template_id, *subject, *body)
-                        .map_err(Error::Conflict)?;
-                    self.store
-                        .put_config(
-                            &config,
-                            &[],
-                            &who_acts,
-                            &format!("recommendation {id}: {done}"),
-                            now,
-                        )
-                        .await?;
-                    (MemoryCategory::SystemLearning, done)
-                }
-                Change::SendHour { .. } => (
-                    MemoryCategory::Playbook,
-                    "windows unchanged: edit the campaign's windows to act on it".to_string(),
-                ),
-            };
-            Some(MemoryEntry {
-                id: shared::store::short_id(),
-                category,
-                text: format!("{} ({}); {done}", rec.text, rec.evidence),
-                campaign: Some(rec.campaign.clone()),
-                by: who_acts.clone(),
-                at: now,
-            })
-        } else {
-            None
+        if !approved {
+            self.store
+                .decide_recommendation(&who.tenant, &rec, false, None, &who_acts, now)
+                .await?;
+            return Ok(http::redirect("/console/memory"));
+        }
+        // The decision is recorded first (once: a double submit stops
+        // here), then the change is made.
+        let (category, done) = match &rec.change {
+            Change::KeepVariant { .. } => (
+                MemoryCategory::SystemLearning,
+                "the template keeps only this variant",
+            ),
+            Change::SendHour { .. } => (
+                MemoryCategory::Playbook,
+                "windows unchanged: edit the campaign's windows to act on it",
+            ),
         };
-        self.store
-            .decide_recommendation(&who.tenant, &rec, approved, entry.as_ref(), &who_acts, now)
-            .await?;
+        let entry = MemoryEntry {
+            id: shared::store::short_id(),
+            category,
+            text: format!("{} ({}); {done}", rec.text, rec.evidence),
+            campaign: Some(rec.campaign.clone()),
+            by: who_acts.clone(),
+            at: now,
+        };
+        if !self
+            .store
+            .decide_recommendation(&who.tenant, &rec, true, Some(&entry), &who_acts, now)
+            .await?
+        {
+            return Err(Error::Conflict(format!("{id} was decided already")));
+        }
+        if let Change::KeepVariant {
+            template_id,
+            subject,
+            body,
+        } = &rec.change
+        {
+            let mut config = self.store.require_config(&who.tenant).await?;
+            let done = keep_variant(&mut config.templates, template_id, *subject, *body)
+                .map_err(|e| Error::Conflict(format!("approved, but not applied: {e}")))?;
+            self.store
+                .put_config(
+                    &config,
+                    &[],
+                    &who_acts,
+                    &format!("recommendation {id}: {done}"),
+                    now,
+                )
+                .await?;
+        }
         Ok(http::redirect("/console/memory"))
     }
 }

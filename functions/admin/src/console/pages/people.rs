@@ -230,7 +230,19 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Response> {
         who.require(Action::EditSuppressions)?;
-        self.remove_suppression(&who.tenant, form.get("kind"), form.get("value"), now)
+        // The JSON route decodes its path segment: give it one.
+        let encoded: String = form
+            .get("value")
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._@".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        self.remove_suppression(&who.tenant, form.get("kind"), &encoded, now)
             .await?;
         Ok(http::redirect("/console/suppressions"))
     }
@@ -334,20 +346,24 @@ impl App {
         let login = check_login(form.get("login")).map_err(|e| Error::invalid("login", e))?;
         let role = Role::parse(form.get("role"))
             .ok_or_else(|| Error::invalid("role", "viewer, approver or admin"))?;
-        if login == who.op.login && (role != Role::Admin || form.get("disabled") == "yes") {
+        if login == who.op.login && (role != Role::Admin || form.get("state") == "disable") {
             return Err(Error::Refused(
                 "you cannot lower or disable yourself: ask another admin".into(),
             ));
         }
+        let disabled = match form.get("state") {
+            "" | "keep" => None,
+            "enable" => Some(false),
+            "disable" => Some(true),
+            other => {
+                return Err(Error::invalid(
+                    "state",
+                    format!("{other:?} is not keep, enable or disable"),
+                ))
+            }
+        };
         self.store
-            .set_operator(
-                &who.tenant,
-                &login,
-                role,
-                form.get("disabled") == "yes",
-                &actor(),
-                now,
-            )
+            .set_operator(&who.tenant, &login, role, disabled, &actor(), now)
             .await?;
         Ok(http::redirect("/console/operators"))
     }

@@ -473,6 +473,7 @@ fn sends_chart(days: &[(String, BTreeMap<&'static str, u32>)]) -> String {
         days.len()
     );
     for (i, (label, m)) in days.iter().enumerate() {
+        let label = escape(label);
         let x0 = pad + i as f64 * group;
         for (j, ch) in CHANNELS.iter().enumerate() {
             let v = m.get(ch).copied().unwrap_or(0);

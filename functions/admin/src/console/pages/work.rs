@@ -261,6 +261,9 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Response> {
         who.require(Action::MarkLeadOutcome)?;
+        if self.store.lead(&who.tenant, lead).await?.is_none() {
+            return Err(Error::NotFound(format!("lead {lead}")));
+        }
         let outcome = form.get("outcome");
         let (kind, reply) = match outcome {
             "booked" => (SignalKind::Booked, None),
