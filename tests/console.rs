@@ -683,6 +683,13 @@ async fn a_recommendation_changes_nothing_until_an_admin_approves_it() {
         learned.contains("op:ada") && learned.contains("120"),
         "{learned}"
     );
+    // An admin may remove an entry.
+    b.find("#entries-operator_note button").await.click().await;
+    wait_until(
+        &b,
+        "return !document.getElementById('entries-operator_note').textContent.includes('after lunch');",
+    )
+    .await;
     let ls = ls.lock().await;
     let config = ls.store.require_config("acme").await.unwrap();
     assert_eq!(subjects(&config), 1, "the winner alone is kept");

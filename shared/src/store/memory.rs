@@ -32,6 +32,32 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the entry written at `at` with `id` (false: it was not
+    /// there), with an audit row.
+    pub async fn remove_memory(
+        &self,
+        tenant: &str,
+        at: DateTime<Utc>,
+        id: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let delete = self.delete_tx(
+            Self::key(memory_pk(tenant), format!("E#{}#{id}", ts(at))),
+            Some("attribute_exists(PK)"),
+            vec![],
+        )?;
+        let audit = self.put_tx(
+            Self::audit_item(tenant, actor, "memory_removed", id, now),
+            None,
+            vec![],
+        )?;
+        Ok(self
+            .transact("remove_memory", vec![delete, audit])
+            .await?
+            .is_none())
+    }
+
     /// The newest `limit` entries (one query).
     pub async fn memory(&self, tenant: &str, limit: usize) -> Result<Vec<MemoryEntry>> {
         self.spend()?;

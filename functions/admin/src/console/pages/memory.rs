@@ -109,6 +109,28 @@ impl App {
         Ok(http::redirect("/console/memory"))
     }
 
+    /// Removes an entry (an admin's call: memory steers the team).
+    pub(super) async fn remove_memory_form(
+        &self,
+        who: &Who,
+        form: &Form,
+        now: DateTime<Utc>,
+    ) -> Result<Response> {
+        who.require(Action::EditConfig)?;
+        let at: DateTime<Utc> = form
+            .get("at")
+            .parse()
+            .map_err(|_| Error::invalid("at", "not an entry's time"))?;
+        if !self
+            .store
+            .remove_memory(&who.tenant, at, form.get("id"), &actor(), now)
+            .await?
+        {
+            return Err(Error::NotFound("that entry (removed already?)".into()));
+        }
+        Ok(http::redirect("/console/memory"))
+    }
+
     /// Approves or dismisses a recommendation still offered. Approving a
     /// variant keeps only that variant in the tenant's templates; a send
     /// hour becomes a playbook entry (windows are not changed for you).

@@ -57,6 +57,7 @@ impl App {
             ("GET", ["deliverability"]) => self.deliverability(who, req, now).await,
             ("GET", ["memory"]) => self.memory(who, req, now).await,
             ("POST", ["memory"]) => self.add_memory_form(who, form, now).await,
+            ("POST", ["memory", "remove"]) => self.remove_memory_form(who, form, now).await,
             ("POST", ["memory", "recommendations", id, decision]) => {
                 self.decide_form(who, id, decision, now).await
             }
