@@ -157,8 +157,18 @@ async fn a_form_is_filled_and_posted_with_the_cookie_the_server_set() {
 
     // AND a keyboard shortcut reaches the page, scripts run and alerts can be answered
     browser.goto(&format!("{}/form", served.url())).await;
-    browser.send_keys_to_page("g").await;
-    assert_eq!(browser.find("#last-key").await.text().await, "g");
+    // The page's script may attach its listener a moment after load: a key
+    // sent before that is lost, so send again until the page saw one.
+    let mut last = String::new();
+    for _ in 0..50 {
+        browser.send_keys_to_page("g").await;
+        last = browser.find("#last-key").await.text().await;
+        if last == "g" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(last, "g");
     assert_eq!(
         browser
             .execute("return arguments[0] + 1", vec![serde_json::json!(41)])

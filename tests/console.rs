@@ -422,6 +422,12 @@ async fn roles_tenants_and_csrf_are_enforced_on_every_form() {
         v
     };
     assert!(ids.len() >= 2, "{ids:?}");
+    // The script focuses the first draft once it runs: keys before that are lost.
+    wait_until(
+        &b,
+        &format!("return document.activeElement.id === '{}';", ids[0]),
+    )
+    .await;
     b.send_keys_to_page("j").await;
     wait_until(
         &b,
