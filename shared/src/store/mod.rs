@@ -15,6 +15,7 @@ mod doubt;
 mod drafts;
 mod erasure;
 pub mod keys;
+mod landing;
 mod leads;
 mod memory;
 mod operators;
